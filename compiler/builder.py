@@ -1,0 +1,90 @@
+"""The IR builder shared by the tracer and every pass.
+
+A builder owns the inputs and equations of one IR under construction.  The
+innermost active builder (``with builder:``) receives the equations that
+``bind`` emits, so rules and NumPy handlers can be written as plain calls
+(``mul(t, cos(x))``) without threading a builder through them.
+"""
+from __future__ import annotations
+
+from .ir import IR, AType, Eqn, Lit, Var
+
+_ACTIVE: list = []
+
+
+class Builder:
+    def __init__(self):
+        self.inputs: list = []
+        self.eqns: list = []
+        # Values captured from outside (closure arrays, outer tracers),
+        # each bound to an extra input var: (var, value) in capture order.
+        self.captures: list = []
+        self._capture_index: dict = {}
+
+    def __enter__(self):
+        _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _ACTIVE.pop()
+
+    def new_input(self, atype: AType) -> Var:
+        var = Var(atype)
+        self.inputs.append(var)
+        return var
+
+    def capture(self, value, atype: AType) -> Var:
+        """An input var standing for ``value`` from outside this IR."""
+        key = id(value)
+        if key not in self._capture_index:
+            var = Var(atype)
+            self._capture_index[key] = var
+            self.captures.append((var, value))
+        return self._capture_index[key]
+
+    def add_eqn(self, prim, inputs, params, out_types) -> tuple:
+        outs = tuple(Var(t) for t in out_types)
+        self.eqns.append(Eqn(prim, tuple(inputs), dict(params), outs))
+        return outs
+
+    def build(self, outputs) -> IR:
+        """The finished IR; captured values become trailing inputs."""
+        inputs = self.inputs + [var for var, _ in self.captures]
+        return IR(list(inputs), list(self.eqns), list(outputs))
+
+
+def current() -> Builder:
+    if not _ACTIVE:
+        raise RuntimeError("no active IR builder: ops can only run while tracing")
+    return _ACTIVE[-1]
+
+
+def bind(prim, *inputs, **params):
+    """Emit ``prim[params] inputs`` into the active builder.
+
+    Returns one Var, or a tuple of Vars for multiple-result primitives.
+    """
+    in_types = [a.type for a in inputs]
+    out = prim.shape_rule(*in_types, **params)
+    out_types = list(out) if prim.multiple_results else [out]
+    outs = current().add_eqn(prim, inputs, params, out_types)
+    return outs if prim.multiple_results else outs[0]
+
+
+def literal(value, dtype) -> Lit:
+    return Lit(value, dtype)
+
+
+def inline(ir: IR, atoms) -> list:
+    """Re-emit the equations of ``ir`` into the active builder, with its
+    inputs bound to ``atoms``; returns the atoms of its outputs."""
+    env = dict(zip(ir.inputs, atoms))
+
+    def read(atom):
+        return atom if isinstance(atom, Lit) else env[atom]
+
+    for eqn in ir.eqns:
+        outs = current().add_eqn(eqn.prim, [read(a) for a in eqn.inputs], eqn.params,
+                                 [v.type for v in eqn.outs])
+        env.update(zip(eqn.outs, outs))
+    return [read(a) for a in ir.outputs]

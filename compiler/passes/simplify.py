@@ -1,0 +1,49 @@
+"""Clean-up passes: dead-code elimination and common-subexpression
+elimination.  Both return a new IR and never change its inputs or outputs."""
+from __future__ import annotations
+
+from ..ir import IR, Eqn, Lit, Var
+
+
+def dce(ir: IR) -> IR:
+    """Drop equations none of whose outputs are used."""
+    live = {a for a in ir.outputs if isinstance(a, Var)}
+    kept = []
+    for eqn in reversed(ir.eqns):
+        if any(v in live for v in eqn.outs):
+            kept.append(eqn)
+            live.update(a for a in eqn.inputs if isinstance(a, Var))
+    return IR(list(ir.inputs), kept[::-1], list(ir.outputs))
+
+
+def _atom_key(atom):
+    return ("lit", atom) if isinstance(atom, Lit) else ("var", id(atom))
+
+
+def _params_key(params):
+    return tuple(sorted((k, id(v) if isinstance(v, IR) else v) for k, v in params.items()))
+
+
+def cse(ir: IR) -> IR:
+    """Reuse the result of an equation already computed with the same
+    primitive, inputs and params."""
+    renamed: dict = {}
+    seen: dict = {}
+    eqns = []
+
+    def read(atom):
+        return renamed.get(atom, atom) if isinstance(atom, Var) else atom
+
+    for eqn in ir.eqns:
+        inputs = tuple(read(a) for a in eqn.inputs)
+        key = (eqn.prim, tuple(map(_atom_key, inputs)), _params_key(eqn.params))
+        if getattr(eqn.prim, "effectful", False) or key not in seen:
+            seen[key] = eqn.outs
+            eqns.append(Eqn(eqn.prim, inputs, eqn.params, eqn.outs))
+        else:
+            renamed.update(zip(eqn.outs, seen[key]))
+    return IR(list(ir.inputs), eqns, [read(a) for a in ir.outputs])
+
+
+def simplify(ir: IR) -> IR:
+    return dce(cse(ir))

@@ -1,0 +1,85 @@
+"""The one deterministic text form of an IR (dumps, golden tests, cache keys).
+
+Variables are named by first appearance (a, b, ..., z, ba, bb, ...), params
+are sorted by name, and IR-valued params are printed as indented blocks
+under their equation.  The grammar is documented in docs/ir.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ir import IR, AType, Lit, dtype_name
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _name_for(index: int) -> str:
+    digits = []
+    while True:
+        index, rem = divmod(index, 26)
+        digits.append(_LETTERS[rem])
+        if index == 0:
+            break
+    return "".join(reversed(digits))
+
+
+class _Namer:
+    def __init__(self):
+        self.names = {}
+
+    def __call__(self, var) -> str:
+        if isinstance(var, Lit):
+            return format_literal(var)
+        if var not in self.names:
+            self.names[var] = _name_for(len(self.names))
+        return self.names[var]
+
+    def binder(self, var) -> str:
+        return f"{self(var)}:{var.type}"
+
+
+def format_literal(lit: Lit) -> str:
+    value = lit.value
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def format_param(value) -> str:
+    if isinstance(value, np.dtype) or isinstance(value, type):
+        return dtype_name(value)
+    if isinstance(value, AType):
+        return str(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(format_param(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _format_eqn(eqn, namer, indent: str) -> list:
+    outs = ", ".join(namer.binder(v) for v in eqn.outs)
+    plain = sorted((k, v) for k, v in eqn.params.items() if not isinstance(v, IR))
+    nested = sorted((k, v) for k, v in eqn.params.items() if isinstance(v, IR))
+    params = ", ".join(f"{k}={format_param(v)}" for k, v in plain)
+    head = eqn.prim.name + (f"[{params}]" if params else "")
+    args = " ".join(namer(a) for a in eqn.inputs)
+    lines = [f"{indent}{outs} = {head}" + (f" {args}" if args else "")]
+    for key, sub in nested:
+        lines.extend(_format_ir(sub, namer, indent + "  ", key))
+    return lines
+
+
+def _format_ir(ir: IR, namer, indent: str, title: str) -> list:
+    binders = ", ".join(namer.binder(v) for v in ir.inputs)
+    lines = [f"{indent}{title}({binders}):"]
+    for eqn in ir.eqns:
+        lines.extend(_format_eqn(eqn, namer, indent + "  "))
+    outs = ", ".join(namer(a) for a in ir.outputs)
+    lines.append(f"{indent}  return {outs}")
+    return lines
+
+
+def print_ir(ir: IR) -> str:
+    return "\n".join(_format_ir(ir, _Namer(), "", "ir"))

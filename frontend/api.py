@@ -1,0 +1,44 @@
+"""``nj.jit`` and ``nj.make_ir``."""
+from __future__ import annotations
+
+from .pytree import flatten
+from .staging import StagedFunction, argument_leaf_ranges
+
+
+class jit(StagedFunction):
+    """Compile ``func`` once per call signature and cache the kernel.
+
+    ``static_argnums`` names positional arguments whose values (not just
+    types) are part of the signature; they must be hashable.
+    """
+
+    def __init__(self, func, *, static_argnums=()):
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        static_argnums = tuple(static_argnums)
+        for n in static_argnums:
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise TypeError(f"static_argnums must hold ints, got {n!r}")
+        super().__init__(func, options=(("static_argnums", static_argnums),))
+        self.static_argnums = static_argnums
+
+    def static_leaves(self, args, treedef):
+        ranges = argument_leaf_ranges(args)
+        static = set()
+        for n in self.static_argnums:
+            if not -len(args) <= n < len(args):
+                raise ValueError(f"static_argnums entry {n} is out of range for "
+                                 f"{len(args)} positional arguments")
+            static.update(ranges[n])
+        return frozenset(static)
+
+
+class make_ir:
+    """``make_ir(func)(*args)``: the traced IR of ``func`` for these args."""
+
+    def __init__(self, func, **options):
+        self.staged_function = jit(func, **options)
+
+    def __call__(self, *args, **kwargs):
+        leaves, treedef = flatten((args, kwargs))
+        return self.staged_function.staged_for(args, leaves, treedef).ir

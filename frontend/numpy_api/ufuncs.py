@@ -1,0 +1,119 @@
+"""Ufuncs: dtypes are resolved by NumPy's own loop selection (so NumPy 2
+promotion holds, Python scalars weak), operands converted, one op bound."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compiler.primitives import elementwise as E
+from ..errors import unsupported
+from ..tracer import dtype_for_promotion, to_atom, wrap
+from . import implements
+
+
+def resolved_atoms(ufunc, inputs):
+    """Operands as atoms converted to the dtypes of NumPy's chosen loop."""
+    loop = ufunc.resolve_dtypes(
+        tuple(dtype_for_promotion(x) for x in inputs) + (None,) * ufunc.nout)
+    return [to_atom(x, dtype) for x, dtype in zip(inputs, loop)]
+
+
+def _traced_ufunc(ufunc, op):
+    def handler(*inputs, **kwargs):
+        _reject_ufunc_kwargs(ufunc, kwargs)
+        return wrap(op(*resolved_atoms(ufunc, inputs)))
+    handler.__name__ = ufunc.__name__
+    return handler
+
+
+def _reject_ufunc_kwargs(ufunc, kwargs):
+    extra = {k: v for k, v in kwargs.items() if not (k == "casting" and v == "same_kind")}
+    if extra:
+        raise unsupported(f"numpy.{ufunc.__name__}({', '.join(extra)}=...)")
+
+
+def _square(x):
+    return E.mul(x, x)
+
+
+def _reciprocal(x):
+    return E.div(1, x)
+
+
+def _identity(x):
+    return x
+
+
+def _nan_ignoring(choose):
+    """fmax/fmin: like maximum/minimum, but a NaN loses to a number."""
+    def op(x, y):
+        return E.select(E.isnan(x), y, E.select(E.isnan(y), x, choose(x, y)))
+    op.__name__ = f"nan_ignoring_{choose.__name__}"
+    return op
+
+
+def _hypot(x, y):
+    # Scaled by the larger magnitude so that large inputs do not overflow.
+    big = E.max(E.abs(x), E.abs(y))
+    safe = E.select(E.eq(big, 0), 1, big)
+    ratio_x, ratio_y = E.div(x, safe), E.div(y, safe)
+    return E.mul(big, E.sqrt(E.add(E.mul(ratio_x, ratio_x), E.mul(ratio_y, ratio_y))))
+
+
+def _logaddexp(x, y):
+    # max + log1p(exp(-|x - y|)); equal infinities would give inf - inf.
+    big = E.max(x, y)
+    gap = E.neg(E.abs(E.sub(x, y)))
+    finite_gap = E.select(E.isnan(gap), 0, gap)
+    return E.add(big, E.log1p(E.exp(finite_gap)))
+
+
+def _logaddexp2(x, y):
+    big = E.max(x, y)
+    gap = E.neg(E.abs(E.sub(x, y)))
+    finite_gap = E.select(E.isnan(gap), 0, gap)
+    return E.add(big, E.div(E.log1p(E.exp2(finite_gap)), np.log(2.0)))
+
+
+def _float_power(x, y):
+    return E.pow(x, y)
+
+
+def _bool_only(ufunc, op):
+    def checked(*atoms):
+        if any(a.type.dtype != np.bool_ for a in atoms):
+            raise unsupported(f"numpy.{ufunc.__name__} on integer arrays",
+                              "bitwise operations are supported on bool arrays only")
+        return op(*atoms)
+    checked.__name__ = op.__name__
+    return checked
+
+
+_DIRECT = {
+    np.add: E.add, np.subtract: E.sub, np.multiply: E.mul, np.true_divide: E.div,
+    np.floor_divide: E.floor_divide, np.remainder: E.rem, np.fmod: E.fmod,
+    np.power: E.pow, np.float_power: _float_power, np.negative: E.neg,
+    np.positive: _identity, np.absolute: E.abs, np.fabs: E.abs, np.sign: E.sign,
+    np.square: _square, np.reciprocal: _reciprocal, np.conjugate: _identity,
+    np.exp: E.exp, np.exp2: E.exp2, np.expm1: E.expm1, np.log: E.log,
+    np.log2: E.log2, np.log10: E.log10, np.log1p: E.log1p, np.sqrt: E.sqrt,
+    np.cbrt: E.cbrt, np.sin: E.sin, np.cos: E.cos, np.tan: E.tan,
+    np.arcsin: E.asin, np.arccos: E.acos, np.arctan: E.atan, np.arctan2: E.atan2,
+    np.sinh: E.sinh, np.cosh: E.cosh, np.tanh: E.tanh, np.arcsinh: E.asinh,
+    np.arccosh: E.acosh, np.arctanh: E.atanh, np.hypot: _hypot,
+    np.maximum: E.max, np.minimum: E.min, np.fmax: _nan_ignoring(E.max),
+    np.fmin: _nan_ignoring(E.min), np.logaddexp: _logaddexp,
+    np.logaddexp2: _logaddexp2, np.floor: E.floor, np.ceil: E.ceil,
+    np.rint: E.round, np.trunc: E.trunc, np.isfinite: E.isfinite,
+    np.isnan: E.isnan, np.isinf: E.isinf, np.equal: E.eq, np.not_equal: E.ne,
+    np.less: E.lt, np.less_equal: E.le, np.greater: E.gt,
+    np.greater_equal: E.ge, np.logical_and: E.logical_and,
+    np.logical_or: E.logical_or, np.logical_xor: E.logical_xor,
+    np.logical_not: E.logical_not,
+    np.bitwise_and: _bool_only(np.bitwise_and, E.logical_and),
+    np.bitwise_or: _bool_only(np.bitwise_or, E.logical_or),
+    np.bitwise_xor: _bool_only(np.bitwise_xor, E.logical_xor),
+    np.invert: _bool_only(np.invert, E.logical_not),
+}
+
+for _ufunc, _op in _DIRECT.items():
+    implements(_ufunc)(_traced_ufunc(_ufunc, _op))

@@ -1,0 +1,131 @@
+"""Pytrees: tuples, lists, dicts, namedtuples and None around array leaves.
+
+``flatten`` gives the leaves in a fixed order and a hashable ``TreeDef``;
+dicts keep their insertion order (as torch.func does).
+"""
+from __future__ import annotations
+
+
+class TreeDef:
+    __slots__ = ("kind", "meta", "children", "num_leaves", "_hash")
+
+    def __init__(self, kind, meta=None, children=()):
+        self.kind = kind          # "leaf", "none", "tuple", "list", "dict", "namedtuple"
+        self.meta = meta          # dict keys or namedtuple class
+        self.children = tuple(children)
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in self.children)
+        self._hash = hash((kind, meta, self.children))
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self._hash == other._hash
+                and self.kind == other.kind and self.meta == other.meta
+                and self.children == other.children)
+
+    def __hash__(self):
+        return self._hash
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        inner = ", ".join(map(repr, self.children))
+        if self.kind == "dict":
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children))
+            return "{" + inner + "}"
+        if self.kind == "namedtuple":
+            return f"{self.meta.__name__}({inner})"
+        return f"[{inner}]" if self.kind == "list" else f"({inner})"
+
+
+LEAF = TreeDef("leaf")
+NONE = TreeDef("none")
+
+
+def is_namedtuple(x) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def flatten(tree):
+    leaves: list = []
+    treedef = _flatten_into(tree, leaves)
+    return leaves, treedef
+
+
+def _flatten_into(tree, leaves):
+    if tree is None:
+        return NONE
+    if is_namedtuple(tree):
+        return TreeDef("namedtuple", type(tree), [_flatten_into(c, leaves) for c in tree])
+    if isinstance(tree, (tuple, list)):
+        kind = "tuple" if isinstance(tree, tuple) else "list"
+        return TreeDef(kind, None, [_flatten_into(c, leaves) for c in tree])
+    if isinstance(tree, dict):
+        keys = tuple(tree)
+        return TreeDef("dict", keys, [_flatten_into(tree[k], leaves) for k in keys])
+    leaves.append(tree)
+    return LEAF
+
+
+def unflatten(treedef: TreeDef, leaves):
+    it = iter(leaves)
+    tree = _build(treedef, it)
+    return tree
+
+
+def _build(treedef, it):
+    kind = treedef.kind
+    if kind == "leaf":
+        return next(it)
+    if kind == "none":
+        return None
+    children = [_build(c, it) for c in treedef.children]
+    if kind == "tuple":
+        return tuple(children)
+    if kind == "list":
+        return children
+    if kind == "dict":
+        return dict(zip(treedef.meta, children))
+    return treedef.meta(*children)
+
+
+def tree_map(fn, tree, *rest):
+    leaves, treedef = flatten(tree)
+    others = [flatten_as(treedef, r) for r in rest]
+    return unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others)])
+
+
+def flatten_as(treedef: TreeDef, tree):
+    """The leaves of ``tree``, which must have structure ``treedef``."""
+    leaves, other = flatten(tree)
+    if other != treedef:
+        raise ValueError(f"expected a pytree of structure {treedef}, got {other}")
+    return leaves
+
+
+def broadcast_prefix(prefix, tree):
+    """Leaves of ``prefix`` repeated over the subtrees of ``tree`` they cover.
+
+    Used for vmap's in_dims/out_dims: an int or None at a node applies to
+    every leaf below it.  Raises ValueError when the structures disagree.
+    """
+    out: list = []
+    _broadcast_into(prefix, tree, out)
+    return out
+
+
+def _broadcast_into(prefix, tree, out):
+    if not isinstance(prefix, (tuple, list, dict)):
+        out.extend([prefix] * flatten(tree)[1].num_leaves)
+        return
+    if isinstance(prefix, dict):
+        if not isinstance(tree, dict) or set(prefix) != set(tree):
+            raise ValueError(f"dict keys {sorted(map(str, prefix))} do not match the argument's")
+        for key in tree:
+            _broadcast_into(prefix[key], tree[key], out)
+        return
+    if not isinstance(tree, (tuple, list)) or len(prefix) != len(tree):
+        length = len(tree) if isinstance(tree, (tuple, list)) else "a non-sequence"
+        raise ValueError(f"a sequence of length {len(prefix)} does not match {length}")
+    for p, t in zip(prefix, tree):
+        _broadcast_into(p, t, out)

@@ -1,0 +1,211 @@
+"""Tracing a Python function into an IR, and the per-signature cache.
+
+``StagedFunction`` is the base of ``jit`` and of every transform: a call
+flattens its arguments, looks the signature up in a process-wide cache keyed
+by the function's identity and options, stages (traces and transforms) on a
+miss, and runs the kernel.  Called with Tracers (inside another trace) it
+inlines its IR instead, which is how transforms compose.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compiler.builder import Builder
+from .compiler.builder import inline as inline_ir
+from .compiler.ir import IR, AType, Lit, Var
+from .compiler.passes.simplify import simplify
+from .pytree import TreeDef, flatten, unflatten
+from .tracer import NeedsSpecialization, Tracer, _checked_dtype, to_atom, wrap
+
+log = logging.getLogger("numjac")
+
+_PYTHON_SCALAR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64),
+                         float: np.dtype(np.float64)}
+
+
+# -- leaf specs: what of an argument leaf the cache key sees -------------------
+
+def leaf_spec(leaf, static: bool):
+    """("array", AType) for traced leaves, ("value", leaf) for static ones."""
+    if isinstance(leaf, Tracer):
+        return ("array", leaf.type)
+    if isinstance(leaf, np.ndarray):
+        return ("array", AType(_checked_dtype(leaf.dtype, "an argument"), leaf.shape))
+    if isinstance(leaf, np.generic):
+        return ("array", AType(_checked_dtype(leaf.dtype, "an argument"), ()))
+    if type(leaf) in _PYTHON_SCALAR_DTYPES and not static:
+        return ("scalar", AType(_PYTHON_SCALAR_DTYPES[type(leaf)], ()))
+    try:
+        hash(leaf)
+    except TypeError:
+        raise TypeError(f"argument leaf of type {type(leaf).__name__} is neither an "
+                        "array nor hashable, so it cannot be part of the cache key") from None
+    return ("value", leaf)
+
+
+def is_dynamic(spec) -> bool:
+    return spec[0] != "value"
+
+
+@dataclass
+class Staged:
+    """The IR for one signature: inputs are the dynamic leaves, then the
+    captured values (closure arrays, outer tracers)."""
+
+    ir: IR
+    out_tree: TreeDef
+    captures: list
+    dynamic: tuple                    # flat indices of leaves that are IR inputs
+    kernel: object = None             # compiled lazily on first concrete call
+    extra: dict = field(default_factory=dict)
+
+    def run(self, leaves):
+        arrays = [as_array(leaves[i]) for i in self.dynamic] + self.captures
+        if self.kernel is None:
+            from .runtime.dispatch import compile_ir
+            self.kernel = compile_ir(self.ir)
+        return self.kernel(*arrays)
+
+    def inline(self, leaves):
+        atoms = [to_atom(leaves[i]) for i in self.dynamic]
+        atoms += [to_atom(c) for c in self.captures]
+        return [wrap(a) for a in inline_ir(self.ir, atoms)]
+
+
+def as_array(leaf):
+    if isinstance(leaf, np.ndarray):
+        return leaf
+    return np.asarray(leaf)
+
+
+# -- tracing -----------------------------------------------------------------
+
+def trace(fn, treedef, leaves, specs) -> Staged:
+    """Trace ``fn(*args, **kwargs)`` (the unflattened leaves) into a Staged."""
+    builder = Builder()
+    with builder:
+        traced_leaves = [_traced_leaf(builder, i, leaf, spec)
+                         for i, (leaf, spec) in enumerate(zip(leaves, specs))]
+        args, kwargs = unflatten(treedef, traced_leaves)
+        out = fn(*args, **kwargs)
+        out_leaves, out_tree = flatten(out)
+        out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves)]
+        ir = builder.build(out_atoms)
+    dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
+    captures = [value for _, value in builder.captures]
+    return Staged(simplify(ir), out_tree, captures, dynamic)
+
+
+def _traced_leaf(builder, index, leaf, spec):
+    kind = spec[0]
+    if kind == "value":
+        return leaf
+    var = builder.new_input(spec[1])
+    return Tracer(var, builder, scalar_leaf=index if kind == "scalar" else None)
+
+
+def output_atom(out, index):
+    if isinstance(out, str) or not isinstance(out, (Tracer, np.ndarray, np.generic,
+                                                    bool, int, float)):
+        raise TypeError(f"output {index} of the traced function is a "
+                        f"{type(out).__name__}; outputs must be arrays")
+    return to_atom(out)
+
+
+# -- the cache ----------------------------------------------------------------
+
+# (function key, treedef) -> flat indices of Python scalars found to need
+# their value while tracing.
+_SPECIALIZED: dict = {}
+# (function key, treedef, specs) -> Staged
+_STAGED: dict = {}
+
+
+class StagedFunction:
+    """A function that stages per call signature and caches the result."""
+
+    def __init__(self, fn, options=()):
+        if not callable(fn):
+            raise TypeError(f"func must be callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.options = tuple(options)
+        self.cache_key = (type(self).__name__, fn, self.options)
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", type(self).__name__)
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.cache_key == self.cache_key
+
+    def __hash__(self):
+        return hash(self.cache_key)
+
+    def __repr__(self):
+        return f"<numjac {type(self).__name__} of {self.__name__}>"
+
+    # Subclasses: which leaves are static, and how to stage a signature.
+    def static_leaves(self, args, treedef) -> frozenset:
+        return frozenset()
+
+    def stage(self, treedef, leaves, specs) -> Staged:
+        return trace(self.fn, treedef, leaves, specs)
+
+    def check_args(self, args, kwargs):
+        """Validate arguments before any tracing (subclasses)."""
+
+    def __call__(self, *args, **kwargs):
+        self.check_args(args, kwargs)
+        leaves, treedef = flatten((args, kwargs))
+        staged = self.staged_for(args, leaves, treedef)
+        if any(isinstance(leaf, Tracer) for leaf in leaves):
+            outs = staged.inline(leaves)
+        else:
+            outs = staged.run(leaves)
+        return unflatten(staged.out_tree, outs)
+
+    def staged_for(self, args, leaves, treedef) -> Staged:
+        base = self.static_leaves(args, treedef)
+        while True:
+            static = base | _SPECIALIZED.get((self.cache_key, treedef), frozenset())
+            specs = tuple(leaf_spec(leaf, i in static) for i, leaf in enumerate(leaves))
+            key = (self.cache_key, treedef, specs)
+            staged = _STAGED.get(key)
+            if staged is not None:
+                return staged
+            try:
+                staged = self.stage(treedef, leaves, specs)
+            except NeedsSpecialization as need:
+                self._specialize(treedef, need.leaf_index, leaves)
+                continue
+            log.info("staged %s for %s", self.__name__, _format_specs(specs))
+            _STAGED[key] = staged
+            return staged
+
+    def _specialize(self, treedef, index, leaves):
+        key = (self.cache_key, treedef)
+        _SPECIALIZED[key] = _SPECIALIZED.get(key, frozenset()) | {index}
+        log.info("%s: specializing on the value of Python scalar argument leaf %d "
+                 "(= %r); the cache key now includes it", self.__name__, index, leaves[index])
+
+    def lower(self, *args, **kwargs):
+        """The stages of this function for these arguments (see Lowered)."""
+        from .runtime.dispatch import Lowered
+        leaves, treedef = flatten((args, kwargs))
+        return Lowered(self.staged_for(args, leaves, treedef))
+
+
+def _format_specs(specs) -> str:
+    return "(" + ", ".join(str(s[1]) if is_dynamic(s) else repr(s[1]) for s in specs) + ")"
+
+
+def argument_leaf_ranges(args) -> list:
+    """For each positional argument, the range of its flat leaf indices."""
+    ranges, start = [], 0
+    for arg in args:
+        count = flatten(arg)[1].num_leaves
+        ranges.append(range(start, start + count))
+        start += count
+    return ranges

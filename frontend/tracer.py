@@ -1,0 +1,282 @@
+"""Tracer objects: stand-ins for arrays that record NumPy calls into an IR.
+
+A Tracer wraps an atom of the builder it belongs to.  NumPy routes ufuncs
+and array functions on it to the coverage table (``numpy_api``); operators
+and methods go through the same NumPy functions, so there is one handler per
+operation.  Anything that needs the concrete value raises
+``ConcretizationError``, or asks the enclosing ``jit`` to specialize on a
+Python-scalar argument.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+
+import numpy as np
+
+from .compiler import builder as _builder
+from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
+from .compiler.primitives.structural import convert
+from .errors import ConcretizationError
+
+
+class NeedsSpecialization(Exception):
+    """Raised while tracing when the concrete value of a Python-scalar
+    argument is needed; ``jit`` retraces with that argument made static."""
+
+    def __init__(self, leaf_index: int):
+        super().__init__(leaf_index)
+        self.leaf_index = leaf_index
+
+
+class Tracer:
+    __slots__ = ("atom", "builder", "scalar_leaf")
+    __array_priority__ = 1000
+
+    def __init__(self, atom, builder, scalar_leaf=None):
+        self.atom = atom
+        self.builder = builder
+        # Index of the Python-scalar argument this tracer stands for, if any.
+        self.scalar_leaf = scalar_leaf
+
+    # -- array attributes ---------------------------------------------------
+    @property
+    def type(self) -> AType:
+        return self.atom.type
+
+    @property
+    def shape(self):
+        return self.atom.type.shape
+
+    @property
+    def ndim(self):
+        return self.atom.type.ndim
+
+    @property
+    def size(self):
+        return self.atom.type.size
+
+    @property
+    def dtype(self):
+        return self.atom.type.dtype
+
+    @property
+    def T(self):
+        return np.transpose(self)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        return f"Tracer({self.type})"
+
+    __hash__ = object.__hash__
+
+    # -- NumPy protocols ----------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_api import dispatch_ufunc
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_api import dispatch_function
+        return dispatch_function(func, args, kwargs)
+
+    def __array__(self, *args, **kwargs):
+        self._concretize("converting it to a NumPy array (np.asarray, np.array)")
+
+    # -- concretization -----------------------------------------------------
+    def _concretize(self, what: str):
+        if self.scalar_leaf is not None:
+            raise NeedsSpecialization(self.scalar_leaf)
+        raise ConcretizationError(
+            f"{what} needs the value of a traced array {self.type}, which is not "
+            f"known while tracing (at {user_location()}). For a data-dependent "
+            "choice use np.where(cond, a, b) instead of Python `if`; pass values "
+            "that must be concrete as static arguments (nj.jit(static_argnums=...)).")
+
+    def __bool__(self):
+        self._concretize("bool() or a Python `if`/`while`/`and`/`or`")
+
+    def __float__(self):
+        self._concretize("float()")
+
+    def __int__(self):
+        self._concretize("int()")
+
+    def __index__(self):
+        self._concretize("using it as an index, axis or size")
+
+    def __complex__(self):
+        self._concretize("complex()")
+
+    def item(self, *args):
+        self._concretize(".item()")
+
+    def tolist(self):
+        self._concretize(".tolist()")
+
+    # -- indexing -------------------------------------------------------------
+    def __getitem__(self, key):
+        from .numpy_api.indexing import getitem
+        return getitem(self, key)
+
+    def __setitem__(self, key, value):
+        from .errors import unsupported
+        raise unsupported("in-place assignment x[...] = value",
+                          "traced arrays are immutable; build the result with "
+                          "np.where, np.concatenate or np.pad instead")
+
+    # -- methods --------------------------------------------------------------
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return np.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)) or not axes:
+            axes = axes[0] if axes else None
+        return np.transpose(self, axes)
+
+    def astype(self, dtype, copy=True):
+        return wrap(convert(to_atom(self), _checked_dtype(dtype, "astype")))
+
+    def copy(self, order="C"):
+        return self
+
+    def flatten(self, order="C"):
+        return np.ravel(self, order=order)
+
+
+def _numpy_method(fn):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = fn.__name__
+    method.__doc__ = f"Same as numpy.{fn.__name__}(x, ...)."
+    return method
+
+
+_METHODS = {
+    "sum": np.sum, "mean": np.mean, "var": np.var, "std": np.std,
+    "max": np.max, "min": np.min, "prod": np.prod, "argmax": np.argmax,
+    "argmin": np.argmin, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "dot": np.dot, "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip,
+    "swapaxes": np.swapaxes, "diagonal": np.diagonal, "trace": np.trace,
+    "repeat": np.repeat, "round": np.round, "any": np.any, "all": np.all,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tracer, _name, _numpy_method(_fn))
+
+
+def _binary_operator(ufunc):
+    def forward(self, other):
+        return ufunc(self, other)
+
+    def reflected(self, other):
+        return ufunc(other, self)
+    return forward, reflected
+
+
+_BINARY_OPERATORS = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply,
+    "truediv": np.true_divide, "floordiv": np.floor_divide, "mod": np.remainder,
+    "pow": np.power, "matmul": np.matmul, "and": np.bitwise_and,
+    "or": np.bitwise_or, "xor": np.bitwise_xor,
+}
+for _name, _ufunc in _BINARY_OPERATORS.items():
+    _fwd, _ref = _binary_operator(_ufunc)
+    setattr(Tracer, f"__{_name}__", _fwd)
+    setattr(Tracer, f"__r{_name}__", _ref)
+
+_COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater,
+                "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
+for _name, _ufunc in _COMPARISONS.items():
+    setattr(Tracer, f"__{_name}__", _binary_operator(_ufunc)[0])
+
+_UNARY_OPERATORS = {"neg": np.negative, "pos": np.positive, "abs": np.absolute,
+                    "invert": np.invert}
+for _name, _ufunc in _UNARY_OPERATORS.items():
+    setattr(Tracer, f"__{_name}__", _numpy_method(_ufunc))
+
+
+# -- conversions between user values and atoms --------------------------------
+
+def _checked_dtype(dtype, where: str) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in SUPPORTED_DTYPES:
+        from .errors import unsupported
+        raise unsupported(f"dtype {dtype} in {where}",
+                          "numjac handles bool, integer and float16/32/64 arrays")
+    return dtype
+
+
+def is_traced(x) -> bool:
+    return isinstance(x, Tracer)
+
+
+def to_atom(x, dtype=None):
+    """The atom for ``x`` in the active builder, converted to ``dtype``.
+
+    Tracers of an enclosing trace and NumPy arrays are captured as extra
+    inputs; scalars become literals.
+    """
+    atom = _atom_of(x)
+    if dtype is None or atom.type.dtype == dtype:
+        return atom
+    if isinstance(atom, Lit):
+        return Lit(atom.value, dtype)
+    return convert(atom, dtype)
+
+
+def _atom_of(x):
+    current = _builder.current()
+    if isinstance(x, Tracer):
+        if x.builder is current or isinstance(x.atom, Lit):
+            return x.atom
+        if x.builder not in _builder._ACTIVE:
+            raise ConcretizationError(
+                f"a traced value {x.type} escaped from the function that made it "
+                "(stored in a global or a closure?) and was used in a later trace")
+        return current.capture(x, x.type)
+    if isinstance(x, (bool, int, float)):
+        return Lit(x, np.result_type(x))
+    array = np.asarray(x)
+    if array.dtype == object:
+        raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
+    dtype = _checked_dtype(array.dtype, "an array used in a traced function")
+    if array.ndim == 0:
+        return Lit(array.item(), dtype)
+    return current.capture(array, AType(dtype, array.shape))
+
+
+def wrap(atom) -> Tracer:
+    return Tracer(atom, _builder.current())
+
+
+def dtype_for_promotion(x):
+    """What NumPy's promotion sees: weak Python scalar types stay types."""
+    if isinstance(x, Tracer):
+        return x.dtype
+    if isinstance(x, (bool, int, float)):
+        return type(x)
+    return np.asarray(x).dtype
+
+
+def _package_dirs():
+    from . import compiler, runtime
+    return tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                 for m in (compiler, runtime)) + (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
+
+
+def user_location() -> str:
+    """file:line of the innermost stack frame outside numjac and NumPy."""
+    own = _package_dirs()
+    for frame in reversed(traceback.extract_stack()):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith(own) and f"{os.sep}numpy{os.sep}" not in path:
+            return f"{frame.filename}:{frame.lineno}"
+    return "<unknown>"

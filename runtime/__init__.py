@@ -1,0 +1,2 @@
+"""numjac.runtime: the reference interpreter, Numba code generation and the
+compile caches."""
