@@ -9,7 +9,8 @@ import numpy as np
 from ..builder import bind
 from ..ir import AType, is_float
 from ..rules import (Primitive, Zero, batch_rules, impls, jvp_rules,
-                     linear_primitives, shape_rules, transpose_rules)
+                     linear_primitives, non_differentiable, shape_rules,
+                     transpose_rules)
 from .helpers import deflinear
 
 
@@ -139,3 +140,29 @@ jvp_rules[convert_p] = _convert_jvp
 linear_primitives.add(convert_p)
 transpose_rules[convert_p] = _convert_transpose
 batch_rules[convert_p] = _convert_batch
+
+# ------------------------------------------------------------------ iota ----
+
+iota_p = Primitive("iota")
+def iota(dtype, shape, dimension):
+    """An array of ``shape`` holding each element's index along ``dimension``
+    (identity masks and bases are built from it so backends can fold them)."""
+    return bind(iota_p, dtype=np.dtype(dtype), shape=tuple(shape), dimension=int(dimension))
+def _iota_shape(*, dtype, shape, dimension):
+    return AType(dtype, shape)
+def _iota_impl(*, dtype, shape, dimension):
+    index_shape = [1] * len(shape)
+    index_shape[dimension] = shape[dimension]
+    return np.broadcast_to(np.arange(shape[dimension], dtype=dtype).reshape(index_shape), shape)
+shape_rules[iota_p] = _iota_shape
+impls[iota_p] = _iota_impl
+non_differentiable.add(iota_p)
+
+
+def eye(dtype, n: int, m: int = None, k: int = 0):
+    """The identity-like mask ``row + k == col`` as ``dtype`` values."""
+    from .elementwise import add, eq
+    m = n if m is None else m
+    rows = iota(np.int64, (n, m), 0)
+    cols = iota(np.int64, (n, m), 1)
+    return convert(eq(add(rows, k), cols), dtype)
