@@ -8,6 +8,7 @@ innermost active builder (``with builder:``) receives the equations that
 from __future__ import annotations
 
 from .ir import IR, AType, Eqn, Lit, Var
+from .typecheck import maybe_typecheck
 
 _ACTIVE: list = []
 
@@ -20,6 +21,8 @@ class Builder:
         # each bound to an extra input var: (var, value) in capture order.
         self.captures: list = []
         self._capture_index: dict = {}
+        # Depth of `with nj.no_grad():` blocks open in the traced function.
+        self.no_grad_depth = 0
 
     def __enter__(self):
         _ACTIVE.append(self)
@@ -50,7 +53,7 @@ class Builder:
     def build(self, outputs) -> IR:
         """The finished IR; captured values become trailing inputs."""
         inputs = self.inputs + [var for var, _ in self.captures]
-        return IR(list(inputs), list(self.eqns), list(outputs))
+        return maybe_typecheck(IR(list(inputs), list(self.eqns), list(outputs)))
 
 
 def current() -> Builder:

@@ -83,3 +83,10 @@ def _format_ir(ir: IR, namer, indent: str, title: str) -> list:
 
 def print_ir(ir: IR) -> str:
     return "\n".join(_format_ir(ir, _Namer(), "", "ir"))
+
+
+def print_eqn(eqn, context: IR) -> str:
+    """``eqn`` with the names it has in the dump of ``context`` (for errors)."""
+    namer = _Namer()
+    _format_ir(context, namer, "", "ir")
+    return "\n".join(_format_eqn(eqn, namer, ""))

@@ -4,8 +4,33 @@
     nj.jit(f), nj.make_ir(f)(x), nj.jacrev(f), nj.vmap(f), ...
 """
 from .errors import ConcretizationError, UnsupportedOperationError
-from .api import jit, make_ir
+from . import api as _api
+from .api import make_ir
+from . import transforms as _transforms
+from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
+
+
+def _with_decorator_form(transform):
+    """``@nj.jacrev`` and ``@nj.jacrev(argnums=1, chunk_size=64)`` alike."""
+    def make(func=None, *args, **kwargs):
+        if func is None:
+            return lambda f: transform(f, *args, **kwargs)
+        return transform(func, *args, **kwargs)
+    make.__name__ = make.__qualname__ = transform.__name__
+    make.__doc__ = transform.__doc__
+    make.__wrapped__ = transform
+    return make
+
+
+jit = _with_decorator_form(_api.jit)
+grad = _with_decorator_form(_transforms.grad)
+value_and_grad = _with_decorator_form(_transforms.value_and_grad)
+jacrev = _with_decorator_form(_transforms.jacrev)
+jacfwd = _with_decorator_form(_transforms.jacfwd)
+hessian = _with_decorator_form(_transforms.hessian)
 
 __version__ = "0.1.0"
 
-__all__ = ["ConcretizationError", "UnsupportedOperationError", "jit", "make_ir"]
+__all__ = ["ConcretizationError", "UnsupportedOperationError", "grad", "hessian",
+           "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
+           "no_grad", "stop_gradient", "value_and_grad", "vjp"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
-from .compiler.primitives.structural import convert
+from .compiler.primitives.structural import convert, stop_gradient
 from .errors import ConcretizationError
 
 
@@ -254,14 +254,20 @@ def _atom_of(x):
 
 
 def wrap(atom) -> Tracer:
-    return Tracer(atom, _builder.current())
+    current = _builder.current()
+    if current.no_grad_depth and not isinstance(atom, Lit):
+        atom = stop_gradient(atom)
+    return Tracer(atom, current)
 
 
 def dtype_for_promotion(x):
     """What NumPy's promotion sees: weak Python scalar types stay types."""
     if isinstance(x, Tracer):
         return x.dtype
-    if isinstance(x, (bool, int, float)):
+    if isinstance(x, bool):
+        # Python bool promotes like np.bool_ (and resolve_dtypes rejects the type).
+        return np.dtype(np.bool_)
+    if type(x) in (int, float):     # not np.float64, a float subclass but not weak
         return type(x)
     return np.asarray(x).dtype
 

@@ -45,9 +45,9 @@ def make_args(shapes, domain="real", dtypes=(), seed=0):
 
 
 def load_specs():
-    from tests.specs import elementwise
+    from tests.specs import elementwise, linalg
     specs = []
-    for module in (elementwise,):
+    for module in (elementwise, linalg):
         specs.extend(module.SPECS)
     names = [s.name for s in specs]
     assert len(names) == len(set(names)), "duplicate OpSpec names"

@@ -3,6 +3,7 @@ elimination.  Both return a new IR and never change its inputs or outputs."""
 from __future__ import annotations
 
 from ..ir import IR, Eqn, Lit, Var
+from ..typecheck import maybe_typecheck
 
 
 def dce(ir: IR) -> IR:
@@ -46,4 +47,14 @@ def cse(ir: IR) -> IR:
 
 
 def simplify(ir: IR) -> IR:
-    return dce(cse(ir))
+    return maybe_typecheck(dce(cse(ir)))
+
+
+def dependencies(ir: IR) -> list:
+    """For each output, the set of input positions it depends on."""
+    deps = {v: {i} for i, v in enumerate(ir.inputs)}
+    for eqn in ir.eqns:
+        used = set().union(*(deps.get(a, set()) for a in eqn.inputs if isinstance(a, Var)))
+        for v in eqn.outs:
+            deps[v] = used
+    return [deps.get(a, set()) if isinstance(a, Var) else set() for a in ir.outputs]

@@ -58,6 +58,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
 def _register_families():
     from . import ufuncs  # noqa: F401
+    from . import linalg  # noqa: F401
 
 
 _register_families()

@@ -1,0 +1,121 @@
+"""Gather and scatter along one axis with integer index arrays.
+
+``take`` is NumPy's ``np.take(x, idx, axis)`` (negative indices wrap);
+``scatter_add`` is its transpose: it adds updates into zeros at the indexed
+positions.  Each is linear in its array operand and has no derivative with
+respect to the indices.  Several index arrays (``x[i, j]``) are handled by
+the frontend as one ``take`` of flat indices over the merged axes.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..builder import bind
+from ..ir import AType
+from ..rules import Primitive, batch_rules, impls, linear_primitives, shape_rules, transpose_rules
+from .elementwise import add, lt, mul, select
+from .helpers import defjvp
+from .structural import add_batch_axis, convert, iota, moveaxis, reshape
+
+
+def _check_index(idx):
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got {idx}")
+
+
+def _wrap_negative(idx, n: int):
+    return select(lt(idx, 0), add(idx, n), idx)
+
+
+def _flat_batch_index(idx, n: int):
+    """Indices ``idx`` (batch axis first) into the axis of length
+    ``batch * n`` that merges the batch axis with an axis of length ``n``."""
+    idx = convert(idx, np.int64)
+    offsets = mul(iota(np.int64, idx.type.shape, 0), n)
+    return add(_wrap_negative(idx, n), offsets)
+
+
+def _merge_batch_axis(x, axis: int):
+    """Batched ``x`` with its batch axis merged into (in front of) ``axis``."""
+    moved = moveaxis(x, 0, axis)
+    shape = moved.type.shape
+    return reshape(moved, shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:])
+
+
+# ------------------------------------------------------------------ take ----
+
+take_p = Primitive("take")
+def take(x, idx, axis: int):
+    """``np.take(x, idx, axis)``: shape ``x.shape[:axis] + idx.shape +
+    x.shape[axis + 1:]``."""
+    return bind(take_p, x, idx, axis=int(axis))
+def _take_shape(x, idx, *, axis):
+    _check_index(idx)
+    if not 0 <= axis < x.ndim:
+        raise ValueError(f"bad take axis {axis} for {x}")
+    return AType(x.dtype, x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+def _take_impl(x, idx, *, axis):
+    return np.take(x, idx, axis=axis)
+def _take_tangent(t, ans, x, idx, *, axis):
+    return take(t, idx, axis)
+def _take_transpose(ct, x, idx, *, axis):
+    return [scatter_add(idx, ct, axis, x.type.shape[axis]), None]
+def _take_batch(args, batched, *, axis):
+    x, idx = args
+    x_batched, idx_batched = batched
+    if not idx_batched:
+        return take(x, idx, axis + 1), True
+    if not x_batched:
+        return moveaxis(take(x, idx, axis), axis, 0), True
+    flat_idx = _flat_batch_index(idx, x.type.shape[axis + 1])
+    return moveaxis(take(_merge_batch_axis(x, axis), flat_idx, axis), axis, 0), True
+shape_rules[take_p] = _take_shape
+impls[take_p] = _take_impl
+defjvp(take_p, _take_tangent, None)
+linear_primitives.add(take_p)
+transpose_rules[take_p] = _take_transpose
+batch_rules[take_p] = _take_batch
+
+# ----------------------------------------------------------- scatter_add ----
+
+scatter_add_p = Primitive("scatter_add")
+def scatter_add(idx, updates, axis: int, size: int):
+    """Zeros with ``size`` elements along ``axis`` and ``updates`` (shaped
+    like ``take``'s result) added at ``idx``; repeated indices accumulate."""
+    return bind(scatter_add_p, idx, updates, axis=int(axis), size=int(size))
+def _scatter_add_shape(idx, updates, *, axis, size):
+    _check_index(idx)
+    end = axis + idx.ndim
+    if axis < 0 or size < 0 or updates.shape[axis:end] != idx.shape or end > updates.ndim:
+        raise ValueError(f"cannot scatter {updates} at {idx} along axis {axis}")
+    return AType(updates.dtype, updates.shape[:axis] + (size,) + updates.shape[end:])
+def _scatter_add_impl(idx, updates, *, axis, size):
+    out = np.zeros(updates.shape[:axis] + (size,) + updates.shape[axis + idx.ndim:],
+                   updates.dtype)
+    np.add.at(out, (builtins.slice(None),) * axis + (idx,), updates)
+    return out
+def _scatter_add_tangent(t, ans, idx, updates, *, axis, size):
+    return scatter_add(idx, t, axis, size)
+def _scatter_add_transpose(ct, idx, updates, *, axis, size):
+    return [None, take(ct, idx, axis)]
+def _scatter_add_batch(args, batched, *, axis, size):
+    idx, updates = args
+    idx_batched, updates_batched = batched
+    if not idx_batched:
+        return scatter_add(idx, updates, axis + 1, size), True
+    batch = idx.type.shape[0]
+    if not updates_batched:
+        updates = add_batch_axis(updates, batch)
+    flat_idx = _flat_batch_index(idx, size)
+    out = scatter_add(flat_idx, moveaxis(updates, 0, axis), axis, batch * size)
+    shape = out.type.shape
+    unmerged = reshape(out, shape[:axis] + (batch, size) + shape[axis + 1:])
+    return moveaxis(unmerged, axis, 0), True
+shape_rules[scatter_add_p] = _scatter_add_shape
+impls[scatter_add_p] = _scatter_add_impl
+defjvp(scatter_add_p, None, _scatter_add_tangent)
+linear_primitives.add(scatter_add_p)
+transpose_rules[scatter_add_p] = _scatter_add_transpose
+batch_rules[scatter_add_p] = _scatter_add_batch
