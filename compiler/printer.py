@@ -77,7 +77,7 @@ def _format_ir(ir: IR, namer, indent: str, title: str) -> list:
     for eqn in ir.eqns:
         lines.extend(_format_eqn(eqn, namer, indent + "  "))
     outs = ", ".join(namer(a) for a in ir.outputs)
-    lines.append(f"{indent}  return {outs}")
+    lines.append(f"{indent}  return" + (f" {outs}" if outs else ""))
     return lines
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compiler.builder import Builder
+from .compiler.builder import _ACTIVE, Builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType, Lit, Var
 from .compiler.passes.simplify import simplify
+from . import random
 from .pytree import TreeDef, flatten, unflatten
 from .tracer import NeedsSpecialization, Tracer, _checked_dtype, to_atom, wrap
 
@@ -61,18 +62,38 @@ class Staged:
     dynamic: tuple                    # flat indices of leaves that are IR inputs
     kernel: object = None             # compiled lazily on first concrete call
     extra: dict = field(default_factory=dict)
+    passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
+    # Which capture stands for nj.random's state (filled in per call), if any.
+    rng_slot: object = field(init=False, default=None)
+
+    def __post_init__(self):
+        self.rng_slot = random.state_slot(self.captures)
 
     def run(self, leaves):
-        arrays = [as_array(leaves[i]) for i in self.dynamic] + self.captures
+        captures = self.captures
+        if self.rng_slot is not None:
+            captures = random.fill_state(captures, self.rng_slot, traced=False)
+        arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
         if self.kernel is None:
             from .runtime.dispatch import compile_ir
             self.kernel = compile_ir(self.ir)
         return self.kernel(*arrays)
 
     def inline(self, leaves):
+        captures = self.captures
+        if self.rng_slot is not None:
+            captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]
-        atoms += [to_atom(c) for c in self.captures]
+        atoms += [to_atom(c) for c in captures]
         return [wrap(a) for a in inline_ir(self.ir, atoms)]
+
+    def outputs(self, outs):
+        """The output pytree from the IR's outputs (and passed-through values)."""
+        if self.passthrough:
+            outs = iter(outs)
+            outs = [self.passthrough[i] if i in self.passthrough else next(outs)
+                    for i in range(self.out_tree.num_leaves)]
+        return unflatten(self.out_tree, outs)
 
 
 def as_array(leaf):
@@ -83,8 +104,12 @@ def as_array(leaf):
 
 # -- tracing -----------------------------------------------------------------
 
-def trace(fn, treedef, leaves, specs) -> Staged:
-    """Trace ``fn(*args, **kwargs)`` (the unflattened leaves) into a Staged."""
+def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
+    """Trace ``fn(*args, **kwargs)`` (the unflattened leaves) into a Staged.
+
+    ``passthrough(out_leaves, out_tree)``, if given, returns the output
+    leaves (index -> value) to return as they are instead of as IR outputs.
+    """
     builder = Builder()
     with builder:
         traced_leaves = [_traced_leaf(builder, i, leaf, spec)
@@ -92,11 +117,12 @@ def trace(fn, treedef, leaves, specs) -> Staged:
         args, kwargs = unflatten(treedef, traced_leaves)
         out = fn(*args, **kwargs)
         out_leaves, out_tree = flatten(out)
-        out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves)]
+        kept = passthrough(out_leaves, out_tree) if passthrough else {}
+        out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves) if i not in kept]
         ir = builder.build(out_atoms)
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
-    return Staged(simplify(ir), out_tree, captures, dynamic)
+    return Staged(simplify(ir), out_tree, captures, dynamic, passthrough=kept)
 
 
 def _traced_leaf(builder, index, leaf, spec):
@@ -160,11 +186,13 @@ class StagedFunction:
         self.check_args(args, kwargs)
         leaves, treedef = flatten((args, kwargs))
         staged = self.staged_for(args, leaves, treedef)
-        if any(isinstance(leaf, Tracer) for leaf in leaves):
+        # Inside a trace inline even with concrete arguments, so that random
+        # draws stay draws of the enclosing function, not baked constants.
+        if _ACTIVE:
             outs = staged.inline(leaves)
         else:
             outs = staged.run(leaves)
-        return unflatten(staged.out_tree, outs)
+        return staged.outputs(outs)
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .compiler.builder import Builder, inline
 from .compiler.ir import AType, Lit, is_float
+from .compiler.passes.batching import RANDOMNESS, chunked_batch_ir
 from .compiler.passes.autodiff import jvp_eval, vjp_eval
 from .compiler.passes.simplify import simplify
 from .compiler.primitives.elementwise import add, eq
@@ -402,10 +403,10 @@ def _basis_element(index, offset: int, shape, dtype):
     return reshape(convert(eq(positions, index), dtype), shape)
 
 
-def _basis_batched(per_element_ir, n_inputs, size, chunk_size):
+def _basis_batched(per_element_ir, n_inputs, size, chunk_size, randomness="same"):
     """``per_element_ir`` (inputs..., index) batched over index = 0..size-1."""
-    from .compiler.passes.batching import chunked_batch_ir
-    return chunked_batch_ir(per_element_ir, [False] * n_inputs + [True], size, chunk_size)
+    return chunked_batch_ir(per_element_ir, [False] * n_inputs + [True], size, chunk_size,
+                            randomness=randomness)
 
 
 def _per_element_ir(setup, body):
@@ -483,8 +484,8 @@ class jacfwd(_DiffTransform):
     def __init__(self, func, argnums=0, has_aux=False, *, randomness="error",
                  chunk_size=None):
         check_chunk_size(chunk_size)
-        from .vmap import check_randomness
-        check_randomness(randomness)
+        if randomness not in RANDOMNESS:
+            raise ValueError(f"randomness must be one of {RANDOMNESS}, got {randomness!r}")
         super().__init__(func, argnums, has_aux, options=(randomness, chunk_size))
         self.chunk_size, self.randomness = chunk_size, randomness
 
@@ -506,7 +507,8 @@ class jacfwd(_DiffTransform):
                     _, touts = jvp_eval(setup.ir, col_inputs, tangents)
                     return [instantiate(t) for t in touts[:setup.n_main]]
                 column_ir = _per_element_ir(setup, column_tangents)
-                batched = _basis_batched(column_ir, len(inputs), in_type.size, self.chunk_size)
+                batched = _basis_batched(column_ir, len(inputs), in_type.size,
+                                         self.chunk_size, self.randomness)
                 columns = iota(np.int64, (in_type.size,), 0)
                 results = inline(batched, inputs + [columns])
                 for k, result in enumerate(results):

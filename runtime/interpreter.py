@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiler.ir import IR, Lit
+from ..compiler.primitives.control import chunk_map_p
 from ..compiler.rules import impls
 
 # Primitives whose implementation needs the interpreter itself (they carry
@@ -36,3 +37,23 @@ def evaluate(ir: IR, *args) -> list:
         for var, value in zip(eqn.outs, outs):
             env[var] = np.asarray(value, dtype=var.type.dtype)
     return [_read(env, a) for a in ir.outputs]
+
+
+def _chunk_map(evaluate, *operands, body, chunk, size, sliced, tail=None, sums=()):
+    """Run the body chunk by chunk; stack (or sum) its outputs."""
+    sums = sums or (False,) * len(body.outputs)
+    outs = [np.zeros(t.shape if summed else (size,) + t.shape[1:], t.dtype)
+            for t, summed in zip(body.out_types, sums)]
+    for start in range(0, size, chunk):
+        stop = min(start + chunk, size)
+        pieces = [x[start:stop] if s else x for x, s in zip(operands, sliced)]
+        values = evaluate(body if stop - start == chunk else tail, np.int64(start), *pieces)
+        for out, value, summed in zip(outs, values, sums):
+            if summed:
+                out += value
+            else:
+                out[start:stop] = value
+    return tuple(outs)
+
+
+higher_order_impls[chunk_map_p] = _chunk_map

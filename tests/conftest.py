@@ -3,3 +3,8 @@ numjac is imported, so it is set here, before any test module imports it."""
 import os
 
 os.environ["NUMJAC_CHECK_IR"] = "1"
+
+# Transform tests run on the reference interpreter so the suite does not
+# compile hundreds of Numba kernels; tests/test_backend.py checks Numba
+# against it explicitly.
+os.environ.setdefault("NUMJAC_BACKEND", "interpret")

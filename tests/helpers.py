@@ -17,3 +17,74 @@ def assert_ir(f, args, expected_text: str):
     expected = textwrap.dedent(expected_text).strip("\n")
     got = str(ir)
     assert got == expected, f"IR dump differs.\n--- expected\n{expected}\n--- got\n{got}"
+
+
+# -- derivatives against finite differences --------------------------------------
+
+def _tree_leaves(tree):
+    from numjac.pytree import flatten
+    return [np.asarray(leaf, dtype=np.float64) for leaf in flatten(tree)[0]]
+
+
+def _random_like(tree, rng):
+    from numjac.pytree import tree_map
+    return tree_map(lambda a: rng.normal(size=np.shape(a)).astype(np.asarray(a).dtype), tree)
+
+
+def _inner(a, b):
+    return sum(float(np.sum(x * y)) for x, y in zip(_tree_leaves(a), _tree_leaves(b)))
+
+
+def numerical_jvp(f, args, tangents, eps=1e-6):
+    """Central finite difference of ``f`` at ``args`` along ``tangents``."""
+    plus = f(*[a + eps * t for a, t in zip(args, tangents)])
+    minus = f(*[a - eps * t for a, t in zip(args, tangents)])
+    return [(p - m) / (2 * eps) for p, m in zip(_tree_leaves(plus), _tree_leaves(minus))]
+
+
+def _assert_close(got, expected, what, rtol, atol):
+    for g, e in zip(_tree_leaves(got), _tree_leaves(expected)):
+        scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol * scale, err_msg=what)
+
+
+def check_jvp(f, args, rng, rtol=1e-5, atol=1e-6):
+    tangents = tuple(_random_like(a, rng) for a in args)
+    _, got = nj.jvp(f, tuple(args), tangents)
+    _assert_close(got, numerical_jvp(f, args, tangents), "jvp vs finite differences",
+                  rtol, atol)
+
+
+def check_vjp(f, args, rng, rtol=1e-5, atol=1e-6):
+    """<u, J v> (finite differences) == <J^T u, v> (vjp)."""
+    out, vjp_fn = nj.vjp(f, *args)
+    u = _random_like(out, rng)
+    tangents = tuple(_random_like(a, rng) for a in args)
+    lhs = sum(float(np.sum(a * b)) for a, b in
+              zip(_tree_leaves(u), numerical_jvp(f, args, tangents)))
+    rhs = _inner(vjp_fn(u), tangents)
+    np.testing.assert_allclose(rhs, lhs, rtol=rtol, atol=atol * max(1.0, abs(lhs)),
+                               err_msg="vjp vs finite differences")
+
+
+def check_grads(f, args, order=2, modes=("fwd", "rev"), seed=0):
+    """Derivatives of ``f`` to ``order`` in each mode against central finite
+    differences in seeded random directions.  Order k checks the derivative
+    of the order-(k-1) directional derivative, traced through numjac."""
+    rng = np.random.default_rng(seed)
+    args = tuple(np.asarray(a) for a in args)
+    for mode in modes:
+        (check_jvp if mode == "fwd" else check_vjp)(f, args, rng)
+    if order > 1:
+        for mode in modes:
+            check_grads(_directional(f, args, mode, rng), args, order - 1, modes, seed + 1)
+
+
+def _directional(f, args, mode, rng):
+    """A function of the same args: f's jvp (fwd) or vjp (rev) in a fixed
+    random direction."""
+    if mode == "fwd":
+        tangents = tuple(_random_like(a, rng) for a in args)
+        return lambda *xs: nj.jvp(f, xs, tangents)[1]
+    u = _random_like(f(*args), rng)
+    return lambda *xs: nj.vjp(f, *xs)[1](u)

@@ -1,2 +1,2 @@
 """The primitive families; importing this package fills every registry."""
-from . import elementwise, structural, reductions, indexing, linalg  # noqa: F401
+from . import elementwise, structural, reductions, indexing, linalg, random, control  # noqa: F401

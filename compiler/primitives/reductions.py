@@ -1,13 +1,22 @@
-"""Reductions over static axes (no keepdims: the tracer reshapes) and scans."""
+"""Reductions over static axes (no keepdims: the tracer reshapes) and scans.
+
+Max and min spread the tangent evenly over tied positions.  Prod and cumprod
+differentiate through leave-one-out products (``_leave_one_out``), never
+dividing by the input, so zeros in the input need no special case and the
+derivatives of the derivatives stay exact.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..builder import bind
 from ..ir import AType
-from ..rules import Primitive, batch_rules, impls, shape_rules, transpose_rules
-from .helpers import deflinear
-from .structural import _shift, broadcast_in_dim
+from ..rules import Primitive, Zero, batch_rules, impls, jvp_rules, shape_rules, transpose_rules
+from .elementwise import div, eq, le, mul, select
+from .helpers import deflinear, defnondiff
+from .structural import _shift, broadcast_in_dim, convert, eye, iota, moveaxis, reshape, transpose
 
 
 def _reduced_type(x, axes, dtype=None):
@@ -17,8 +26,28 @@ def _reduced_type(x, axes, dtype=None):
     return AType(dtype or x.dtype, shape)
 
 
+def _nonempty_reduced_type(x, axes, dtype=None):
+    """The reduced type for reductions with no identity (max, argmax, ...)."""
+    out = _reduced_type(x, axes, dtype)
+    if any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"zero-size array to a reduction with no identity: axes {axes} of {x}")
+    return out
+
+
 def kept_axes(ndim, axes):
     return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _bind_reduction(prim, x, axes):
+    axes = tuple(sorted(int(a) for a in axes))
+    if not axes:
+        return x
+    return bind(prim, x, axes=axes)
+
+
+def expand_reduced(y, x, axes):
+    """``y``, a reduction of ``x`` over ``axes``, broadcast back to x's shape."""
+    return broadcast_in_dim(y, x.type.shape, kept_axes(x.type.ndim, axes))
 
 
 def reduction_batch_rule(prim):
@@ -29,23 +58,209 @@ def reduction_batch_rule(prim):
     batch_rules[prim] = batch_rule
 
 
+def axis_batch_rule(prim):
+    """Batching for ``prim[axis]`` (arg-reductions, scans): one axis further on."""
+    def batch_rule(args, batched, *, axis, **params):
+        return bind(prim, args[0], axis=axis + 1, **params), True
+    batch_rule.__name__ = f"{prim.name}_batch"
+    batch_rules[prim] = batch_rule
+
+
+def _leave_one_out(v):
+    """``out[..., j, i] = v[..., i]``, with ones on the diagonal ``i == j``.
+
+    Row ``j`` is the group ``v[..., :]`` with element ``j`` left out, so a
+    product along the last axis is the product of the others: exact with
+    zeros, unlike ``prod / v[j]``, and its own derivative is again such a
+    product.  The price is O(n^2) work for a group of n (a backend that folds
+    the broadcast and the select into indexing allocates nothing).  An O(n)
+    form multiplies exclusive running products from both ends; it needs a
+    shift (slice or pad), which the primitive set does not have yet.
+    """
+    *lead, n = v.type.shape
+    spread = broadcast_in_dim(v, (*lead, n, n), tuple(range(len(lead))) + (len(lead) + 1,))
+    return select(eye(np.bool_, n), 1, spread)
+
+
 # ------------------------------------------------------------ reduce_sum ----
 
 reduce_sum_p = Primitive("reduce_sum")
 def reduce_sum(x, axes):
-    axes = tuple(sorted(int(a) for a in axes))
-    if not axes:
-        return x
-    return bind(reduce_sum_p, x, axes=axes)
+    return _bind_reduction(reduce_sum_p, x, axes)
 def _reduce_sum_shape(x, *, axes):
     return _reduced_type(x, axes)
 def _reduce_sum_impl(x, *, axes):
     return np.sum(x, axis=axes, dtype=x.dtype)
 def _reduce_sum_transpose(ct, x, *, axes):
-    shape = x.type.shape
-    return [broadcast_in_dim(ct, shape, kept_axes(len(shape), axes))]
+    return [expand_reduced(ct, x, axes)]
 shape_rules[reduce_sum_p] = _reduce_sum_shape
 impls[reduce_sum_p] = _reduce_sum_impl
 deflinear(reduce_sum_p)
 transpose_rules[reduce_sum_p] = _reduce_sum_transpose
 reduction_batch_rule(reduce_sum_p)
+
+# ------------------------------------------------ reduce_max, reduce_min ----
+
+def _extremum_shape(x, *, axes):
+    return _nonempty_reduced_type(x, axes)
+
+
+def _extremum_jvp(prim):
+    """jvp of a max or min: the mean tangent over the positions attaining it.
+
+    Tied positions share the tangent equally (as in JAX); for a tie of two
+    this is also what a central difference measures.  A NaN result has no
+    position equal to it and gets a NaN tangent.
+    """
+    def jvp_rule(primals, tangents, *, axes):
+        (x,), (t,) = primals, tangents
+        ans = bind(prim, x, axes=axes)
+        if isinstance(t, Zero):
+            return ans, Zero(ans.type)
+        hits = convert(eq(x, expand_reduced(ans, x, axes)), t.type.dtype)
+        return ans, div(reduce_sum(mul(t, hits), axes), reduce_sum(hits, axes))
+    jvp_rule.__name__ = f"{prim.name}_jvp"
+    return jvp_rule
+
+
+reduce_max_p = Primitive("reduce_max")
+def reduce_max(x, axes):
+    """NumPy's max over ``axes``: NaN propagates; on bool it is ``any``."""
+    return _bind_reduction(reduce_max_p, x, axes)
+def _reduce_max_impl(x, *, axes):
+    return np.max(x, axis=axes)
+shape_rules[reduce_max_p] = _extremum_shape
+impls[reduce_max_p] = _reduce_max_impl
+jvp_rules[reduce_max_p] = _extremum_jvp(reduce_max_p)
+reduction_batch_rule(reduce_max_p)
+
+reduce_min_p = Primitive("reduce_min")
+def reduce_min(x, axes):
+    """NumPy's min over ``axes``: NaN propagates; on bool it is ``all``."""
+    return _bind_reduction(reduce_min_p, x, axes)
+def _reduce_min_impl(x, *, axes):
+    return np.min(x, axis=axes)
+shape_rules[reduce_min_p] = _extremum_shape
+impls[reduce_min_p] = _reduce_min_impl
+jvp_rules[reduce_min_p] = _extremum_jvp(reduce_min_p)
+reduction_batch_rule(reduce_min_p)
+
+# ----------------------------------------------------------- reduce_prod ----
+
+def _products_of_others(x, axes):
+    """For each element of ``x``, the product of the other elements of its
+    reduction group (the reduced axes moved last and flattened)."""
+    shape = x.type.shape
+    kept = kept_axes(len(shape), axes)
+    lead = tuple(shape[a] for a in kept)
+    group = tuple(shape[a] for a in axes)
+    rows = reshape(transpose(x, kept + axes), lead + (math.prod(group),))
+    others = reduce_prod(_leave_one_out(rows), (len(lead) + 1,))
+    return transpose(reshape(others, lead + group), np.argsort(kept + axes))
+
+
+reduce_prod_p = Primitive("reduce_prod")
+def reduce_prod(x, axes):
+    return _bind_reduction(reduce_prod_p, x, axes)
+def _reduce_prod_shape(x, *, axes):
+    return _reduced_type(x, axes)
+def _reduce_prod_impl(x, *, axes):
+    return np.prod(x, axis=axes, dtype=x.dtype)
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod(x, axes)
+    if isinstance(t, Zero):
+        return ans, Zero(ans.type)
+    return ans, reduce_sum(mul(t, _products_of_others(x, axes)), axes)
+shape_rules[reduce_prod_p] = _reduce_prod_shape
+impls[reduce_prod_p] = _reduce_prod_impl
+jvp_rules[reduce_prod_p] = _reduce_prod_jvp
+reduction_batch_rule(reduce_prod_p)
+
+# ------------------------------------------------------- argmax, argmin ----
+
+def _arg_reduction_shape(x, *, axis):
+    return _nonempty_reduced_type(x, (axis,), np.int64)
+
+
+argmax_p = Primitive("argmax")
+def argmax(x, axis):
+    """Index of the first maximum along ``axis`` (of the first NaN, if any)."""
+    return bind(argmax_p, x, axis=int(axis))
+def _argmax_impl(x, *, axis):
+    return np.argmax(x, axis=axis)
+shape_rules[argmax_p] = _arg_reduction_shape
+impls[argmax_p] = _argmax_impl
+defnondiff(argmax_p)
+axis_batch_rule(argmax_p)
+
+argmin_p = Primitive("argmin")
+def argmin(x, axis):
+    """Index of the first minimum along ``axis`` (of the first NaN, if any)."""
+    return bind(argmin_p, x, axis=int(axis))
+def _argmin_impl(x, *, axis):
+    return np.argmin(x, axis=axis)
+shape_rules[argmin_p] = _arg_reduction_shape
+impls[argmin_p] = _argmin_impl
+defnondiff(argmin_p)
+axis_batch_rule(argmin_p)
+
+# ---------------------------------------------------------------- cumsum ----
+
+def _scan_shape(x, *, axis, **params):
+    if not 0 <= axis < x.ndim:
+        raise ValueError(f"bad scan axis {axis} for {x}")
+    return x
+
+
+cumsum_p = Primitive("cumsum")
+def cumsum(x, axis, reverse=False):
+    """Running sums along ``axis``; ``reverse`` runs from the end."""
+    if x.type.shape[axis] <= 1:
+        return x
+    return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))
+def _cumsum_impl(x, *, axis, reverse):
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)
+    return np.cumsum(x, axis=axis, dtype=x.dtype)
+def _cumsum_transpose(ct, x, *, axis, reverse):
+    # out[k] sums x[j] for j <= k, so x[j] collects ct[k] for k >= j.
+    return [cumsum(ct, axis, not reverse)]
+shape_rules[cumsum_p] = _scan_shape
+impls[cumsum_p] = _cumsum_impl
+deflinear(cumsum_p)
+transpose_rules[cumsum_p] = _cumsum_transpose
+axis_batch_rule(cumsum_p)
+
+# --------------------------------------------------------------- cumprod ----
+
+def _cumprod_partials(v):
+    """``out[..., j, k] = d cumprod(v)[..., k] / d v[..., j]``: the product of
+    ``v[..., :k+1]`` without element j where ``j <= k``, else 0."""
+    n = v.type.shape[-1]
+    running = cumprod(_leave_one_out(v), v.type.ndim)
+    upper = le(iota(np.int64, (n, n), 0), iota(np.int64, (n, n), 1))
+    return select(upper, running, 0)
+
+
+cumprod_p = Primitive("cumprod")
+def cumprod(x, axis):
+    """Running products along ``axis``."""
+    if x.type.shape[axis] <= 1:
+        return x
+    return bind(cumprod_p, x, axis=int(axis))
+def _cumprod_impl(x, *, axis):
+    return np.cumprod(x, axis=axis, dtype=x.dtype)
+def _cumprod_jvp(primals, tangents, *, axis):
+    (x,), (t,) = primals, tangents
+    ans = cumprod(x, axis)
+    if isinstance(t, Zero):
+        return ans, Zero(ans.type)
+    last = x.type.ndim - 1
+    partials = _cumprod_partials(moveaxis(x, axis, last))
+    spread = broadcast_in_dim(moveaxis(t, axis, last), partials.type.shape, range(last + 1))
+    return ans, moveaxis(reduce_sum(mul(spread, partials), (last,)), last, axis)
+shape_rules[cumprod_p] = _scan_shape
+impls[cumprod_p] = _cumprod_impl
+jvp_rules[cumprod_p] = _cumprod_jvp
+axis_batch_rule(cumprod_p)

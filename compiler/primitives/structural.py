@@ -168,7 +168,7 @@ def eye(dtype, n: int, m: int = None, k: int = 0):
     m = n if m is None else m
     rows = iota(np.int64, (n, m), 0)
     cols = iota(np.int64, (n, m), 1)
-    return convert(eq(add(rows, k), cols), dtype)
+    return convert(eq(add(rows, k) if k else rows, cols), dtype)
 
 
 def add_batch_axis(x, size: int):

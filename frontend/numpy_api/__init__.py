@@ -57,8 +57,11 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
 
 def _register_families():
+    from . import attributes  # noqa: F401
     from . import ufuncs  # noqa: F401
     from . import linalg  # noqa: F401
+    from . import shape, indexing  # noqa: F401
+    from . import reductions  # noqa: F401
 
 
 _register_families()

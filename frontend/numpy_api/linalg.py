@@ -108,11 +108,13 @@ def matmul(a, b, **kwargs):
 # ------------------------------------------------------------- tensordot ----
 
 def _normalized_axes(axes, ndim):
-    axes = list(axes) if isinstance(axes, (tuple, list, np.ndarray)) else [axes]
+    axes = list(axes) if isinstance(axes, (tuple, list)) else [axes]
     return tuple(a + ndim if a < 0 else a for a in map(operator.index, axes))
 
 
 def _tensordot_axes(axes, a_ndim, b_ndim):
+    if isinstance(axes, np.ndarray):
+        axes = axes.tolist()
     if isinstance(axes, (tuple, list)):
         if len(axes) != 2:
             raise ValueError("tensordot: axes must be an int or a pair of axis sequences")
@@ -157,8 +159,8 @@ def _term_labels(term, ndim, width, where):
                              "subscripts must be letters")
     n_ellipsis = ndim - len(head) - len(tail)
     if n_ellipsis < 0 or (n_ellipsis and not dots):
-        raise ValueError(f"einsum: {where} has {ndim} dimensions but subscripts "
-                         f"{term!r}")
+        raise ValueError(f"einsum: subscripts {term!r} do not fit the {ndim} axes of "
+                         f"{where}; '...' must stand for the axes not named")
     return list(head) + list(range(width - n_ellipsis, width)) + list(tail)
 
 
@@ -215,6 +217,10 @@ def _squeeze_broadcast(x, labels, sizes):
     return reshape(x, [x.type.shape[i] for i in keep]), [labels[i] for i in keep]
 
 
+def _labels_of(operands):
+    return {l for _, labels in operands for l in labels}
+
+
 def _sum_unshared(operands, out_labels):
     """Sum each operand over the labels no other operand or the output has."""
     summed = []
@@ -239,10 +245,6 @@ def _contract_pair(first, second, later):
     out = dot_general(x, y, (positions(xl, summed), positions(yl, summed)),
                       (positions(xl, batch), positions(yl, batch)))
     return out, batch + [l for l in xl if l not in shared] + [l for l in yl if l not in shared]
-
-
-def _labels_of(operands):
-    return {l for _, labels in operands for l in labels}
 
 
 def _contract_in_order(operands, path, out_labels):

@@ -1,0 +1,151 @@
+"""``nj.random``: reproducible random numbers that work eagerly, inside
+traced functions and under vmap.
+
+The generator is counter based (the algorithm is spelled out in
+compiler/primitives/random.py): the global state is ``mix(seed)`` and a
+counter of the draws made since ``seed``; the n-th draw has the key
+``splitmix(mix(seed), n)`` and its elements are a pure function of that key
+and the element index.  Every call of ``normal``/``uniform`` is one draw.
+
+- Eagerly (no function being traced) a draw returns a NumPy array and
+  advances the counter by one.
+- Inside a traced function the state enters the IR as a runtime input
+  ``u64[]`` holding ``mix(seed) + counter * GAMMA`` (the "rng" operand of
+  the draw equations; its value is taken at call time, so a jitted function
+  gives new numbers on each call and repeats them after ``seed`` is called
+  again).  The k-th draw of the function is ``draw=k``; a call advances the
+  counter by the number of draws, so ``jit(f)`` draws exactly the numbers
+  the eager ``f`` would.  A staged function inlined into another trace gets
+  the outer state advanced by the outer draws made so far.
+
+The initial seed is 0, so a fresh process is reproducible too.
+"""
+from __future__ import annotations
+
+import math
+import operator
+import weakref
+
+import numpy as np
+
+from .compiler import builder as _builder
+from .compiler.ir import AType, Lit
+from .compiler.primitives import random as R
+from .compiler.primitives.elementwise import add
+from .compiler.rules import impls
+from .tracer import to_atom, wrap
+
+_MASK = (1 << 64) - 1
+_U64 = np.dtype(np.uint64)
+_F64 = np.dtype(np.float64)
+_RNG_TYPE = AType(_U64, ())
+
+
+class _State:
+    key = 0        # mix(seed)
+    counter = 0    # draws since seed()
+
+
+class RngInput:
+    """Stands for the global state among a trace's captured values (one per
+    trace); the staged function replaces it by the state's value when it
+    runs, and advances the counter by ``draws``, the trace's draw count."""
+
+    __slots__ = ("draws",)
+
+    def __init__(self):
+        self.draws = 0
+
+    def __repr__(self):
+        return f"<numjac random state, {self.draws} draws>"
+
+
+# The state input of each trace in progress (keyed by its builder).
+_TRACE_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def seed(s: int) -> None:
+    """Restart the global generator from the non-negative integer ``s``."""
+    s = operator.index(s)
+    if not 0 <= s <= _MASK:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {s}")
+    _State.key = int(R.mix(np.array([s], _U64))[0])
+    _State.counter = 0
+
+
+def _take(draws: int) -> np.ndarray:
+    """The state value for the next ``draws`` draws, which it reserves."""
+    value = (_State.key + _State.counter * R.GAMMA) & _MASK
+    _State.counter += draws
+    return np.array(value, _U64)
+
+
+def _reserve(draws: int):
+    """Reserve ``draws`` draws in the active trace: (state var, draws before)."""
+    builder = _builder.current()
+    state = _TRACE_STATES.get(builder)
+    if state is None:
+        state = _TRACE_STATES[builder] = RngInput()
+    used, state.draws = state.draws, state.draws + draws
+    return builder.capture(state, _RNG_TYPE), used
+
+
+def state_slot(captures):
+    """Where a staged function's captured values hold the state, or None."""
+    for i, value in enumerate(captures):
+        if isinstance(value, RngInput):
+            return i
+    return None
+
+
+def fill_state(captures, slot: int, traced: bool) -> list:
+    """The captured values with the state filled in for one call: its value
+    now, or (``traced``: the function is inlined into the active trace) the
+    trace's own state advanced past its draws so far."""
+    draws = captures[slot].draws
+    if traced:
+        rng, used = _reserve(draws)
+        value = wrap(add(rng, Lit((used * R.GAMMA) & _MASK, _U64)) if used else rng)
+    else:
+        value = _take(draws)
+    return captures[:slot] + [value] + captures[slot + 1:]
+
+
+# -- the distributions ------------------------------------------------------------
+
+def normal(size=(), loc=0.0, scale=1.0):
+    """Normal samples of shape ``broadcast(size, loc, scale)``."""
+    return _draw(R.random_normal_p, "normal", size, loc, scale)
+
+
+def uniform(low=0.0, high=1.0, size=()):
+    """Uniform samples in [low, high) of shape ``broadcast(size, low, high)``."""
+    return _draw(R.random_uniform_p, "uniform", size, low, high)
+
+
+def _draw(prim, name, size, a, b):
+    shape = np.broadcast_shapes(_size(name, size), _shape_of(a), _shape_of(b))
+    if not _builder._ACTIVE:
+        params = dict(shape=shape, strides=R.c_strides(shape), extent=math.prod(shape), draw=0)
+        value = impls[prim](_take(1), np.uint64(0), np.asarray(a, _F64), np.asarray(b, _F64),
+                            **params)
+        return np.asarray(value, _F64)
+    rng, number = _reserve(1)
+    return wrap(R.draw(prim, rng, to_atom(a, _F64), to_atom(b, _F64), shape, number))
+
+
+def _size(name, size) -> tuple:
+    if size is None:
+        return ()
+    dims = (size,) if np.ndim(size) == 0 else tuple(size)
+    dims = tuple(operator.index(d) for d in dims)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"nj.random.{name}: size must not be negative, got {size}")
+    return dims
+
+
+def _shape_of(x) -> tuple:
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+seed(0)

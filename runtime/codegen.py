@@ -1,0 +1,502 @@
+"""IR -> the Python source of one kernel of explicit scalar loops (for Numba).
+
+Planning walks the equations once and puts each in a loop nest (a group):
+an elementwise equation joins a nest of its shape whose loops can already
+read its other inputs; a reduction joins the nest of its operand's shape,
+with the reduced axes looped innermost; other primitives (contractions,
+scans, the chunk loop) get a nest of their own.  Views (broadcasts,
+transposes, reshapes, slices) and iota masks are never computed: their
+readers fold them into index arithmetic.  A value is stored in an array only
+when something outside its own nest reads it; otherwise it stays a scalar
+temporary, or is inlined into its only reader.  Every statement carries the
+IR lines it came from as comments.
+
+The kernel takes one array per IR input (0-d inputs as 0-d arrays, any
+layout) and returns a tuple with one new or input array per IR output.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+from contextlib import contextmanager
+
+import numpy as np
+
+from ..compiler.ir import IR, Lit
+from ..compiler.printer import _format_eqn, _format_ir, _Namer
+from .lowering import (LOWERINGS, Elementwise, Folded, Reduction, cast_expr, dtype_expr,
+                       literal_expr, operand_index, parenthesize,
+                       result_expr)
+
+_RESERVED = {"np", "math", "kernel"} | set(dir(builtins))
+
+
+class UnsupportedIR(Exception):
+    """The IR uses something the Numba backend cannot compile (float16)."""
+
+
+# -- values: how an IR variable is read at an index ---------------------------
+
+class Value:
+    ready = 0      # the index of the first group whose loops may read it
+    free = False   # reads no array (literals, iota, masks made of them)
+
+    def read(self, idx) -> str:
+        raise NotImplementedError
+
+
+class Scalar(Value):
+    """A scalar expression valid anywhere: a literal or a 0-d variable."""
+
+    def __init__(self, expr, free=False, ready=0):
+        self.expr, self.free, self.ready = expr, free, ready
+
+    def read(self, idx):
+        return self.expr
+
+
+class Array(Value):
+    """A kernel array variable, read with one index per axis."""
+
+    def __init__(self, name, ndim, ready=0):
+        self.name, self.ndim, self.ready = name, ndim, ready
+
+    def read(self, idx):
+        return f"{self.name}[{', '.join(idx) if idx else '()'}]"
+
+
+class Member(Value):
+    """The result of an equation computed inside a group's loops."""
+
+    def __init__(self, var, group, ins, is_reduction=False):
+        self.var, self.group, self.ins = var, group, ins
+        self.is_reduction = is_reduction
+        self.ready = group.index + 1
+        self.local_uses = 0
+        self.stored = is_reduction   # read outside its group: needs storage
+        self.storage = None          # Array or Scalar, once emitted
+        self.local = None            # [expression, inlined IR lines] in its loops
+
+    def read(self, idx):
+        if self.local is not None:
+            return self.local[0]
+        return self.storage.read(idx)
+
+
+class FoldedValue(Value):
+    """A view or mask: read by index arithmetic on its inputs."""
+
+    def __init__(self, lowering, eqn, ins):
+        self.lowering, self.eqn, self.ins = lowering, eqn, ins
+        self.ready = max((v.ready for v in ins), default=0)
+        self.free = all(v.free for v in ins)
+
+    def read(self, idx):
+        return self.lowering.read(self.ins, tuple(idx), self.eqn)
+
+
+class Bound(Value):
+    """An outer value read inside a sub-IR's code (a chunk loop body),
+    optionally shifted by a row offset along axis 0."""
+
+    def __init__(self, value, shift=None):
+        self.value, self.shift = value, shift
+        self.free = value.free and shift is None
+
+    def read(self, idx):
+        if self.shift is not None:
+            idx = (f"{self.shift} + {parenthesize(idx[0])}",) + tuple(idx[1:])
+        return self.value.read(idx)
+
+
+class FreeElementwise(Value):
+    """A cheap elementwise op of free values (an identity mask, say): computed
+    where it is read instead of stored."""
+
+    free = True
+
+    def __init__(self, lowering, eqn, ins):
+        self.lowering, self.eqn, self.ins = lowering, eqn, ins
+
+    def read(self, idx):
+        shape = self.eqn.outs[0].type.shape
+        args = [v.read(operand_index(idx, shape, a.type.shape))
+                for v, a in zip(self.ins, self.eqn.inputs)]
+        return result_expr(self.lowering, self.eqn, args)
+
+
+def literal_value(atom) -> Scalar:
+    return Scalar(literal_expr(atom.value, atom.type.dtype), free=True)
+
+
+# -- planning ---------------------------------------------------------------------
+
+class Group:
+    """One loop nest: elementwise members and reductions over ``shape``, or a
+    single equation with a custom lowering."""
+
+    def __init__(self, index, shape, custom=None, ins=()):
+        self.index = index
+        self.shape = shape
+        self.axes = ()              # reduced axes, looped innermost
+        self.custom, self.ins = custom, ins
+        self.members = []           # (eqn, Member) in program order
+
+    def accepts(self, shape, axes, ins):
+        if self.custom is not None or self.shape != shape:
+            return False
+        if axes and self.axes and axes != self.axes:
+            return False
+        return all(self.is_local(v) or v.ready <= self.index for v in ins)
+
+    def is_local(self, value):
+        return isinstance(value, Member) and value.group is self and not value.is_reduction
+
+
+class Planner:
+    """Assigns the equations of one IR to groups (see the module doc)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.groups = []
+
+    def value(self, atom) -> Value:
+        return literal_value(atom) if isinstance(atom, Lit) else self.env[atom]
+
+    def plan(self, ir: IR) -> list:
+        for eqn in ir.eqns:
+            self.plan_eqn(eqn, [self.value(a) for a in eqn.inputs])
+        outs = [self.value(a) for a in ir.outputs]
+        for v in outs:
+            mark_stored(v)
+        return outs
+
+    def plan_eqn(self, eqn, ins):
+        lowering = LOWERINGS[eqn.prim]
+        if isinstance(lowering, Folded):
+            for v in ins:
+                mark_stored(v)
+            self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
+        elif isinstance(lowering, Elementwise):
+            if lowering.cheap and all(v.free for v in ins):
+                self.env[eqn.outs[0]] = FreeElementwise(lowering, eqn, ins)
+            else:
+                self.join(eqn, ins, eqn.outs[0].type.shape, ())
+        elif isinstance(lowering, Reduction):
+            self.join(eqn, ins, eqn.inputs[0].type.shape, tuple(eqn.params["axes"]))
+        else:
+            for v in ins:
+                mark_stored(v)
+            group = Group(len(self.groups), (), custom=eqn, ins=ins)
+            self.groups.append(group)
+            for var in eqn.outs:
+                member = Member(var, group, ins, is_reduction=True)
+                group.members.append((eqn, member))
+                self.env[var] = member
+
+    def join(self, eqn, ins, shape, axes):
+        group = next((g for g in reversed(self.groups) if g.accepts(shape, axes, ins)), None)
+        if group is None:
+            group = Group(len(self.groups), shape)
+            self.groups.append(group)
+        group.axes = group.axes or axes
+        for v in ins:
+            if group.is_local(v):
+                v.local_uses += 1
+            else:
+                mark_stored(v)
+        member = Member(eqn.outs[0], group, ins, is_reduction=bool(axes))
+        group.members.append((eqn, member))
+        self.env[eqn.outs[0]] = member
+
+
+def mark_stored(value):
+    """``value`` is read outside its own group, so it must be stored."""
+    if isinstance(value, Member):
+        value.stored = True
+
+
+# -- emission -----------------------------------------------------------------------
+
+class Codegen:
+    """Writes the kernel source; custom lowerings call its helpers."""
+
+    def __init__(self, ir: IR, name="kernel"):
+        self.ir = ir
+        self.name = name
+        self.namer = _Namer()
+        _format_ir(ir, self.namer, "", "ir")   # names every variable, nested ones too
+        self.lines = []
+        self.depth = 1
+        self.loop_depth = 0
+        self.fresh_count = 0
+        self.support = set()   # kernel_support helpers the kernel calls
+
+    # -- helpers for lowerings
+    def line(self, text):
+        self.lines.append("    " * self.depth + text)
+
+    def comment(self, ir_lines):
+        for text in ir_lines:
+            self.line(f"# {text}")
+
+    def ir_line(self, eqn) -> str:
+        return _format_eqn(eqn, self.namer, "")[0]
+
+    def var_name(self, var) -> str:
+        name = self.namer(var)
+        return f"v_{name}" if keyword.iskeyword(name) or name in _RESERVED else name
+
+    @staticmethod
+    def array(name, ndim) -> Array:
+        return Array(name, ndim)
+
+    @staticmethod
+    def scalar(expr) -> Scalar:
+        return Scalar(expr)
+
+    @staticmethod
+    def bound(value, shift=None) -> Bound:
+        return Bound(value, shift)
+
+    @staticmethod
+    def array_of(value):
+        """The Array holding ``value``, if it is stored in one."""
+        storage = value.storage if isinstance(value, Member) else value
+        return storage if isinstance(storage, Array) else None
+
+    def fresh(self, prefix) -> str:
+        self.fresh_count += 1
+        return f"{prefix}{self.fresh_count}"
+
+    @contextmanager
+    def indented(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    @contextmanager
+    def loops(self, shape, axes=None):
+        """Loops over the ``axes`` of ``shape`` (default all, outermost
+        first); yields the index with one loop variable per looped axis
+        (None for the others)."""
+        axes = range(len(shape)) if axes is None else axes
+        idx = [None] * len(shape)
+        for axis in axes:
+            idx[axis] = f"i{self.loop_depth}"
+            self.line(f"for {idx[axis]} in range({shape[axis]}):")
+            self.loop_depth += 1
+            self.depth += 1
+        try:
+            yield tuple(idx)
+        finally:
+            self.loop_depth -= len(axes)
+            self.depth -= len(axes)
+
+    def alloc(self, atype, name, fill=None) -> Array:
+        shape, dtype = shape_tuple(atype.shape), dtype_expr(atype.dtype)
+        if fill is None:
+            self.line(f"{name} = np.empty({shape}, {dtype})")
+        else:
+            self.line(f"{name} = np.full({shape}, {fill}, {dtype})")
+        return Array(name, atype.ndim)
+
+    def materialize(self, value, atype, name) -> Array:
+        """``value`` copied into a new array ``name`` of ``atype``."""
+        target = self.alloc(atype, name)
+        with self.loops(atype.shape) as idx:
+            self.line(f"{target.read(idx)} = {value.read(idx)}")
+        return target
+
+    def emit_ir(self, ir: IR, env) -> list:
+        """Plan and emit ``ir`` with its inputs bound in ``env`` (a dict
+        var -> Value); returns the Values of its outputs, all readable
+        after the emitted code."""
+        planner = Planner(env)
+        outs = planner.plan(ir)
+        for group in planner.groups:
+            self.emit_group(group)
+        return outs
+
+    # -- the kernel
+    def generate(self) -> str:
+        params = [self.var_name(v) for v in self.ir.inputs]
+        env = {v: Array(p, v.type.ndim) for v, p in zip(self.ir.inputs, params)}
+        outs = self.emit_ir(self.ir, env)
+        names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
+        self.line(f"return ({''.join(n + ', ' for n in names)})")
+        header = ["import numpy as np"]
+        if self.support:
+            names = ", ".join(sorted(self.support))
+            header.append(f"from numjac.runtime.kernel_support import {names}")
+        header += ["", "", f"def {self.name}({', '.join(params)}):"]
+        return "\n".join(header + self.lines) + "\n"
+
+    def output_array(self, value, atype) -> Array:
+        array = self.array_of(value)
+        if array is not None:
+            return array
+        return self.materialize(value, atype, self.fresh("out"))
+
+    # -- groups
+    def emit_group(self, group):
+        if group.custom is not None:
+            self.emit_custom(group)
+            return
+        self.allocate(group)
+        if group.axes:
+            self.emit_reduction_group(group)
+        else:
+            with self.loops(group.shape) as idx:
+                self.emit_members(group, idx, {})
+        for _, member in group.members:
+            member.local = None
+
+    def emit_custom(self, group):
+        eqn = group.custom
+        self.comment([self.ir_line(eqn)])
+        outs = LOWERINGS[eqn.prim].emit(self, eqn, group.ins)
+        for (_, member), value in zip(group.members, outs):
+            member.storage = value
+
+    def allocate(self, group):
+        """Storage for the stored elementwise members (0-d: scalar variables)."""
+        for _, member in group.members:
+            if member.stored and not member.is_reduction:
+                name = self.var_name(member.var)
+                member.storage = (self.alloc(member.var.type, name) if group.shape
+                                  else Scalar(name))
+
+    def emit_members(self, group, idx, updates):
+        for eqn, member in group.members:
+            if member.is_reduction:
+                updates[member](idx)
+            else:
+                self.emit_elementwise(eqn, member, idx)
+
+    def read_inputs(self, eqn, member, idx):
+        """Expressions for an equation's inputs at ``idx`` of its group, and
+        the IR lines of the inlined ones (claimed once)."""
+        args, ir_lines = [], []
+        shape = member.group.shape
+        for atom, value in zip(eqn.inputs, member.ins):
+            if isinstance(value, Member) and value.local is not None:
+                args.append(value.local[0])
+                ir_lines.extend(value.local[1])
+                value.local[1] = []
+            else:
+                args.append(value.read(operand_index(idx, shape, atom.type.shape)))
+        return args, ir_lines
+
+    def emit_elementwise(self, eqn, member, idx):
+        args, ir_lines = self.read_inputs(eqn, member, idx)
+        expr = result_expr(LOWERINGS[eqn.prim], eqn, args)
+        ir_lines.append(self.ir_line(eqn))
+        if not member.stored and member.local_uses == 1:
+            member.local = [expr, ir_lines]
+            return
+        self.comment(ir_lines)
+        if isinstance(member.storage, Scalar) or (member.stored and not member.local_uses):
+            target = member.storage.read(idx)
+            self.line(f"{target} = {expr}")
+            member.local = [target, []] if isinstance(member.storage, Scalar) else None
+            return
+        temp = f"{self.var_name(member.var)}_"
+        self.line(f"{temp} = {expr}")
+        if member.stored:
+            self.line(f"{member.storage.read(idx)} = {temp}")
+        member.local = [temp, []]
+
+    def emit_reduction_group(self, group):
+        shape, axes = group.shape, group.axes
+        kept = tuple(a for a in range(len(shape)) if a not in axes)
+        reductions = [(eqn, m) for eqn, m in group.members if m.is_reduction]
+        if axes != tuple(range(len(kept), len(shape))):
+            self.emit_array_accumulators(group, kept, reductions)
+            return
+        # Reduced axes trailing: one scalar accumulator per output element.
+        for eqn, member in reductions:
+            if kept:
+                member.storage = self.alloc(member.var.type, self.var_name(member.var))
+        updates = {}
+        with self.loops(shape, kept) as outer:
+            for eqn, member in reductions:
+                acc = f"{self.var_name(member.var)}_acc"
+                lowering = LOWERINGS[eqn.prim]
+                dtype = lowering.acc_dtype(eqn.inputs[0].type.dtype)
+                self.line(f"{acc} = {lowering.init(dtype)}")
+                updates[member] = self.scalar_update(eqn, member, acc)
+            with self.loops(shape, axes) as inner:
+                idx = tuple(o if o is not None else i for o, i in zip(outer, inner))
+                self.emit_members(group, idx, updates)
+            for eqn, member in reductions:
+                self.store_accumulator(eqn, member, outer, kept)
+
+    def scalar_update(self, eqn, member, acc):
+        def update(idx):
+            args, ir_lines = self.read_inputs(eqn, member, idx)
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            dtype = eqn.inputs[0].type.dtype
+            self.line(f"{acc} = {LOWERINGS[eqn.prim].combine(acc, args[0], dtype)}")
+        return update
+
+    def store_accumulator(self, eqn, member, outer, kept):
+        lowering = LOWERINGS[eqn.prim]
+        dtype = member.var.type.dtype
+        acc = f"{self.var_name(member.var)}_acc"
+        value = cast_expr(acc, dtype, lowering.acc_dtype(eqn.inputs[0].type.dtype))
+        if kept:
+            self.line(f"{member.storage.read(tuple(outer[a] for a in kept))} = {value}")
+        else:
+            name = self.var_name(member.var)
+            self.line(f"{name} = {value}")
+            member.storage = Scalar(name)
+
+    def emit_array_accumulators(self, group, kept, reductions):
+        """Reduced axes not trailing: loop in memory order and accumulate
+        into the output arrays."""
+        updates = {}
+        for eqn, member in reductions:
+            init = LOWERINGS[eqn.prim].init(member.var.type.dtype)
+            member.storage = self.alloc(member.var.type, self.var_name(member.var), fill=init)
+            updates[member] = self.array_update(eqn, member, kept)
+        with self.loops(group.shape) as idx:
+            self.emit_members(group, idx, updates)
+
+    def array_update(self, eqn, member, kept):
+        def update(idx):
+            args, ir_lines = self.read_inputs(eqn, member, idx)
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            target = member.storage.read(tuple(idx[a] for a in kept))
+            combined = LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype)
+            self.line(f"{target} = {cast_expr(combined, member.var.type.dtype, None)}")
+        return update
+
+
+def shape_tuple(shape) -> str:
+    return repr(tuple(int(n) for n in shape))
+
+
+def _types(ir: IR):
+    for var in ir.inputs:
+        yield var.type
+    for eqn in ir.eqns:
+        for var in eqn.outs:
+            yield var.type
+        for param in eqn.params.values():
+            if isinstance(param, IR):
+                yield from _types(param)
+
+
+def check_supported(ir: IR):
+    """Raise UnsupportedIR for what Numba cannot compile."""
+    if any(t.dtype == np.float16 for t in _types(ir)):
+        raise UnsupportedIR("float16 values")
+
+
+def generate(ir: IR, name="kernel") -> str:
+    """The source of a function ``name`` computing ``ir`` (see module doc)."""
+    check_supported(ir)
+    return Codegen(ir, name).generate()
