@@ -8,6 +8,8 @@ from . import api as _api
 from .api import make_ir
 from . import transforms as _transforms
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
+from . import random
+from . import vmap as _vmap
 
 
 def _with_decorator_form(transform):
@@ -28,9 +30,10 @@ value_and_grad = _with_decorator_form(_transforms.value_and_grad)
 jacrev = _with_decorator_form(_transforms.jacrev)
 jacfwd = _with_decorator_form(_transforms.jacfwd)
 hessian = _with_decorator_form(_transforms.hessian)
+vmap = _with_decorator_form(_vmap.vmap)
 
 __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "UnsupportedOperationError", "grad", "hessian",
            "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
-           "no_grad", "stop_gradient", "value_and_grad", "vjp"]
+           "no_grad", "random", "stop_gradient", "value_and_grad", "vjp", "vmap"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .pytree import flatten
+from .runtime.dispatch import backend_name
 from .staging import StagedFunction, argument_leaf_ranges
 
 
@@ -9,18 +10,24 @@ class jit(StagedFunction):
     """Compile ``func`` once per call signature and cache the kernel.
 
     ``static_argnums`` names positional arguments whose values (not just
-    types) are part of the signature; they must be hashable.
+    types) are part of the signature; they must be hashable.  ``backend``
+    is "numba" or "interpret" (the reference interpreter); by default the
+    ``NUMJAC_BACKEND`` environment variable decides, else Numba.
     """
 
-    def __init__(self, func, *, static_argnums=()):
+    def __init__(self, func, *, static_argnums=(), backend=None):
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
         static_argnums = tuple(static_argnums)
         for n in static_argnums:
             if not isinstance(n, int) or isinstance(n, bool):
                 raise TypeError(f"static_argnums must hold ints, got {n!r}")
-        super().__init__(func, options=(("static_argnums", static_argnums),))
+        options = (("static_argnums", static_argnums),)
+        if backend is not None:
+            options += (("backend", backend_name(backend)),)
+        super().__init__(func, options=options)
         self.static_argnums = static_argnums
+        self.backend = backend
 
     def static_leaves(self, args, treedef):
         ranges = argument_leaf_ranges(args)

@@ -63,6 +63,7 @@ class Staged:
     kernel: object = None             # compiled lazily on first concrete call
     extra: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
+    backend: str = None               # None: NUMJAC_BACKEND, else Numba
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
 
@@ -76,8 +77,26 @@ class Staged:
         arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
         if self.kernel is None:
             from .runtime.dispatch import compile_ir
-            self.kernel = compile_ir(self.ir)
+            self.kernel = compile_ir(self.ir, self.backend)
         return self.kernel(*arrays)
+
+    def fast_runner(self):
+        """``run`` for a tuple of plain arrays (one per IR input before the
+        captures), without flattening; None where ``run`` is needed (random
+        state, passed-through outputs, no kernel yet)."""
+        if self.rng_slot is not None or self.passthrough or self.kernel is None:
+            return None
+        kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
+        captures, tree = tuple(self.captures), self.out_tree
+        single = tree.kind == "leaf"
+
+        def run(args):
+            try:
+                outs = kernel(*args, *captures)
+            except Exception:
+                outs = checked(*args, *captures)   # recovers from a bad cache entry
+            return outs[0] if single else unflatten(tree, outs)
+        return run
 
     def inline(self, leaves):
         captures = self.captures
@@ -159,6 +178,8 @@ class StagedFunction:
         self.fn = fn
         self.options = tuple(options)
         self.cache_key = (type(self).__name__, fn, self.options)
+        # Signature of plain-array positional arguments -> Staged.fast_runner.
+        self._fast = {}
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", type(self).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -182,7 +203,17 @@ class StagedFunction:
     def check_args(self, args, kwargs):
         """Validate arguments before any tracing (subclasses)."""
 
+    # Subclasses that backend-select (jit) set this.
+    backend = None
+
     def __call__(self, *args, **kwargs):
+        if not kwargs and not _ACTIVE:
+            try:
+                run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
+            except (KeyError, AttributeError):
+                pass
+            else:
+                return run(args)
         self.check_args(args, kwargs)
         leaves, treedef = flatten((args, kwargs))
         staged = self.staged_for(args, leaves, treedef)
@@ -192,7 +223,21 @@ class StagedFunction:
             outs = staged.inline(leaves)
         else:
             outs = staged.run(leaves)
+            self._remember_fast(args, kwargs, leaves, staged)
         return staged.outputs(outs)
+
+    def _remember_fast(self, args, kwargs, leaves, staged):
+        """After a kernel ran on positional plain arrays, each a traced leaf,
+        let the next call with the same dtypes and shapes go straight to it."""
+        if (kwargs or len(leaves) != len(args) or staged.dynamic != tuple(range(len(args)))
+                or any(type(a) is not np.ndarray for a in args)):
+            return
+        run = staged.fast_runner()
+        if run is None:
+            return
+        if type(self).check_args is not StagedFunction.check_args:
+            run = _checked(self.check_args, run)
+        self._fast[tuple((a.__class__, a.dtype, a.shape) for a in args)] = run
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
@@ -209,6 +254,7 @@ class StagedFunction:
                 self._specialize(treedef, need.leaf_index, leaves)
                 continue
             log.info("staged %s for %s", self.__name__, _format_specs(specs))
+            staged.backend = self.backend
             _STAGED[key] = staged
             return staged
 
@@ -223,6 +269,13 @@ class StagedFunction:
         from .runtime.dispatch import Lowered
         leaves, treedef = flatten((args, kwargs))
         return Lowered(self.staged_for(args, leaves, treedef))
+
+
+def _checked(check_args, run):
+    def checked_run(args):
+        check_args(args, {})
+        return run(args)
+    return checked_run
 
 
 def _format_specs(specs) -> str:

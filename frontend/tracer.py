@@ -167,6 +167,7 @@ _METHODS = {
     "dot": np.dot, "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip,
     "swapaxes": np.swapaxes, "diagonal": np.diagonal, "trace": np.trace,
     "repeat": np.repeat, "round": np.round, "any": np.any, "all": np.all,
+    "take": np.take,
 }
 for _name, _fn in _METHODS.items():
     setattr(Tracer, _name, _numpy_method(_fn))
@@ -260,9 +261,16 @@ def wrap(atom) -> Tracer:
     return Tracer(atom, current)
 
 
+_WEAK_TYPES = {"f": float, "i": int}
+
+
 def dtype_for_promotion(x):
     """What NumPy's promotion sees: weak Python scalar types stay types."""
     if isinstance(x, Tracer):
+        # A traced Python float/int argument promotes weakly, like the
+        # Python scalar it stands for (x_f32 * t stays float32).
+        if x.scalar_leaf is not None and x.dtype != np.bool_:
+            return _WEAK_TYPES.get(x.dtype.kind, x.dtype)
         return x.dtype
     if isinstance(x, bool):
         # Python bool promotes like np.bool_ (and resolve_dtypes rejects the type).

@@ -160,13 +160,15 @@ def _diff_setup(fn, argnums, has_aux, name, treedef, leaves, specs) -> DiffSetup
     return DiffSetup(base, groups, arg_defs, argnums, has_aux, isinstance(argnums, int))
 
 
-def _finish(setup: DiffSetup, builder, out_tree_with_positions, flat_outputs, stages) -> Staged:
+def _finish(setup: DiffSetup, builder, out_tree_with_positions, flat_outputs) -> Staged:
     """Package a new IR whose outputs are ``flat_outputs`` arranged as the
     pytree ``out_tree_with_positions`` (leaves are indices into them)."""
     indices, out_tree = flatten(out_tree_with_positions)
-    ir = simplify(builder.build([flat_outputs[i] for i in indices]))
+    transformed = builder.build([flat_outputs[i] for i in indices])
+    ir = simplify(transformed)
     staged = Staged(ir, out_tree, setup.base.captures, setup.base.dynamic)
-    staged.extra["stages"] = {"traced": setup.ir, **stages, "optimized": ir}
+    staged.extra["stages"] = {"traced": setup.ir, "transformed": transformed,
+                              "optimized": ir}
     return staged
 
 
@@ -230,7 +232,7 @@ def _stage_value_and_grad(transform, treedef, leaves, specs, with_value):
         else:
             value_index = collect(outs[0])
             tree = (((value_index, aux) if transform.has_aux else value_index), grads)
-        return _finish(setup, builder, tree, collect.atoms, {})
+        return _finish(setup, builder, tree, collect.atoms)
 
 
 def _zero_cts(setup):
@@ -286,10 +288,12 @@ def _inputs_around(builder, setup, extra_types):
     return primal + captured, extra
 
 
-def _staged_with_extras(setup, n_primal_leaves, n_extra, ir, out_tree, stages):
+def _staged_with_extras(setup, n_primal_leaves, n_extra, transformed, out_tree):
     extra_leaves = tuple(range(n_primal_leaves, n_primal_leaves + n_extra))
+    ir = simplify(transformed)
     staged = Staged(ir, out_tree, setup.base.captures, setup.base.dynamic + extra_leaves)
-    staged.extra["stages"] = {"traced": setup.ir, **stages, "optimized": ir}
+    staged.extra["stages"] = {"traced": setup.ir, "transformed": transformed,
+                              "optimized": ir}
     return staged
 
 
@@ -311,8 +315,8 @@ class _PullBack(StagedFunction):
             ct_at = dict(zip([p for g in setup.groups for p in g], in_cts))
             tree = setup.per_argnum(lambda p: collect(instantiate(ct_at[p])))
             indices, out_tree = flatten(tree)
-            ir = simplify(builder.build([collect.atoms[i] for i in indices]))
-        return _staged_with_extras(setup, n, len(main_types), ir, out_tree, {})
+            ir = builder.build([collect.atoms[i] for i in indices])
+        return _staged_with_extras(setup, n, len(main_types), ir, out_tree)
 
 
 class _PushForward(StagedFunction):
@@ -335,10 +339,10 @@ class _PushForward(StagedFunction):
             main = outs[:setup.n_main]
             touts = [instantiate(t) for t in touts[:setup.n_main]]
             flat = main + touts + list(setup.aux_outputs(outs))
-            ir = simplify(builder.build(flat))
+            ir = builder.build(flat)
         parts = [setup.main_def, setup.main_def] + ([setup.aux_def] if self.has_aux else [])
         out_tree = TreeDef("tuple", None, parts)
-        return _staged_with_extras(setup, n, len(tangent_types), ir, out_tree, {})
+        return _staged_with_extras(setup, n, len(tangent_types), ir, out_tree)
 
 
 def _check_like(values, reference, what, name):
@@ -473,7 +477,7 @@ class jacrev(_DiffTransform):
                     in_shape = setup.ir.inputs[p].type.shape
                     blocks[k, p] = _jacobian_block(result, out_type.shape, in_shape, True)
             tree = _output_major(setup, blocks, collect, inputs)
-            return _finish(setup, builder, tree, collect.atoms, {})
+            return _finish(setup, builder, tree, collect.atoms)
 
 
 class jacfwd(_DiffTransform):
@@ -515,7 +519,7 @@ class jacfwd(_DiffTransform):
                     blocks[k, p] = _jacobian_block(result, outs[k].type.shape,
                                                    in_type.shape, False)
             tree = _output_major(setup, blocks, collect, inputs)
-            return _finish(setup, builder, tree, collect.atoms, {})
+            return _finish(setup, builder, tree, collect.atoms)
 
 
 def _output_major(setup, blocks, collect, inputs):

@@ -22,7 +22,7 @@ from .compiler.passes.batching import RANDOMNESS, chunked_batch
 from .compiler.passes.simplify import simplify
 from .compiler.primitives.structural import add_batch_axis, moveaxis
 from .pytree import broadcast_prefix, flatten, unflatten
-from .staging import Staged, StagedFunction, is_dynamic, trace
+from .staging import Staged, StagedFunction, trace
 from .tracer import Tracer
 from .transforms import check_chunk_size
 
@@ -202,7 +202,7 @@ class _OutDims:
         passthrough = {}
         for i, (leaf, dim) in enumerate(zip(out_leaves, dims)):
             if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
-                self.ir_dims.append(self._checked(i, dim, np.ndim(leaf) + 1))
+                self.ir_dims.append(self._checked(i, dim, leaf.ndim + 1))
             elif dim is None:
                 passthrough[i] = leaf
             else:

@@ -88,3 +88,47 @@ def _directional(f, args, mode, rng):
         return lambda *xs: nj.jvp(f, xs, tangents)[1]
     u = _random_like(f(*args), rng)
     return lambda *xs: nj.vjp(f, *xs)[1](u)
+
+
+# -- vmap against a Python loop -------------------------------------------------------
+
+def vmap_by_loop(f, in_dims, args, out_dims=0, kwargs=None):
+    """What ``vmap(f, in_dims, out_dims)(*args, **kwargs)`` means: ``f`` on
+    each example in a Python loop, the results stacked with np.stack."""
+    from numjac.pytree import broadcast_prefix, flatten, unflatten
+    kwargs = kwargs or {}
+    leaves, treedef = flatten(tuple(args))
+    per_arg = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
+    dims = [d for arg, arg_dims in zip(args, per_arg) for d in broadcast_prefix(arg_dims, arg)]
+    size = next(np.shape(x)[d] for x, d in zip(leaves, dims) if d is not None)
+    results = []
+    for b in range(size):
+        example = [x if d is None else np.take(x, b, axis=d) for x, d in zip(leaves, dims)]
+        results.append(f(*unflatten(treedef, example), **kwargs))
+    out_leaves, out_tree = flatten(results[0])
+    stacked = []
+    for i, d in enumerate(broadcast_prefix(out_dims, results[0])):
+        column = [flatten(r)[0][i] for r in results]
+        stacked.append(column[0] if d is None else np.stack(column, axis=d))
+    return unflatten(out_tree, stacked)
+
+
+def check_vmap(f, in_dims, args, out_dims=0, *, kwargs=None, rtol=1e-12, atol=1e-13, **kw):
+    """``nj.vmap(f, in_dims, out_dims, **kw)`` (kw: randomness, chunk_size)
+    agrees with ``vmap_by_loop``: structure, shapes, dtypes and values."""
+    from numjac.pytree import flatten
+    got = nj.vmap(f, in_dims, out_dims, **kw)(*args, **(kwargs or {}))
+    expected = vmap_by_loop(f, in_dims, args, out_dims, kwargs)
+    got_leaves, got_tree = flatten(got)
+    expected_leaves, expected_tree = flatten(expected)
+    assert got_tree == expected_tree, f"output structure {got_tree} != {expected_tree}"
+    for i, (g, e) in enumerate(zip(got_leaves, expected_leaves)):
+        if not isinstance(e, (np.ndarray, np.generic)):
+            assert g == e, f"passed-through output {i}: {g!r} != {e!r}"
+            continue
+        g, e = np.asarray(g), np.asarray(e)
+        assert g.shape == e.shape and g.dtype == e.dtype, \
+            f"output {i}: {g.dtype}{list(g.shape)} != {e.dtype}{list(e.shape)}"
+        tol = dict(rtol=1e-5, atol=1e-6) if e.dtype == np.float32 else dict(rtol=rtol, atol=atol)
+        np.testing.assert_allclose(g, e, err_msg=f"output {i}", **tol)
+    return got
