@@ -8,7 +8,6 @@ caches the result.  Inside another trace it inlines, so transforms compose.
 """
 from __future__ import annotations
 
-import operator
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from .compiler.primitives.helpers import instantiate
 from .compiler.rules import Zero
 from .compiler.primitives.structural import convert, iota, reshape, transpose
 from .pytree import LEAF, TreeDef, flatten, unflatten
-from .staging import Staged, StagedFunction, argument_leaf_ranges, trace
+from .staging import Staged, StagedFunction, trace
 from .tracer import Tracer
 
 

@@ -125,6 +125,16 @@ class FreeElementwise(Value):
         return result_expr(self.lowering, self.eqn, args)
 
 
+def folded_eqns(value) -> list:
+    """The equations folded into reads of ``value``, in program order."""
+    if isinstance(value, Bound):
+        return folded_eqns(value.value)
+    if not isinstance(value, (FoldedValue, FreeElementwise)):
+        return []
+    eqns = [e for v in value.ins for e in folded_eqns(v)] + [value.eqn]
+    return list(dict.fromkeys(eqns))
+
+
 def literal_value(atom) -> Scalar:
     return Scalar(literal_expr(atom.value, atom.type.dtype), free=True)
 
@@ -388,6 +398,7 @@ class Codegen:
                 value.local[1] = []
             else:
                 args.append(value.read(operand_index(idx, shape, atom.type.shape)))
+                ir_lines.extend(self.ir_line(e) for e in folded_eqns(value))
         return args, ir_lines
 
     def emit_elementwise(self, eqn, member, idx):

@@ -132,3 +132,29 @@ def check_vmap(f, in_dims, args, out_dims=0, *, kwargs=None, rtol=1e-12, atol=1e
         tol = dict(rtol=1e-5, atol=1e-6) if e.dtype == np.float32 else dict(rtol=rtol, atol=atol)
         np.testing.assert_allclose(g, e, err_msg=f"output {i}", **tol)
     return got
+
+
+# -- backends ------------------------------------------------------------------
+
+def check_backends(f, args, *, rtol=1e-10, atol=1e-12):
+    """``f`` (a NumPy function or any transform of one) compiled with Numba
+    agrees with the reference interpreter: output structure, dtypes, shapes
+    and values (float32 to float32 accuracy).  Returns the Numba outputs."""
+    from numjac.pytree import flatten
+    expected = nj.jit(f, backend="interpret")(*args)
+    got = nj.jit(f, backend="numba")(*args)
+    got_leaves, got_tree = flatten(got)
+    expected_leaves, expected_tree = flatten(expected)
+    assert got_tree == expected_tree, f"output structure {got_tree} != {expected_tree}"
+    for i, (g, e) in enumerate(zip(got_leaves, expected_leaves)):
+        assert type(g) is np.ndarray, f"output {i} is a {type(g).__name__}, not an array"
+        assert g.shape == e.shape and g.dtype == e.dtype, \
+            f"output {i}: {g.dtype}{list(g.shape)} != {e.dtype}{list(e.shape)}"
+        if e.dtype.kind not in "fc":
+            np.testing.assert_array_equal(g, e, err_msg=f"output {i}")
+            continue
+        tol = dict(rtol=1e-5, atol=1e-6) if e.dtype == np.float32 else dict(rtol=rtol, atol=atol)
+        scale = max(1.0, float(np.max(np.abs(e[np.isfinite(e)]), initial=0.0)))
+        np.testing.assert_allclose(g, e, rtol=tol["rtol"], atol=tol["atol"] * scale,
+                                   err_msg=f"output {i}")
+    return got

@@ -11,18 +11,12 @@ which is what makes derivatives of any order work.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ..builder import Builder, bind, current, inline
-from ..ir import IR, AType, Lit, Var, is_float
+from ..builder import Builder, current, inline
+from ..ir import IR, Lit, Var
 from ..rules import (UndefinedPrimal, Zero, jvp_rules, linear_primitives,
                      non_differentiable, transpose_rules)
 from ..primitives.helpers import add_tangents, instantiate, zeros
 from .simplify import simplify
-
-
-def tangent_type(atype: AType) -> AType:
-    return atype
 
 
 def _copy_eqn(eqn, inputs):
@@ -69,7 +63,7 @@ def jvp_ir(ir: IR, wrt, with_outputs=True) -> IR:
     builder = Builder()
     with builder:
         primals = [builder.new_input(v.type) for v in ir.inputs]
-        tangents = [builder.new_input(tangent_type(v.type)) if w else Zero(v.type)
+        tangents = [builder.new_input(v.type) if w else Zero(v.type)
                     for v, w in zip(ir.inputs, wrt)]
         outs, touts = jvp_eval(ir, primals, tangents)
         kept = outs if with_outputs else []
@@ -83,9 +77,8 @@ def partial_eval(ir: IR, is_linear_input):
 
     Returns ``(primal_ir, linear_ir)``: primal_ir maps the non-linear inputs
     to (the outputs that do not depend on linear inputs, residuals);
-    linear_ir maps (residuals, linear inputs) to the outputs that do.  An
-    output independent of the linear inputs appears as ``None`` in
-    ``linear_ir``'s output list position and is computed by primal_ir.
+    linear_ir maps (residuals, linear inputs) to the outputs that do.
+    Every equation reading a linear value must be a linear primitive.
     """
     linear = {v for v, lin in zip(ir.inputs, is_linear_input) if lin}
     primal_eqns, linear_eqns = [], []
@@ -141,7 +134,7 @@ def transpose_eval(ir: IR, nonlinear_values, cotangents):
     for eqn in ir.eqns:
         if any(isinstance(a, Var) and a in linear for a in eqn.inputs):
             linear.update(eqn.outs)
-        else:   # a primal equation inside a linear IR: just recompute it
+        else:   # e.g. an iota mask inside a loop body: recompute it forwards
             env.update(zip(eqn.outs, _copy_eqn(eqn, [env.get(a, a) for a in eqn.inputs])))
     for eqn in reversed(ir.eqns):
         if not any(v in linear for v in eqn.outs):
