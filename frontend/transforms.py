@@ -195,6 +195,14 @@ class _DiffTransform(StagedFunction):
     def check_args(self, args, kwargs):
         normalize_argnums(self.argnums, len(args))
 
+    def __call__(self, *args, **kwargs):
+        # A differentiated Python int is a 0-d float64, as a Python float is.
+        positions = normalize_argnums(self.argnums, len(args))
+        if any(type(args[n]) is int for n in positions):
+            args = tuple(float(a) if n in positions and type(a) is int else a
+                         for n, a in enumerate(args))
+        return super().__call__(*args, **kwargs)
+
     def setup(self, treedef, leaves, specs) -> DiffSetup:
         return _diff_setup(self.fn, self.argnums, self.has_aux, self.name,
                            treedef, leaves, specs)

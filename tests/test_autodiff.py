@@ -312,3 +312,59 @@ def test_vjp_and_jvp_shape_checks():
         nj.jvp(np.sin, (X,), (np.ones(2),))
     with pytest.raises(TypeError, match="tuple"):
         nj.jvp(np.sin, X, (X,))
+
+
+def test_unrelated_inputs_and_outputs_give_exact_zeros():
+    x, y = np.linspace(0.1, 1.0, 3), np.linspace(-1.0, 1.0, 4)
+
+    def f(x, y):
+        return np.sin(x), np.cos(y) * 3.0
+    for transform in (nj.jacrev, nj.jacfwd):
+        (jxx, jxy), (jyx, jyy) = transform(f, argnums=(0, 1))(x, y)
+        assert jxy.shape == (3, 4) and not jxy.any()
+        assert jyx.shape == (4, 3) and not jyx.any()
+        np.testing.assert_allclose(jyy, np.diag(-3.0 * np.sin(y)))
+
+
+def test_decorator_forms_and_python_scalars():
+    @nj.jacrev
+    def f(x):
+        return x ** 2
+
+    @nj.jacrev(argnums=1, chunk_size=2)
+    def g(x, y):
+        return x * y
+
+    @nj.grad(has_aux=True)
+    def h(x):
+        return np.sum(x ** 2), x
+    x = np.arange(3.0)
+    np.testing.assert_allclose(f(x), np.diag(2 * x))
+    np.testing.assert_allclose(g(x, x), np.diag(x))
+    np.testing.assert_allclose(h(x)[0], 2 * x)
+    derivative = nj.grad(lambda t: t ** 3)(2)      # a Python int becomes float64
+    assert derivative.dtype == np.float64 and derivative.shape == ()
+    np.testing.assert_allclose(derivative, 12.0)
+
+
+def test_vjp_fn_is_reusable_and_vmappable():
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=4)
+    out, vjp_fn = nj.vjp(np.tanh, x)
+    cts = rng.normal(size=(5, 4))
+    rows = [vjp_fn(ct)[0] for ct in cts]
+    np.testing.assert_allclose(np.stack(rows), nj.vmap(vjp_fn)(cts)[0])
+    np.testing.assert_allclose(rows[0], cts[0] * (1 - np.tanh(x) ** 2))
+
+
+def test_gradients_through_chunked_vmap_and_float32():
+    rng = np.random.default_rng(15)
+    batch = rng.normal(size=(5, 3))
+
+    def total(b):
+        return np.sum(nj.vmap(lambda r: np.sin(r) * np.sum(r), chunk_size=2)(b))
+    check_grads(total, (batch,), order=1)
+    x32 = batch[0].astype(np.float32)
+    jac = nj.jacrev(np.sin)(x32)
+    assert jac.dtype == np.float32
+    np.testing.assert_allclose(jac, np.diag(np.cos(x32)), rtol=1e-6)
