@@ -42,6 +42,10 @@ batch_rules: dict = {}
 # piecewise constant): their tangents and cotangents are always zero.
 non_differentiable: set = set()
 
+# Broadcasting elementwise primitives (constant folding evaluates them on
+# scalars).
+elementwise_primitives: set = set()
+
 # Primitives that are linear in the inputs that carry tangents; the
 # linearize pass may leave them on the tangent side of the IR.
 linear_primitives: set = set()

@@ -5,7 +5,7 @@ SSA: inputs are distinct, every variable is assigned once and defined before
 it is used, literals are 0-d and outputs are defined.  IR-valued params (the
 bodies of higher-order primitives) are checked the same way; they are
 closed, seeing only their own inputs.  With ``NUMJAC_CHECK_IR=1`` (the test
-suite sets it) the builder and every pass check each IR they make.
+suite sets it) ``Builder.build`` and ``simplify`` check every IR they return.
 """
 from __future__ import annotations
 

@@ -105,6 +105,8 @@ def compare(name, rhs, y0, t_end, rtol, atol, quiet):
         exact = solve(rhs, y0, t_end, method, jacobian, rtol, atol)
         finite = solve(rhs, y0, t_end, method, None, rtol, atol)
         difference = np.max(np.abs(exact["y"] - finite["y"]) / np.abs(finite["y"]))
+        if difference > 10 * rtol:
+            raise RuntimeError(f"{name}, {method}: the final states differ by {difference:.1e}")
         results[method] = {"numjac": exact, "finite_differences": finite,
                            "max_relative_difference": float(difference)}
     results["traces"] = traced.traces

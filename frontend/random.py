@@ -22,7 +22,6 @@ The initial seed is 0, so a fresh process is reproducible too.
 """
 from __future__ import annotations
 
-import math
 import operator
 import weakref
 
@@ -126,9 +125,8 @@ def uniform(low=0.0, high=1.0, size=()):
 def _draw(prim, name, size, a, b):
     shape = np.broadcast_shapes(_size(name, size), _shape_of(a), _shape_of(b))
     if not _builder._ACTIVE:
-        params = dict(shape=shape, strides=R.c_strides(shape), extent=math.prod(shape), draw=0)
         value = impls[prim](_take(1), np.uint64(0), np.asarray(a, _F64), np.asarray(b, _F64),
-                            **params)
+                            **R.fresh_params(shape, 0))
         return np.asarray(value, _F64)
     rng, number = _reserve(1)
     return wrap(R.draw(prim, rng, to_atom(a, _F64), to_atom(b, _F64), shape, number))
@@ -137,7 +135,7 @@ def _draw(prim, name, size, a, b):
 def _size(name, size) -> tuple:
     if size is None:
         return ()
-    dims = (size,) if np.ndim(size) == 0 else tuple(size)
+    dims = tuple(size) if isinstance(size, (tuple, list)) else (size,)
     dims = tuple(operator.index(d) for d in dims)
     if any(d < 0 for d in dims):
         raise ValueError(f"nj.random.{name}: size must not be negative, got {size}")

@@ -77,8 +77,9 @@ class vmap(StagedFunction):
 
     def stage(self, treedef, leaves, specs):
         args, _ = unflatten(treedef, leaves)
-        dims = _leaf_in_dims(self.__name__, self.in_dims, args, len(leaves), specs)
-        size = _batch_size(self.__name__, dims, specs, args)
+        paths = _leaf_paths(args) + [None] * (len(leaves) - treedef.children[0].num_leaves)
+        dims = _leaf_in_dims(self.__name__, self.in_dims, args, specs, paths)
+        size = _batch_size(self.__name__, dims, specs, paths)
         per_example = [("array", _without(s[1], d)) if d is not None else s
                        for s, d in zip(specs, dims)]
         outputs = _OutDims(self.__name__, self.out_dims)
@@ -88,19 +89,27 @@ class vmap(StagedFunction):
         batched, out_batched = chunked_batch(inner.ir, in_batched, size, self.chunk_size,
                                              randomness=self.randomness)
         outputs.check_batched(out_batched)
-        builder = Builder()
-        with builder:
-            ins = [builder.new_input(s[1]) for s in (specs[i] for i in inner.dynamic)]
-            ins += [builder.new_input(v.type) for v in inner.ir.inputs[len(ins):]]
-            moved = [moveaxis(x, dims[i], 0) if dims[i] is not None else x
-                     for x, i in zip(ins, inner.dynamic)] + ins[len(inner.dynamic):]
-            outs = inline(batched, moved)
-            ir = simplify(builder.build([_place(o, b, d, size) for o, b, d in
-                                         zip(outs, out_batched, outputs.ir_dims)]))
+        ir = _moving_batch_axes(batched, [specs[i][1] for i in inner.dynamic],
+                                [dims[i] for i in inner.dynamic], out_batched,
+                                outputs.ir_dims, size)
         staged = Staged(ir, inner.out_tree, inner.captures, inner.dynamic,
                         passthrough=inner.passthrough)
         staged.extra["stages"] = {"traced": inner.ir, "batched": batched, "optimized": ir}
         return staged
+
+
+def _moving_batch_axes(batched, arg_types, in_dims, out_batched, out_dims, size):
+    """``batched`` (batch axes at 0) taking its batched arguments of
+    ``arg_types`` with the batch at ``in_dims`` and returning it at
+    ``out_dims``; the inputs after the arguments are its captures."""
+    builder = Builder()
+    with builder:
+        ins = [builder.new_input(t) for t in arg_types]
+        ins += [builder.new_input(t) for t in batched.in_types[len(ins):]]
+        moved = [x if d is None else moveaxis(x, d, 0) for x, d in zip(ins, in_dims)]
+        outs = inline(batched, moved + ins[len(in_dims):])
+        return simplify(builder.build([_place(o, b, d, size) for o, b, d in
+                                       zip(outs, out_batched, out_dims)]))
 
 
 def _without(atype: AType, axis: int) -> AType:
@@ -133,7 +142,7 @@ def _leaf_paths(args) -> list:
     return [p for i, arg in enumerate(args) for p in _paths(arg, f"argument {i}")]
 
 
-def _leaf_in_dims(name, in_dims, args, n_leaves, specs) -> list:
+def _leaf_in_dims(name, in_dims, args, specs, paths) -> list:
     """The in_dim of every argument leaf (keyword ones: None), checked
     against the arguments and made non-negative."""
     if isinstance(in_dims, tuple) and len(in_dims) != len(args):
@@ -148,10 +157,8 @@ def _leaf_in_dims(name, in_dims, args, n_leaves, specs) -> list:
         except ValueError as err:
             raise ValueError(f"vmap({name}): in_dims entry {arg_dims!r} does not match the "
                              f"structure of argument {i}: {err}") from None
-    dims += [None] * (n_leaves - len(dims))
-    paths = _leaf_paths(args)
-    return [_checked_dim(name, d, spec, path)
-            for d, spec, path in zip(dims, specs, paths + [None] * (n_leaves - len(paths)))]
+    dims += [None] * (len(specs) - len(dims))
+    return [_checked_dim(name, d, spec, path) for d, spec, path in zip(dims, specs, paths)]
 
 
 def _checked_dim(name, dim, spec, path):
@@ -168,10 +175,9 @@ def _checked_dim(name, dim, spec, path):
     return dim % ndim
 
 
-def _batch_size(name, dims, specs, args) -> int:
-    paths = _leaf_paths(args)
-    sizes = {paths[i]: (spec[1].shape[d], d)
-             for i, (spec, d) in enumerate(zip(specs, dims)) if d is not None}
+def _batch_size(name, dims, specs, paths) -> int:
+    sizes = {path: (spec[1].shape[d], d)
+             for spec, d, path in zip(specs, dims, paths) if d is not None}
     if not sizes:
         raise ValueError(f"vmap({name}): no input is batched: every in_dim is None or the "
                          "function got no array arguments; map over at least one array")
@@ -191,7 +197,8 @@ class _OutDims:
 
     def __init__(self, name, out_dims):
         self.name, self.out_dims = name, out_dims
-        self.ir_dims = []
+        self.ir_dims = []       # the out_dim of each IR output (non-negative or None)
+        self.leaf_index = []    # the output leaf of each IR output
 
     def __call__(self, out_leaves, out_tree) -> dict:
         try:

@@ -247,7 +247,7 @@ class Codegen:
         self.lines.append("    " * self.depth + text)
 
     def comment(self, ir_lines):
-        for text in ir_lines:
+        for text in dict.fromkeys(ir_lines):
             self.line(f"# {text}")
 
     def ir_line(self, eqn) -> str:

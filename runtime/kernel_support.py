@@ -1,6 +1,8 @@
-"""Numba helpers that generated kernels call: the counter-based random
-number generator of compiler/primitives/random.py, in uint64 arithmetic
-that wraps exactly as NumPy's does."""
+"""Numba helpers that generated kernels call, compiled once and kept in
+Numba's cache (so a kernel that calls them compiles without them): BLAS
+products, and the counter-based random number generator of
+compiler/primitives/random.py in uint64 arithmetic that wraps exactly as
+NumPy's does."""
 from __future__ import annotations
 
 import math
@@ -42,3 +44,15 @@ def standard_normal(key, j):
     u1 = unit(splitmix(key, _TWO * j)) + _ULP
     u2 = unit(splitmix(key, _TWO * j + _ONE))
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)
+
+
+@numba.njit(cache=True)
+def as_matrix(x, rows, cols):
+    """``x`` as a C-contiguous (rows, cols) matrix (a copy if it must)."""
+    return np.ascontiguousarray(x).reshape((rows, cols))
+
+
+@numba.njit(cache=True)
+def matmul(a, b):
+    """The BLAS product of two C-contiguous matrices."""
+    return np.dot(a, b)

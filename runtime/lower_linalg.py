@@ -57,7 +57,8 @@ def _matrix(cg, value, atype, rows, cols):
     name = cg.fresh("m")
     array = cg.array_of(value)
     if array is not None and tuple(rows) + tuple(cols) == tuple(range(atype.ndim)):
-        cg.line(f"{name} = np.ascontiguousarray({array.name}).reshape({shape})")
+        cg.support.add("as_matrix")
+        cg.line(f"{name} = as_matrix({array.name}, {shape[0]}, {shape[1]})")
         return name
     target = cg.alloc(atype.with_shape(shape), name)
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:
@@ -74,7 +75,8 @@ def _blas(cg, eqn, ins, lhs_axes, rhs_axes):
     b = _matrix(cg, ins[1], rhs_t, rc, rf)
     out = eqn.outs[0]
     name = cg.var_name(out)
-    cg.line(f"{name} = np.dot({a}, {b}).reshape({out.type.shape})")
+    cg.support.add("matmul")
+    cg.line(f"{name} = matmul({a}, {b}).reshape({out.type.shape})")
     return [cg.array(name, out.type.ndim)]
 
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 MODULE_PREFIX = "numjac_kernel_"
+_SOURCE_MTIME = 946684800   # 2000-01-01: see write_atomically
 
 
 def module_source(kernel_source: str, ir_text: str, key: str) -> str:
@@ -56,12 +57,15 @@ def _holds(path: Path, text: str) -> bool:
 
 def write_atomically(path: Path, text: str):
     """Write via a temporary file and ``os.replace``, so that concurrent
-    writers and readers only ever see a whole file."""
+    writers and readers only ever see a whole file.  The modification time
+    is fixed: Numba stamps its cache with it, and two processes writing the
+    same module must not invalidate each other's machine code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.utime(tmp, (_SOURCE_MTIME, _SOURCE_MTIME))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -1,6 +1,7 @@
 """Typecheck every IR the test suite builds: the flag is read once when
 numjac is imported, so it is set here, before any test module imports it."""
 import os
+import tempfile
 
 os.environ["NUMJAC_CHECK_IR"] = "1"
 
@@ -8,3 +9,7 @@ os.environ["NUMJAC_CHECK_IR"] = "1"
 # compile hundreds of Numba kernels; tests/test_backend.py checks Numba
 # against it explicitly.
 os.environ.setdefault("NUMJAC_BACKEND", "interpret")
+
+# Compiled kernels go to a fresh disk cache, not the user's (set
+# NUMJAC_CACHE_DIR to reuse one across runs).
+os.environ.setdefault("NUMJAC_CACHE_DIR", tempfile.mkdtemp(prefix="numjac-test-cache-"))

@@ -17,7 +17,7 @@ from numjac.compiler.primitives.reductions import reduce_sum
 from numjac.compiler.rules import batch_rules, shape_rules
 from numjac.compiler.typecheck import typecheck
 from numjac.runtime.interpreter import evaluate
-from tests.helpers import check_vmap, vmap_by_loop
+from tests.helpers import check_grads, check_vmap, vmap_by_loop
 from tests.op_specs import OP_SPECS
 
 BATCH = 3
@@ -419,3 +419,33 @@ def test_loop_reference_helper_itself():
     out = vmap_by_loop(lambda v, c: (v * c, c), (1, None), (x, 2.0), out_dims=(0, None))
     np.testing.assert_array_equal(out[0], x.T * 2)
     assert out[1] == 2.0
+
+
+# -- derivatives through the chunk loop (its jvp and transpose rules) -----------------------
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3])
+def test_derivatives_through_the_chunk_loop(chunk_size):
+    rng = np.random.default_rng(16)
+    x, w = rng.normal(size=(5, 4)), rng.normal(size=(4, 2))
+
+    def f(a, b):
+        per_example = nj.vmap(lambda v, u: np.tanh(v @ u) * v.sum(), (0, None),
+                              chunk_size=chunk_size)
+        return per_example(a, b)
+    check_grads(f, (x, w), order=2)
+    unchunked = lambda a, b: np.tanh(a @ b) * a.sum(axis=1, keepdims=True)
+    for jac in (nj.jacrev, nj.jacfwd):
+        for got, want in zip(jac(f, argnums=(0, 1))(x, w), jac(unchunked, argnums=(0, 1))(x, w)):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_vmap_of_grad_through_the_chunk_loop():
+    """Batches the transposed loop, whose weight cotangent is summed over chunks."""
+    rng = np.random.default_rng(17)
+    x, ws = rng.normal(size=(5, 4)), rng.normal(size=(3, 4, 2))
+
+    def loss(w, a):
+        h = nj.vmap(lambda v, u: np.tanh(v @ u), (0, None), chunk_size=2)(a, w)
+        return np.sum(h ** 2)
+    check_vmap(nj.grad(loss), (0, None), (ws, x), rtol=1e-12, atol=1e-14)
+    check_vmap(nj.grad(loss), (0, None), (ws, x), chunk_size=2, rtol=1e-12, atol=1e-14)

@@ -126,9 +126,9 @@ def _check_draws(eqn, randomness) -> bool:
         return False
     if randomness == "error":
         raise RandomnessError(
-            "vmap(randomness='error'): the function draws random numbers (nj.random); "
-            "pass randomness='same' for one draw shared by the whole batch or "
-            "'different' for independent draws per example")
+            "randomness='error' (the default of vmap and jacfwd), but the function draws "
+            "random numbers (nj.random); pass randomness='same' for one draw shared by "
+            "the whole batch or 'different' for independent draws per example")
     return True
 
 

@@ -25,6 +25,12 @@ def _params_key(params):
     return tuple(sorted((k, id(v) if isinstance(v, IR) else v) for k, v in params.items()))
 
 
+def _commutative() -> frozenset:
+    from ..primitives import elementwise as E
+    return frozenset({E.add_p, E.mul_p, E.max_p, E.min_p, E.eq_p, E.ne_p,
+                      E.and_p, E.or_p, E.xor_p})
+
+
 def cse(ir: IR) -> IR:
     """Reuse the result of an equation already computed with the same
     primitive, inputs and params."""
@@ -37,7 +43,10 @@ def cse(ir: IR) -> IR:
 
     for eqn in ir.eqns:
         inputs = tuple(read(a) for a in eqn.inputs)
-        key = (eqn.prim, tuple(map(_atom_key, inputs)), _params_key(eqn.params))
+        operand_keys = tuple(map(_atom_key, inputs))
+        if eqn.prim in _commutative():
+            operand_keys = tuple(sorted(operand_keys, key=repr))
+        key = (eqn.prim, operand_keys, _params_key(eqn.params))
         if getattr(eqn.prim, "effectful", False) or key not in seen:
             seen[key] = eqn.outs
             eqns.append(Eqn(eqn.prim, inputs, eqn.params, eqn.outs))
@@ -47,7 +56,8 @@ def cse(ir: IR) -> IR:
 
 
 def simplify(ir: IR) -> IR:
-    return maybe_typecheck(dce(cse(ir)))
+    from .fold import fold
+    return maybe_typecheck(dce(cse(fold(ir))))
 
 
 def dependencies(ir: IR) -> list:

@@ -83,18 +83,12 @@ def _chunk_map_shape(*in_types, body, chunk, size, sliced, tail=None, sums=()):
             for t, summed in zip(body.out_types, sums)]
 
 
-def _bodies(body, tail):
-    return [sub for sub in (body, tail) if sub is not None]
-
-
 def _loop(operands, params, new_body, **changes):
-    """A chunk_map like ``params`` with each body replaced by
-    ``new_body(sub, rows)`` (rows: its chunk length)."""
-    size, chunk = params["size"], params["chunk"]
-    body = new_body(params["body"], chunk)
+    """A chunk_map like ``params`` with each body replaced by ``new_body(sub)``."""
     tail = params.get("tail")
-    tail = new_body(tail, size % chunk) if tail is not None else None
-    return chunk_map(operands, body=body, tail=tail, chunk=chunk, size=size,
+    return chunk_map(operands, body=new_body(params["body"]),
+                     tail=new_body(tail) if tail is not None else None,
+                     chunk=params["chunk"], size=params["size"],
                      **{"sliced": params["sliced"], "sums": params.get("sums", ()), **changes})
 
 
@@ -157,7 +151,7 @@ def _chunk_map_batch(args, batched, **params):
     operands = [moveaxis(x, 0, 1) if b and s else x for x, b, s in zip(args, batched, sliced)]
     flags = []
 
-    def new_body(sub, rows):
+    def new_body(sub):
         ir, out_batched = _batched_body(sub, batched, sliced, sums, thread)
         assert not flags or flags == out_batched, "chunk_map bodies disagree on batching"
         flags[:] = out_batched
@@ -166,8 +160,8 @@ def _chunk_map_batch(args, batched, **params):
         operands.append(context.start)
         sliced = sliced + (False,)
     outs = _loop(operands, params, new_body, sliced=sliced)
-    outs = [moveaxis(o, 1, 0) if b and not summed else o for o, b, summed in zip(outs, flags, sums)]
-    return outs, flags
+    return [moveaxis(o, 1, 0) if b and not summed else o
+            for o, b, summed in zip(outs, flags, sums)], flags
 
 # -- jvp: a second loop over the bodies' jvps ------------------------------------
 
@@ -194,7 +188,7 @@ def _chunk_map_jvp(primals, tangents, **params):
     sliced = params["sliced"]
     operands = list(primals) + [t for t, w in zip(tangents, nonzero) if w]
     t_sliced = sliced + tuple(s for s, w in zip(sliced, nonzero) if w)
-    touts = _loop(operands, params, lambda sub, rows: _jvp_body(sub, nonzero), sliced=t_sliced)
+    touts = _loop(operands, params, lambda sub: _jvp_body(sub, nonzero), sliced=t_sliced)
     return outs, touts
 
 # -- transpose: a loop over the transposed bodies --------------------------------
@@ -222,7 +216,7 @@ def _chunk_map_transpose(cts, *args, **params):
     t_sliced = tuple(s for s, lin in zip(sliced, linear) if not lin) + tuple(
         not summed for summed in sums)
     t_sums = tuple(not s for s, lin in zip(sliced, linear) if lin)
-    in_cts = iter(_loop(operands, params, lambda sub, rows: _transposed_body(sub, linear),
+    in_cts = iter(_loop(operands, params, lambda sub: _transposed_body(sub, linear),
                         sliced=t_sliced, sums=t_sums))
     return [next(in_cts) if lin else None for lin in linear]
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..builder import bind
 from ..ir import AType, Lit
-from ..rules import (Primitive, Zero, impls, is_undefined, jvp_rules,
+from ..rules import (Primitive, Zero, elementwise_primitives, impls, is_undefined, jvp_rules,
                      linear_primitives, shape_rules, transpose_rules)
 from .helpers import (as_atom, defjvp, defnondiff, elementwise_batch_rule,
                       instantiate, make_op, unbroadcast)
@@ -41,6 +41,7 @@ def elementwise(name, impl, predicate=False):
     shape_rules[prim] = _bool_rule if predicate else _same_dtype_rule
     impls[prim] = impl
     elementwise_batch_rule(prim)
+    elementwise_primitives.add(prim)
     if predicate:
         defnondiff(prim)
     return prim, make_op(prim)
@@ -131,6 +132,7 @@ def _select_transpose(ct, pred, a, b):
             unbroadcast(select(pred, 0, ct), b.type) if is_undefined(b) else None]
 shape_rules[select_p] = _select_shape
 impls[select_p] = np.where
+elementwise_primitives.add(select_p)
 elementwise_batch_rule(select_p)
 jvp_rules[select_p] = _select_jvp
 transpose_rules[select_p] = _select_transpose

@@ -192,7 +192,8 @@ def _draw_batch(prim):
                 "distribution parameter; with 'same' the draw is shared by the whole "
                 "batch, so its parameters cannot vary along it (use 'different')")
         if context.start is not None:
-            offset = add(offset, mul(convert(context.start, _U64), Lit(extent, _U64)))
+            skipped = mul(convert(context.start, _U64), Lit(extent, _U64))
+            offset = skipped if offset == Lit(0, _U64) else add(offset, skipped)
         params = dict(draw=draw, extent=context.total * extent)
         if context.squeeze:
             return bind(prim, rng, offset, a, b, shape=shape, strides=strides, **params), False
@@ -212,12 +213,15 @@ def draw_primitive(name, impl):
     return prim
 
 
-def draw(prim, rng, a, b, shape, draw_number: int, offset=None):
-    """A fresh draw of ``shape`` (C-order indices starting at ``offset``)."""
+def fresh_params(shape, draw_number: int) -> dict:
+    """The params of draw number ``draw_number`` of a function, of ``shape``."""
     shape = tuple(int(n) for n in shape)
-    offset = Lit(0, _U64) if offset is None else offset
-    return bind(prim, rng, offset, a, b, shape=shape, strides=c_strides(shape),
-                extent=math.prod(shape), draw=int(draw_number))
+    return dict(shape=shape, strides=c_strides(shape), extent=math.prod(shape),
+                draw=int(draw_number))
+
+
+def draw(prim, rng, a, b, shape, draw_number: int):
+    return bind(prim, rng, Lit(0, _U64), a, b, **fresh_params(shape, draw_number))
 
 
 def _standard(prim, rng, offset, params):

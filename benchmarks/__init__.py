@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of numjac against its peers: ``python -m benchmarks``."""

@@ -1,0 +1,179 @@
+"""``python -m benchmarks``: numjac against each installed peer on the same
+inputs in one process: per-call medians and the ratio numjac / peer.
+
+    python -m benchmarks                       # everything, printed
+    python -m benchmarks --only jacrev         # workloads whose name matches
+    python -m benchmarks --markdown docs/benchmarks.md
+
+The cold-start rows run fresh processes: the first call of jacrev of the
+MLP with an empty disk cache, again with the cache warm, and JAX's first
+call (libraries imported beforehand in every case).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+
+import numpy as np
+
+from .timing import format_seconds, per_call_median
+from .workloads import PEERS, WORKLOADS, JaxPeer, NumjacPeer, Skip
+
+COLD_WORKLOAD = "MLP jacrev"
+
+
+def load_peers():
+    peers = []
+    for cls in PEERS:
+        try:
+            peers.append(cls())
+        except ImportError as error:
+            print(f"skipping {cls.name}: not installed ({error})")
+    return peers
+
+
+def run_workload(workload, peers):
+    """[(peer name, seconds or None, note)], numjac first."""
+    rows, reference = [], None
+    for peer in peers:
+        try:
+            call, to_numpy = peer.prepare(workload)
+            result = to_numpy(call())
+        except Skip as reason:
+            rows.append((peer.name, None, f"skipped: {reason}"))
+            continue
+        except Exception as error:    # a peer failing must not stop the others
+            rows.append((peer.name, None, f"failed: {type(error).__name__}: {error}"))
+            continue
+        note = ""
+        if reference is None:
+            reference = result
+        elif result.shape != reference.shape or not np.allclose(result, reference,
+                                                                 rtol=1e-6, atol=1e-9):
+            note = "result differs from numjac's"
+        rows.append((peer.name, per_call_median(call), note))
+    return rows
+
+
+def first_call_seconds(peer_name: str) -> float:
+    """In this (fresh) process: the first call of the cold workload."""
+    workload = next(w for w in WORKLOADS if w.name == COLD_WORKLOAD)
+    if peer_name == "numjac":
+        import numba  # noqa: F401  (imported up front, like jax for JAX)
+        peer = NumjacPeer()
+    else:
+        peer = JaxPeer()
+    call, _ = peer.prepare(workload)
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def _child(peer_name, env):
+    out = subprocess.run([sys.executable, "-m", "benchmarks", "--first-call", peer_name],
+                         env=env, capture_output=True, text=True, timeout=600,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if out.returncode:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1])
+    return float(out.stdout.split()[-1])
+
+
+def cold_start_rows(peers):
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMJAC_CACHE_DIR=cache)
+        env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
+        env.pop("NUMJAC_BACKEND", None)
+        rows.append(("numjac, empty disk cache", _child("numjac", env), ""))
+        rows.append(("numjac, warm disk cache", _child("numjac", env), ""))
+    if any(p.name == "JAX" for p in peers):
+        rows.append(("JAX", _child("jax", dict(os.environ)), ""))
+    return rows
+
+
+def print_rows(title, rows, ratio_to=None):
+    print(f"\n{title}")
+    base = rows[0][1] if ratio_to is None else ratio_to
+    for name, seconds, note in rows:
+        time_text = format_seconds(seconds) if seconds is not None else "-"
+        ratio = f"{base / seconds:6.2f}" if seconds and base else "     -"
+        print(f"  {name:28s} {time_text:>12s}   numjac/peer {ratio}   {note}")
+
+
+def machine_description() -> list:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    versions = []
+    for module in ("numpy", "numba", "jax", "torch", "autograd"):
+        try:
+            mod = __import__(module)
+            versions.append(f"{module} {getattr(mod, '__version__', '?')}")
+        except ImportError:
+            pass
+    return [f"- CPU: {cpu}, {os.cpu_count()} logical cores, {platform.system()}",
+            f"- Python {platform.python_version()}; " + ", ".join(versions),
+            f"- run on {date.today().isoformat()} with `python -m benchmarks`"]
+
+
+def markdown(results, cold) -> str:
+    lines = ["# Benchmarks", "", "Per-call medians from `python -m benchmarks` (all peers in one",
+             "process, same inputs); the ratio is numjac's time over the peer's (below 1:",
+             "numjac is faster).", "", "## Machine", ""] + machine_description()
+    for (workload, rows) in results:
+        lines += ["", f"## {workload.name}", "", workload.description, "",
+                  "| peer | median per call | numjac / peer | note |",
+                  "| --- | ---: | ---: | --- |"]
+        base = rows[0][1]
+        for name, seconds, note in rows:
+            time_text = format_seconds(seconds) if seconds is not None else "-"
+            ratio = f"{base / seconds:.2f}" if seconds and base else "-"
+            lines.append(f"| {name} | {time_text} | {ratio} | {note} |")
+    if cold:
+        lines += ["", "## First call (jacrev of the MLP, fresh process)", "",
+                  "| case | seconds |", "| --- | ---: |"]
+        lines += [f"| {name} | {seconds:.3f} |" for name, seconds, _ in cold]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="run the workloads whose name contains this")
+    parser.add_argument("--no-cold", action="store_true", help="skip the first-call rows")
+    parser.add_argument("--markdown", help="also write the results to this file")
+    parser.add_argument("--first-call", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.first_call:
+        print(first_call_seconds(args.first_call))
+        return
+    os.environ.pop("NUMJAC_BACKEND", None)   # numjac on its default backend, Numba
+    peers = load_peers()
+    results = []
+    for workload in WORKLOADS:
+        if args.only and args.only.lower() not in workload.name.lower():
+            continue
+        rows = run_workload(workload, peers)
+        print_rows(f"{workload.name}: {workload.description}", rows)
+        results.append((workload, rows))
+    cold = []
+    if not args.no_cold and (not args.only or args.only.lower() in COLD_WORKLOAD.lower()):
+        cold = cold_start_rows(peers)
+        print_rows("first call of jacrev of the MLP in a fresh process", cold)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown(results, cold))
+        print(f"\nwrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()

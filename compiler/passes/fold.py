@@ -1,0 +1,123 @@
+"""Constant folding and algebraic identities.
+
+Transforms emit IR mechanically: a jvp multiplies by a broadcast 1.0, the
+basis of a scalar output is a 1x1 identity, ``x ** 2`` differentiates into
+``pow x (2.0 - 1.0)``.  This pass tracks values known to be one scalar
+repeated (a literal, or a broadcast of one) and rewrites:
+
+- elementwise operations, conversions and reshapes of known values into
+  known values, and an ``iota`` along an axis of length 1 into zeros;
+- a known operand that does not set the result's shape into a literal;
+- ``x * 1``, ``x / 1``, ``x + 0``, ``x - 0``, ``x ** 1`` into ``x``;
+  ``x ** 2`` into ``x * x``; ``x ** 0`` into ones; ``select`` on a known
+  predicate into the chosen branch.
+
+Rewrites keep every type, and never assume ``x * 0 == 0`` (inf and NaN).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..builder import Builder, bind
+from ..ir import IR, Lit, Var
+from ..primitives import elementwise as E
+from ..primitives.structural import (broadcast_in_dim_p, broadcast_to, convert_p,
+                                     iota_p, reshape_p, transpose_p)
+from ..rules import elementwise_primitives, impls
+
+_SHAPE_ONLY = {broadcast_in_dim_p, reshape_p, transpose_p}
+
+
+def fold(ir: IR) -> IR:
+    builder = Builder()
+    with builder:
+        env = {v: builder.new_input(v.type) for v in ir.inputs}
+        known: dict = {}   # new var -> the scalar Lit it repeats
+
+        def read(atom):
+            return atom if isinstance(atom, Lit) else env[atom]
+
+        for eqn in ir.eqns:
+            ins = [read(a) for a in eqn.inputs]
+            out = None if eqn.prim.multiple_results else _rewrite(eqn, ins, known)
+            if out is None:
+                outs = builder.add_eqn(eqn.prim, ins, eqn.params, [v.type for v in eqn.outs])
+            else:
+                outs = (out,)
+            env.update(zip(eqn.outs, outs))
+        return builder.build([read(a) for a in ir.outputs])
+
+
+def _scalar(atom, known):
+    """The literal ``atom`` repeats, or None."""
+    if isinstance(atom, Lit):
+        return atom
+    return known.get(atom)
+
+
+def _constant(value: Lit, out_type, known):
+    """A value of ``out_type`` repeating the scalar ``value``."""
+    lit = Lit(value.value, out_type.dtype)
+    if out_type.shape == ():
+        return lit
+    atom = broadcast_to(lit, out_type.shape)
+    known[atom] = lit
+    return atom
+
+
+def _rewrite(eqn, ins, known):
+    """A replacement atom for ``eqn``'s single output, or None."""
+    out_type = eqn.outs[0].type
+    prim = eqn.prim
+    scalars = [_scalar(a, known) for a in ins]
+    if prim is iota_p and out_type.shape[eqn.params["dimension"]] == 1:
+        return _constant(Lit(0, out_type.dtype), out_type, known)
+    if ins and all(s is not None for s in scalars):
+        if prim in elementwise_primitives or prim is convert_p:
+            arrays = [np.array(s.value, dtype=s.type.dtype) for s in scalars]
+            value = np.asarray(impls[prim](*arrays, **eqn.params)).item()
+            return _constant(Lit(value, out_type.dtype), out_type, known)
+        if prim in _SHAPE_ONLY:
+            return _constant(scalars[0], out_type, known)
+    if prim in elementwise_primitives:
+        return _simplify_elementwise(prim, ins, scalars, out_type, known)
+    return None
+
+
+def _literal_operands(ins, scalars, out_type):
+    """Known operands replaced by literals where the others set the shape."""
+    shapes = [a.type.shape for a, s in zip(ins, scalars) if s is None]
+    if len(shapes) == len(ins) or not shapes or np.broadcast_shapes(*shapes) != out_type.shape:
+        return ins
+    return [a if s is None else s for a, s in zip(ins, scalars)]
+
+
+def _simplify_elementwise(prim, ins, scalars, out_type, known):
+    args = _literal_operands(ins, scalars, out_type)
+    values = [s.value if s is not None else None for s in scalars]
+    identity = _identity_operand(prim, args, values)
+    if identity is not None and identity.type == out_type:
+        return identity
+    if prim is E.pow_p and values[1] == 2:
+        return E.mul(args[0], args[0])
+    if prim is E.pow_p and values[1] == 0:
+        return _constant(Lit(1, out_type.dtype), out_type, known)
+    if prim is E.select_p and values[0] is not None:
+        chosen = args[1] if values[0] else args[2]
+        return chosen if chosen.type == out_type else None
+    if args is not ins:
+        return bind(prim, *args)
+    return None
+
+
+def _identity_operand(prim, args, values):
+    """The operand ``prim`` passes through unchanged, if a literal makes it so."""
+    if prim is E.mul_p:
+        return args[0] if values[1] == 1 else args[1] if values[0] == 1 else None
+    if prim is E.add_p:
+        return args[0] if values[1] == 0 else args[1] if values[0] == 0 else None
+    if prim is E.sub_p and values[1] == 0:
+        return args[0]
+    if prim in (E.div_p, E.pow_p) and values[1] == 1:
+        return args[0]
+    return None

@@ -1,0 +1,267 @@
+"""The Numba backend against the reference interpreter: every OP_SPECS row
+(float64, and float32 with non-contiguous inputs), 0-d values, the
+transforms of realistic functions, random draws; the shape of the generated
+code; the memory and disk caches; backend selection."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import numjac as nj
+from numjac.compiler.rules import shape_rules
+from numjac.runtime import cache
+from numjac.runtime.dispatch import compile_ir
+from numjac.runtime.lowering import LOWERINGS
+from tests.helpers import check_backends
+from tests.op_specs import OP_SPECS
+
+
+def test_every_primitive_has_a_lowering():
+    missing = sorted(p.name for p in shape_rules if p not in LOWERINGS)
+    assert not missing, f"primitives without a Numba lowering: {missing}"
+
+
+# -- agreement with the interpreter ----------------------------------------------
+
+def as_float32(args):
+    return [a.astype(np.float32) if a.dtype == np.float64 else a for a in args]
+
+
+def noncontiguous(a):
+    """``a``'s values in an array whose last axis has stride 2."""
+    if a.ndim == 0:
+        return a
+    wide = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
+    wide[..., ::2] = a
+    return wide[..., ::2]
+
+
+@pytest.mark.parametrize("spec", OP_SPECS, ids=lambda s: s.name)
+def test_op_spec_on_numba(spec):
+    args = spec.make_args()
+    check_backends(spec.fn, args)
+    # One more kernel per row: float32 where the row is float64, any layout.
+    check_backends(spec.fn, [noncontiguous(a) for a in as_float32(args)])
+
+
+def test_zero_dim_inputs_and_outputs():
+    def f(x, y, s):
+        return np.sin(x) * y + s, np.sum(y) * x, x, np.float64(3.0) * s
+    out = check_backends(f, [np.array(0.5), np.arange(3.0), 2.0])
+    assert out[1].shape == () and out[3].shape == ()
+
+
+def test_transposed_and_sliced_inputs():
+    x = np.arange(12.0).reshape(3, 4)
+    check_backends(lambda a, b: a @ b + np.sin(a).sum(), [x.T, x[::-1, 1:].T[:3].T])
+
+
+def mlp(x, W1, b1, W2, b2):
+    return W2 @ np.tanh(W1 @ x + b1) + b2
+
+
+def lorenz96(x):
+    return (np.roll(x, -1) - np.roll(x, 2)) * np.roll(x, 1) - x + 8.0
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def logistic_loss(w, x, y):
+    return np.log1p(np.exp(-y * (x @ w)))
+
+
+def _mlp_args(rng):
+    return [rng.normal(size=5), rng.normal(size=(6, 5)), rng.normal(size=6),
+            rng.normal(size=(3, 6)), rng.normal(size=3)]
+
+
+TRANSFORMED = {
+    "lorenz96-jacfwd": (lambda: nj.jacfwd(lorenz96), lambda r: [r.normal(size=7)]),
+    "lorenz96-jacrev-chunked": (lambda: nj.jacrev(lorenz96, chunk_size=3),
+                                lambda r: [r.normal(size=7)]),
+    "mlp-jacrev": (lambda: nj.jacrev(mlp, argnums=(0, 1)), _mlp_args),
+    "mlp-jacfwd-chunked": (lambda: nj.jacfwd(mlp, chunk_size=2), _mlp_args),
+    "rosenbrock-hessian": (lambda: nj.hessian(rosenbrock), lambda r: [r.normal(size=6)]),
+    "rosenbrock-grad": (lambda: nj.grad(rosenbrock), lambda r: [r.normal(size=6)]),
+    "logistic-per-example-grads": (
+        lambda: nj.vmap(nj.grad(lambda w, x, y: logistic_loss(w, x, y)), (None, 0, 0)),
+        lambda r: [r.normal(size=4), r.normal(size=(9, 4)), np.sign(r.normal(size=9))]),
+    "logistic-per-example-grads-chunked": (
+        lambda: nj.vmap(nj.grad(logistic_loss), (None, 0, 0), chunk_size=4),
+        lambda r: [r.normal(size=4), r.normal(size=(9, 4)), np.sign(r.normal(size=9))]),
+    "mlp-vjp": (lambda: lambda *a: nj.vjp(mlp, *a)[1](np.ones(3)), _mlp_args),
+}
+
+
+@pytest.mark.parametrize("name", TRANSFORMED)
+def test_transforms_on_numba(name):
+    make, make_args = TRANSFORMED[name]
+    check_backends(make(), make_args(np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize("chunk_size", [None, 2])
+def test_random_draws_agree(chunk_size):
+    def f(loc):
+        return nj.random.normal(size=(3, 2), loc=loc) + nj.random.uniform(-1.0, 2.0, size=(2,))
+    batched = nj.vmap(f, randomness="different", chunk_size=chunk_size)
+    loc = np.arange(5.0)
+    results = []
+    for backend in ("interpret", "numba"):
+        nj.random.seed(7)
+        results.append(nj.jit(batched, backend=backend)(loc))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-12)
+
+
+# -- the generated code ---------------------------------------------------------------
+
+def source_of(f, *args):
+    return nj.jit(f, backend="numba").lower(*args).source
+
+
+def test_elementwise_chain_and_reduction_fuse():
+    source = source_of(lambda x, W: np.sum(np.sin(x) * W, axis=1), np.ones(4), np.ones((3, 4)))
+    # Arrays: sin(x) (read along a broadcast) and the result; the product
+    # is accumulated without being stored.
+    assert source.count("np.empty") == 2
+    assert "= mul " in source and "= reduce_sum[axes=(1,)] " in source
+
+
+def test_identity_basis_is_folded_into_indexing():
+    source = source_of(nj.jacrev(np.sin), np.ones(4))
+    assert source.count("np.empty") == 2      # cos(x) and the Jacobian
+    assert "i1 == i0" in source
+
+
+def test_lower_shows_the_stages_and_the_source():
+    lowered = nj.jit(lambda x: np.exp(x) * 2.0, backend="numba").lower(np.ones(3))
+    text = str(lowered)
+    assert "ir(a:f64[3]):" in text and "def kernel(a):" in text
+    assert "# c:f64[3] = mul b 2.0" in lowered.source
+
+
+def test_large_contraction_calls_blas_small_one_loops():
+    assert "matmul(" in source_of(np.matmul, np.ones((40, 40)), np.ones((40, 40)))
+    assert "matmul(" not in source_of(np.matmul, np.ones((3, 4)), np.ones((4, 2)))
+
+
+# -- backend choice ----------------------------------------------------------------
+
+def test_backend_option_and_environment(monkeypatch):
+    ir = nj.make_ir(np.sin)(np.ones(3))
+    monkeypatch.setenv("NUMJAC_BACKEND", "interpret")
+    assert not isinstance(compile_ir(ir), cache.NumbaKernel)
+    assert isinstance(compile_ir(ir, "numba"), cache.NumbaKernel)
+    monkeypatch.delenv("NUMJAC_BACKEND")
+    assert isinstance(compile_ir(ir), cache.NumbaKernel)
+    with pytest.raises(ValueError, match="backend"):
+        nj.jit(np.sin, backend="llvm")
+
+
+def test_float16_falls_back_to_the_interpreter():
+    x = np.arange(3, dtype=np.float16)
+    np.testing.assert_array_equal(nj.jit(lambda a: a * 2, backend="numba")(x), x * 2)
+
+
+# -- caches ---------------------------------------------------------------------------
+
+def _scaled(x):
+    return x * 3.0 - 1.0
+
+
+def test_same_ir_shares_one_kernel():
+    x = np.ones(5)
+    before = len(cache._KERNELS)
+    nj.jit(lambda a: a * 3.0 - 1.0, backend="numba")(x)
+    nj.jit(lambda b: b * 3.0 - 1.0, backend="numba")(x)
+    assert len(cache._KERNELS) == before + 1
+
+
+def test_signature_hits_and_misses():
+    f = nj.jit(_scaled, backend="numba")
+    x = np.arange(4.0)
+    f(x)
+    count = len(cache._KERNELS)
+    f(x + 1.0)
+    assert len(cache._KERNELS) == count
+    f(np.arange(9.0))
+    assert len(cache._KERNELS) == count + 1
+    f(np.arange(9.0, dtype=np.float32))
+    assert len(cache._KERNELS) == count + 2
+
+
+def test_results_never_stale():
+    f = nj.jit(_scaled, backend="numba")
+    for scale in (1.0, 2.0, -3.0):
+        x = np.arange(6.0) * scale
+        np.testing.assert_array_equal(f(x), _scaled(x))
+        # Same dtype and shape, another layout: the fast path still fits.
+        y = np.arange(12.0).reshape(2, 6)[:, ::2].T.copy().T * scale
+        np.testing.assert_array_equal(f(y), _scaled(y))
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty disk cache in ``tmp_path`` and an empty memory cache."""
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_KERNELS", {})
+    return tmp_path
+
+
+def _cubic(x):
+    return x * x * x + 0.5
+
+
+def test_corrupt_cache_entries_are_rebuilt(fresh_cache):
+    x = np.linspace(0.0, 1.0, 7)
+    nj.jit(_cubic, backend="numba")(x)
+    files = [p for p in fresh_cache.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".nbi" for p in files) and any(p.suffix == ".py" for p in files)
+    for path in files:
+        path.write_bytes(b"\x00garbage")
+    cache._KERNELS.clear()
+    np.testing.assert_allclose(nj.jit(_cubic, backend="numba")(x), _cubic(x))
+
+
+def test_disk_cache_can_be_disabled(fresh_cache, monkeypatch):
+    monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
+    x = np.arange(3.0)
+    np.testing.assert_allclose(nj.jit(_cubic, backend="numba")(x), _cubic(x))
+    assert not list(fresh_cache.iterdir())
+
+
+_SCRIPT = textwrap.dedent("""
+    import numpy as np, numjac as nj
+    from numjac.runtime import cache
+    f = nj.jit(lambda x: np.tanh(x) @ x.T, backend="numba")
+    x = np.linspace(0.0, 1.0, 6).reshape(2, 3)
+    assert np.allclose(f(x), np.tanh(x) @ x.T)
+    (kernel,) = cache._KERNELS.values()
+    print(sum(kernel.fast.stats.cache_hits.values()))
+""")
+
+
+def _run_script(cache_dir):
+    env = dict(os.environ, NUMJAC_CACHE_DIR=str(cache_dir))
+    env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
+    return subprocess.Popen([sys.executable, "-c", _SCRIPT], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _hits(process):
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    return int(out.split()[-1])
+
+
+def test_disk_cache_serves_a_new_process_and_concurrent_writers(tmp_path):
+    # Two processes compile and write the same entry at once ...
+    first = [_run_script(tmp_path) for _ in range(2)]
+    assert [_hits(p) for p in first] == [0, 0]
+    # ... and a third loads the machine code instead of compiling.
+    assert _hits(_run_script(tmp_path)) >= 1
