@@ -171,6 +171,7 @@ class TorchPeer(Peer):
     def __init__(self):
         import torch
         import torch.func
+        torch.set_num_threads(1)
         self.torch = torch
         self.xp = torch
 

@@ -96,7 +96,13 @@ class Staged:
             except Exception:
                 outs = checked(*args, *captures)   # recovers from a bad cache entry
             return outs[0] if single else unflatten(tree, outs)
-        return run
+
+        def run_single(args):   # the common case, kept short
+            try:
+                return kernel(*args)[0]
+            except Exception:
+                return checked(*args)[0]
+        return run_single if single and not captures else run
 
     def inline(self, leaves):
         captures = self.captures
@@ -209,7 +215,10 @@ class StagedFunction:
     def __call__(self, *args, **kwargs):
         if not kwargs and not _ACTIVE:
             try:
-                run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
+                if len(args) == 1:
+                    run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
+                else:
+                    run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
             except (KeyError, AttributeError):
                 pass
             else:
@@ -237,7 +246,8 @@ class StagedFunction:
             return
         if type(self).check_args is not StagedFunction.check_args:
             run = _checked(self.check_args, run)
-        self._fast[tuple((a.__class__, a.dtype, a.shape) for a in args)] = run
+        signature = tuple((a.__class__, a.dtype, a.shape) for a in args)
+        self._fast[signature[0] if len(args) == 1 else signature] = run
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)

@@ -87,7 +87,8 @@ class Tracer:
         return dispatch_function(func, args, kwargs)
 
     def __array__(self, *args, **kwargs):
-        self._concretize("converting it to a NumPy array (np.asarray, np.array)")
+        self._concretize("converting it to a NumPy array (np.asarray, np.array; to "
+                         "build an array from traced values use np.stack)")
 
     # -- concretization -----------------------------------------------------
     def _concretize(self, what: str):

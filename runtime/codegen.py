@@ -23,12 +23,16 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..compiler.ir import IR, Lit
+from ..compiler.primitives.structural import transpose_p
 from ..compiler.printer import _format_eqn, _format_ir, _Namer
+from ..compiler.rules import impls
 from .lowering import (LOWERINGS, Elementwise, Folded, Reduction, cast_expr, dtype_expr,
                        literal_expr, operand_index, parenthesize,
                        result_expr)
 
 _RESERVED = {"np", "math", "kernel"} | set(dir(builtins))
+# Inlined expressions stay well below Python's limit of 200 nested brackets.
+MAX_NESTING = 40
 
 
 class UnsupportedIR(Exception):
@@ -65,6 +69,18 @@ class Array(Value):
         return f"{self.name}[{', '.join(idx) if idx else '()'}]"
 
 
+class Permuted(Array):
+    """An array stored with its axes permuted by ``perm`` (a result that
+    leaves the kernel transposed is stored that way, saving a copy)."""
+
+    def __init__(self, name, perm):
+        super().__init__(name, len(perm))
+        self.perm = perm
+
+    def read(self, idx):
+        return super().read(tuple(idx[p] for p in self.perm))
+
+
 class Member(Value):
     """The result of an equation computed inside a group's loops."""
 
@@ -75,6 +91,7 @@ class Member(Value):
         self.local_uses = 0
         self.stored = is_reduction   # read outside its group: needs storage
         self.storage = None          # Array or Scalar, once emitted
+        self.layout = None           # a permutation to store it with (Permuted)
         self.local = None            # [expression, inlined IR lines] in its loops
 
     def read(self, idx):
@@ -135,6 +152,18 @@ def folded_eqns(value) -> list:
     return list(dict.fromkeys(eqns))
 
 
+def evaluate_free(value, atype):
+    """The NumPy value of a free Value of type ``atype``."""
+    if isinstance(value, Bound):
+        return evaluate_free(value.value, atype)
+    if isinstance(value, (FoldedValue, FreeElementwise)):
+        eqn = value.eqn
+        args = [np.array(a.value, a.type.dtype) if isinstance(a, Lit)
+                else evaluate_free(v, a.type) for v, a in zip(value.ins, eqn.inputs)]
+        return impls[eqn.prim](*args, **eqn.params)
+    raise TypeError(f"not a free value: {value!r}")
+
+
 def literal_value(atom) -> Scalar:
     return Scalar(literal_expr(atom.value, atom.type.dtype), free=True)
 
@@ -179,6 +208,7 @@ class Planner:
         outs = [self.value(a) for a in ir.outputs]
         for v in outs:
             mark_stored(v)
+            store_transposed(v, outs)
         return outs
 
     def plan_eqn(self, eqn, ins):
@@ -218,6 +248,17 @@ class Planner:
         member = Member(eqn.outs[0], group, ins, is_reduction=bool(axes))
         group.members.append((eqn, member))
         self.env[eqn.outs[0]] = member
+
+
+def store_transposed(value, outs):
+    """An output that is a transpose of a loop result: store the result
+    transposed, so that the output is that array, not a copy."""
+    if not (isinstance(value, FoldedValue) and value.eqn.prim is transpose_p):
+        return
+    base = value.ins[0]
+    if (isinstance(base, Member) and not base.is_reduction and base.group.shape
+            and base.layout is None and all(base is not v for v in outs)):
+        base.layout = value.eqn.params["perm"]
 
 
 def mark_stored(value):
@@ -268,6 +309,15 @@ class Codegen:
     @staticmethod
     def bound(value, shift=None) -> Bound:
         return Bound(value, shift)
+
+    @staticmethod
+    def constant(value, atype, limit=1 << 22):
+        """The array a free value (built from iota and literals only)
+        holds, computed now with NumPy; None for other values or sizes
+        over ``limit``."""
+        if not value.free or atype.size > limit:
+            return None
+        return np.asarray(evaluate_free(value, atype), dtype=atype.dtype)
 
     @staticmethod
     def array_of(value):
@@ -346,8 +396,12 @@ class Codegen:
 
     def output_array(self, value, atype) -> Array:
         array = self.array_of(value)
-        if array is not None:
+        if array is not None and not isinstance(array, Permuted):
             return array
+        if isinstance(value, FoldedValue) and value.eqn.prim is transpose_p:
+            stored = self.array_of(value.ins[0])
+            if isinstance(stored, Permuted) and stored.perm == value.eqn.params["perm"]:
+                return Array(stored.name, atype.ndim)
         return self.materialize(value, atype, self.fresh("out"))
 
     # -- groups
@@ -376,8 +430,14 @@ class Codegen:
         for _, member in group.members:
             if member.stored and not member.is_reduction:
                 name = self.var_name(member.var)
-                member.storage = (self.alloc(member.var.type, name) if group.shape
-                                  else Scalar(name))
+                if not group.shape:
+                    member.storage = Scalar(name)
+                elif member.layout is None:
+                    member.storage = self.alloc(member.var.type, name)
+                else:
+                    shape = tuple(member.var.type.shape[p] for p in member.layout)
+                    self.alloc(member.var.type.with_shape(shape), name)
+                    member.storage = Permuted(name, member.layout)
 
     def emit_members(self, group, idx, updates):
         for eqn, member in group.members:
@@ -405,7 +465,7 @@ class Codegen:
         args, ir_lines = self.read_inputs(eqn, member, idx)
         expr = result_expr(LOWERINGS[eqn.prim], eqn, args)
         ir_lines.append(self.ir_line(eqn))
-        if not member.stored and member.local_uses == 1:
+        if not member.stored and member.local_uses == 1 and nesting(expr) < MAX_NESTING:
             member.local = [expr, ir_lines]
             return
         self.comment(ir_lines)
@@ -484,6 +544,18 @@ class Codegen:
             combined = LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype)
             self.line(f"{target} = {cast_expr(combined, member.var.type.dtype, None)}")
         return update
+
+
+def nesting(expr: str) -> int:
+    """The deepest bracket nesting in ``expr``."""
+    depth = deepest = 0
+    for ch in expr:
+        if ch in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]":
+            depth -= 1
+    return deepest
 
 
 def shape_tuple(shape) -> str:

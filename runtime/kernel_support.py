@@ -47,9 +47,11 @@ def standard_normal(key, j):
 
 
 @numba.njit(cache=True)
-def as_matrix(x, rows, cols):
-    """``x`` as a C-contiguous (rows, cols) matrix (a copy if it must)."""
-    return np.ascontiguousarray(x).reshape((rows, cols))
+def contiguous(x):
+    """``x`` itself if C-contiguous, else a C-contiguous copy.  (Kernels
+    pass no literal arguments to helpers: Numba would compile a
+    specialization per value.)"""
+    return np.ascontiguousarray(x)
 
 
 @numba.njit(cache=True)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..compiler.primitives.linalg import free_axes
 from .lowering import (Custom, cast_expr, flat_index, literal_expr, lowers, parenthesize,
-                       prim_named)
+                       plus, prim_named, unravel)
 
 # Multiply-adds from which BLAS beats the loops (packing included).
 BLAS_MIN_WORK = 32 * 32 * 32
@@ -32,6 +32,10 @@ def _dot_general(cg, eqn, ins):
     lhs_t, rhs_t = (a.type for a in eqn.inputs)
     lf, rf = free_axes(lhs_t.ndim, lc, lb), free_axes(rhs_t.ndim, rc, rb)
     out_t = eqn.outs[0].type
+    if not lb:
+        folded = _fold_diagonal(cg, eqn, ins, (lc, lf), (rc, rf))
+        if folded is not None:
+            return [folded]
     work = out_t.size * math.prod(lhs_t.shape[a] for a in lc)
     if not lb and out_t.ndim and lhs_t.dtype.kind == "f" and work >= BLAS_MIN_WORK:
         return _blas(cg, eqn, ins, (lc, lf), (rc, rf))
@@ -57,8 +61,8 @@ def _matrix(cg, value, atype, rows, cols):
     name = cg.fresh("m")
     array = cg.array_of(value)
     if array is not None and tuple(rows) + tuple(cols) == tuple(range(atype.ndim)):
-        cg.support.add("as_matrix")
-        cg.line(f"{name} = as_matrix({array.name}, {shape[0]}, {shape[1]})")
+        cg.support.add("contiguous")
+        cg.line(f"{name} = contiguous({array.name}).reshape({shape})")
         return name
     target = cg.alloc(atype.with_shape(shape), name)
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:
@@ -81,3 +85,69 @@ def _blas(cg, eqn, ins, lhs_axes, rhs_axes):
 
 
 lowers(prim_named("dot_general"))(Custom(_dot_general))
+
+
+# -- identity-like operands ------------------------------------------------------
+
+def diagonal(matrix):
+    """(offset, scale) when ``matrix[i, k] == scale * (k == i + offset)``
+    for every i, k (an identity, shifted and scaled), else None."""
+    rows, cols = np.nonzero(matrix)
+    if not len(rows) or len(set(cols - rows)) != 1 or len(set(matrix[rows, cols])) != 1:
+        return None
+    offset = int(cols[0] - rows[0])
+    n_rows, n_cols = matrix.shape
+    expected = max(0, min(n_rows, n_cols - offset) - max(0, -offset))
+    return (offset, matrix[rows[0], cols[0]].item()) if len(rows) == expected else None
+
+
+class DiagonalProduct:
+    """A product with an identity-like operand, read as the other operand
+    at shifted positions: ``out[i, j] = scale * other[i + offset, j]``
+    (with the axes of each side flattened).  Nothing is computed."""
+
+    def __init__(self, other, other_t, out_t, pick, offset, scale):
+        self.other, self.other_t, self.out_t = other, other_t, out_t
+        self.pick, self.offset, self.scale = pick, offset, scale
+
+    def read(self, idx):
+        (identity_axes, kept_axes), (contract, other_kept) = self.pick
+        shape = self.out_t.shape
+        row = flat_index([idx[a] for a in identity_axes], [shape[a] for a in identity_axes])
+        position = plus(row, self.offset)
+        contract_shape = [self.other_t.shape[a] for a in contract]
+        operand = [None] * self.other_t.ndim
+        for axis, i in zip(contract, unravel(position, contract_shape)):
+            operand[axis] = i
+        for axis, out_axis in zip(other_kept, kept_axes):
+            operand[axis] = idx[out_axis]
+        expr = self.other.read(tuple(operand))
+        if self.scale != 1:
+            expr = f"{literal_expr(self.scale, self.out_t.dtype)} * {parenthesize(expr)}"
+        size = math.prod(contract_shape)
+        rows = math.prod(shape[a] for a in identity_axes)
+        if self.offset == 0 and rows <= size:
+            return expr
+        zero = literal_expr(0, self.out_t.dtype)
+        return f"{parenthesize(expr)} if 0 <= {position} < {size} else {zero}"
+
+
+def _fold_diagonal(cg, eqn, ins, lhs_axes, rhs_axes):
+    """The product as a DiagonalProduct when one operand is a constant
+    identity-like mask (the basis of a Jacobian), else None."""
+    types = [a.type for a in eqn.inputs]
+    n_lhs_free = len(lhs_axes[1])
+    out_axes = (tuple(range(n_lhs_free)), tuple(range(n_lhs_free, eqn.outs[0].type.ndim)))
+    for side in (0, 1):
+        contract, free = (lhs_axes, rhs_axes)[side]
+        matrix = cg.constant(ins[side], types[side])
+        if matrix is None:
+            continue
+        rows = math.prod(types[side].shape[a] for a in free)
+        found = diagonal(np.transpose(matrix, free + contract).reshape(rows, -1))
+        if found is None:
+            continue
+        other_contract, other_free = (lhs_axes, rhs_axes)[1 - side]
+        pick = ((out_axes[side], out_axes[1 - side]), (other_contract, other_free))
+        return DiagonalProduct(ins[1 - side], types[1 - side], eqn.outs[0].type, pick, *found)
+    return None

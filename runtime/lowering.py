@@ -4,7 +4,7 @@
   loop nests by the code generator.
 - ``Folded(read)``: an element read from the inputs by index arithmetic
   (views, iota, gathers); never computed on its own.
-- ``Reduction(init, combine, acc_dtype)``: an accumulator loop.
+- ``Reduction(identity, combine, acc_dtype)``: an accumulator loop.
 - ``Custom(emit)``: writes its own loops (contractions, scans, scatters).
 
 Expressions are strings of Python that Numba types exactly as NumPy would:
@@ -318,11 +318,11 @@ def _concatenate(ins, idx, eqn):
     for atom in eqn.inputs:
         bounds.append(offset)
         offset += atom.type.shape[axis]
-    expr = ins[-1].read(_along(idx, axis, plus(i, -bounds[-1])))
-    for value, low, high in reversed(list(zip(ins[:-1], bounds[:-1], bounds[1:]))):
-        here = value.read(_along(idx, axis, plus(i, -low)))
-        expr = f"{parenthesize(here)} if {parenthesize(i)} < {high} else {parenthesize(expr)}"
-    return expr
+    choices = [f"{parenthesize(value.read(_along(idx, axis, plus(i, -low))))} if "
+               f"{parenthesize(i)} < {high} else "
+               for value, low, high in zip(ins[:-1], bounds[:-1], bounds[1:])]
+    last = ins[-1].read(_along(idx, axis, plus(i, -bounds[-1])))
+    return "".join(choices) + parenthesize(last)
 
 
 def _pad(ins, idx, eqn):

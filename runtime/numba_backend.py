@@ -25,7 +25,7 @@ def module_source(kernel_source: str, ir_text: str, key: str) -> str:
 
 def jit(fn, cache: bool):
     import numba
-    return numba.njit(cache=cache, error_model="numpy", nogil=True)(fn)
+    return numba.njit(cache=cache, error_model="numpy")(fn)
 
 
 def load_in_memory(source: str, key: str):

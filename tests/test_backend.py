@@ -137,6 +137,27 @@ def test_identity_basis_is_folded_into_indexing():
     assert "i1 == i0" in source
 
 
+def test_identity_products_are_folded():
+    W = np.arange(1.0, 41.0).reshape(5, 8) / 40
+
+    def f(x):
+        return W @ np.tanh(W.T @ x)
+    body = source_of(nj.jacrev(f), np.ones(5)).split("def kernel")[1]
+    # The basis times W becomes a read of W: two of three contractions loop.
+    assert body.count("= dot_general") == 3 and body.count("+= ") == 2
+    check_backends(nj.jacrev(f), [np.linspace(-1.0, 1.0, 5)])
+
+
+def test_diagonal_detection():
+    from numjac.runtime.lower_linalg import diagonal
+    assert diagonal(np.eye(3)) == (0, 1.0)
+    assert diagonal(2.0 * np.eye(3, 4, k=1)) == (1, 2.0)
+    assert diagonal(np.eye(4, 3, k=-1)) == (-1, 1.0)
+    assert diagonal(np.ones((2, 2))) is None
+    assert diagonal(np.diag([1.0, 2.0])) is None
+    assert diagonal(np.eye(3)[:, ::-1]) is None
+
+
 def test_lower_shows_the_stages_and_the_source():
     lowered = nj.jit(lambda x: np.exp(x) * 2.0, backend="numba").lower(np.ones(3))
     text = str(lowered)

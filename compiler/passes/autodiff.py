@@ -16,6 +16,7 @@ from ..ir import IR, Lit, Var
 from ..rules import (UndefinedPrimal, Zero, jvp_rules, linear_primitives,
                      non_differentiable, transpose_rules)
 from ..primitives.helpers import add_tangents, instantiate, zeros
+from ..typecheck import maybe_typecheck
 from .simplify import simplify
 
 
@@ -96,7 +97,7 @@ def partial_eval(ir: IR, is_linear_input):
     primal_ir = IR(primal_inputs, primal_eqns, primal_outs + residuals)
     linear_outs = [a for a in ir.outputs if isinstance(a, Var) and a in linear]
     linear_ir = IR(residuals + linear_inputs, linear_eqns, linear_outs)
-    return simplify(primal_ir), linear_ir
+    return simplify(primal_ir), maybe_typecheck(linear_ir)
 
 
 def _residuals(linear_eqns, linear):

@@ -25,9 +25,8 @@ def implements(*numpy_callables):
 def numpy_name(fn) -> str:
     name = getattr(fn, "__name__", repr(fn))
     module = getattr(fn, "__module__", None) or "numpy"
-    if module.startswith("numpy.linalg"):
-        return f"numpy.linalg.{name}"
-    return f"numpy.{name}"
+    public = [part for part in module.split(".") if not part.startswith("_")]
+    return ".".join(public + [name])
 
 
 def dispatch_function(func, args, kwargs):
