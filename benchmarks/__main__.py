@@ -47,6 +47,12 @@ NOTES = """## How it is measured
   (runtime/kernel_support.py: BLAS calls, random numbers) sit in Numba's own
   cache once compiled on the machine; the "empty disk cache" row starts
   with no compiled kernel of numjac's own.
+- The first call is dominated by Numba, not by tracing (a few ms): its
+  one-time start in a process (about 0.35 s: it imports scipy.linalg and
+  its NumPy implementations) and, with an empty cache, the compilation of
+  the kernel, most of which is Numba typing constructs for the first time
+  in the process, then LLVM. JAX starts XLA when it is imported. The disk
+  cache removes the compilation from later processes.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,
   torch's intra-op pool): numjac's kernels are single-threaded, and on a
   small machine shared with other work idle BLAS threads can cost 100x.
@@ -138,12 +144,12 @@ def machine_description() -> list:
             cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
     except (OSError, StopIteration):
         pass
+    from importlib.metadata import PackageNotFoundError, version
     versions = []
-    for module in ("numpy", "numba", "jax", "torch", "autograd"):
+    for package in ("numpy", "numba", "scipy", "jax", "torch", "autograd"):
         try:
-            mod = __import__(module)
-            versions.append(f"{module} {getattr(mod, '__version__', '?')}")
-        except ImportError:
+            versions.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
             pass
     return [f"- CPU: {cpu}, {os.cpu_count()} logical cores, {platform.system()}",
             f"- Python {platform.python_version()}; " + ", ".join(versions),

@@ -281,8 +281,9 @@ def _hits(process):
 
 
 def test_disk_cache_serves_a_new_process_and_concurrent_writers(tmp_path):
-    # Two processes compile and write the same entry at once ...
+    # Two processes compile and write the same entry at about the same time
+    # (the later may already find the earlier's) ...
     first = [_run_script(tmp_path) for _ in range(2)]
-    assert [_hits(p) for p in first] == [0, 0]
+    assert min(_hits(p) for p in first) == 0
     # ... and a third loads the machine code instead of compiling.
     assert _hits(_run_script(tmp_path)) >= 1
