@@ -1,17 +1,32 @@
-"""The ``numjac`` command line: ``numjac demo`` (more subcommands to come).
+"""The ``numjac`` command line.
+
+    numjac demo                                   trace, print and run a small example
+    numjac ir FILE.py:FUNC --args "f64[40]" [--transform jacrev] [--stage source]
+    numjac cache info | clear                     the disk cache of compiled kernels
+    numjac bench [ARGS...]                        python -m benchmarks ARGS...
 
 Each subcommand is a function ``run(args) -> exit status`` registered on
 its own argparse sub-parser, so new ones are one function and one line.
+Mistakes in the command line (a missing file or function, a bad argument
+spec) are usage errors: a message and exit status 2, no traceback.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib.util
 import inspect
+import os
+import re
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
 import numjac as nj
+from .compiler.ir import DTYPE_BY_NAME, AType
+from .runtime import cache
 
 
 # -- numjac demo ------------------------------------------------------------
@@ -69,6 +84,147 @@ def run_demo(args) -> int:
     return 0
 
 
+# -- numjac ir ---------------------------------------------------------------
+
+ARG_GRAMMAR = (f"DTYPE[DIMS] with DTYPE one of {', '.join(DTYPE_BY_NAME)} and DIMS "
+               "comma-separated sizes (f64[40], f32[3,4]; f64[] is 0-d), "
+               "or a Python number (2, 0.5) passed as it is")
+_ARRAY_SPEC = re.compile(r"(\w+)\[([\d,\s]*)\]")
+
+TRANSFORMS = {"jacrev": nj.jacrev, "jacfwd": nj.jacfwd, "grad": nj.grad,
+              "hessian": nj.hessian, "vmap": nj.vmap, "jit": nj.jit}
+STAGES = ("traced", "optimized", "source", "all")
+
+
+def argument_spec(text: str):
+    """An ``--args`` value: an AType, or a Python int/float/bool."""
+    match = _ARRAY_SPEC.fullmatch(text.strip())
+    if match is None:
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = None
+        if type(value) in (bool, int, float):
+            return value
+        raise argparse.ArgumentTypeError(f"{text!r} is not an argument spec: "
+                                         f"expected {ARG_GRAMMAR}")
+    name, dims = match.groups()
+    if name not in DTYPE_BY_NAME:
+        raise argparse.ArgumentTypeError(
+            f"unknown dtype {name!r} in {text!r}: expected {ARG_GRAMMAR}")
+    sizes = [d.strip() for d in dims.split(",")] if dims.strip() else []
+    if not all(d.isdigit() for d in sizes):
+        raise argparse.ArgumentTypeError(f"bad dimensions in {text!r}: expected {ARG_GRAMMAR}")
+    return AType(DTYPE_BY_NAME[name], tuple(int(d) for d in sizes))
+
+
+def example_argument(spec, rng):
+    """A value for a spec: arrays hold random values away from the edges of
+    common domains (log, sqrt, division); the IR depends only on the types."""
+    if not isinstance(spec, AType):
+        return spec
+    if spec.dtype == np.bool_:
+        return rng.random(spec.shape) < 0.5
+    if spec.dtype.kind in "iu":
+        return rng.integers(1, 4, spec.shape).astype(spec.dtype)
+    return rng.uniform(0.5, 1.5, spec.shape).astype(spec.dtype)
+
+
+def load_function(target: str, fail):
+    """FILE.py:FUNC (FUNC may be dotted: module-level attributes) -> the
+    callable; ``fail(message)`` reports a usage error."""
+    path_text, colon, name = target.rpartition(":")
+    if not colon or not path_text or not name:
+        fail(f"expected FILE.py:FUNC, got {target!r}")
+    path = Path(path_text)
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    module_name = re.sub(r"\W", "_", path.stem)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None:
+        fail(f"cannot import {path}: not a Python source file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.resolve().parent))   # for its sibling imports
+    spec.loader.exec_module(module)
+    value = module
+    for part in name.split("."):
+        if not hasattr(value, part):
+            defined = sorted(k for k, v in vars(module).items()
+                             if inspect.isfunction(v) and v.__module__ == module_name)
+            fail(f"{path} has no function {name!r}; it defines: "
+                 f"{', '.join(defined) or 'no functions'}")
+        value = getattr(value, part)
+    if not callable(value):
+        fail(f"{path}:{name} is a {type(value).__name__}, not a function")
+    return value
+
+
+def lower(function, transform: str, specs):
+    rng = np.random.default_rng(0)
+    args = [example_argument(spec, rng) for spec in specs]
+    return TRANSFORMS[transform](function).lower(*args)
+
+
+def stage_text(lowered, stage: str) -> str:
+    if stage == "source":
+        return lowered.source
+    if stage == "all":
+        return str(lowered)
+    return str(lowered.stages.get(stage, lowered.stages["final"]))
+
+
+def run_ir(args) -> int:
+    function = load_function(args.target, args.parser.error)
+    try:
+        lowered = lower(function, args.transform, args.args)
+    except (nj.ConcretizationError, nj.UnsupportedOperationError, ValueError,
+            TypeError) as error:
+        print(f"numjac ir: {args.transform}({args.target}) could not be staged for "
+              f"{', '.join(map(str, args.args)) or 'no arguments'}:\n"
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(stage_text(lowered, args.stage))
+    return 0
+
+
+# -- numjac cache ---------------------------------------------------------------
+
+def format_size(size: int) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024 or unit == "MiB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+def run_cache(args) -> int:
+    info = cache.disk_cache_info()
+    if args.action == "clear":
+        removed = cache.clear_disk_cache()
+        print(f"removed {removed} kernel(s), {format_size(info.size)}, from {info.directory}")
+        return 0
+    state = "off (NUMJAC_DISABLE_DISK_CACHE is set)" if info.disabled else "on"
+    print(f"directory:  {info.directory}\n"
+          f"kernels:    {info.entries}\n"
+          f"size:       {format_size(info.size)}\n"
+          f"disk cache: {state}")
+    return 0
+
+
+# -- numjac bench -----------------------------------------------------------------
+
+def run_bench(args) -> int:
+    """``python -m benchmarks`` from the source checkout numjac runs from
+    (the benchmarks are not part of the installed package)."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "__main__.py").is_file():
+        args.parser.error(f"no benchmarks/ next to {Path(__file__).parent}: "
+                          "numjac bench runs from a source checkout")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    return subprocess.call([sys.executable, "-m", "benchmarks", *args.rest], env=env)
+
+
 # -- the parser ---------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,11 +233,42 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="trace a NumPy function, print its IR, run it")
     demo.set_defaults(run=run_demo)
+
+    ir = commands.add_parser(
+        "ir", help="print the IR or generated kernel of a function in a file",
+        description="Stage FUNC from FILE.py for arguments of the given types and print "
+                    "one stage: the traced IR, the optimized IR after the transform, the "
+                    "generated Numba kernel source, or all of them.",
+        epilog=f"An --args value is {ARG_GRAMMAR}. vmap maps axis 0 of every argument.")
+    ir.add_argument("target", metavar="FILE.py:FUNC")
+    ir.add_argument("--args", action="append", type=argument_spec, default=[],
+                    metavar="SPEC", help="one per positional argument, in order")
+    ir.add_argument("--transform", choices=TRANSFORMS, default="jit",
+                    help="the transform to stage (default: jit, the function itself)")
+    ir.add_argument("--stage", choices=STAGES, default="optimized",
+                    help="what to print (default: optimized)")
+    ir.set_defaults(run=run_ir, parser=ir)
+
+    cache_parser = commands.add_parser(
+        "cache", help="show or clear the disk cache of compiled kernels",
+        description="info: where the disk cache of compiled kernels is, how many kernels "
+                    "it holds and their size; clear: delete them (NUMJAC_CACHE_DIR moves "
+                    "the cache, NUMJAC_DISABLE_DISK_CACHE=1 turns it off).")
+    cache_parser.add_argument("action", choices=("info", "clear"))
+    cache_parser.set_defaults(run=run_cache)
+
+    bench = commands.add_parser(
+        "bench", add_help=False, help="run the benchmarks (python -m benchmarks ARGS...)")
+    bench.set_defaults(run=run_bench, parser=bench, forwards_rest=True)
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "forwards_rest", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     return args.run(args)
 
 
