@@ -23,6 +23,9 @@ class Builder:
         self._capture_index: dict = {}
         # Depth of `with nj.no_grad():` blocks open in the traced function.
         self.no_grad_depth = 0
+        # Var -> the Python scalars (argument leaves, closure floats) it is
+        # computed from alone; the tracer specializes on them on demand.
+        self.sources: dict = {}
 
     def __enter__(self):
         _ACTIVE.append(self)
@@ -48,7 +51,22 @@ class Builder:
     def add_eqn(self, prim, inputs, params, out_types) -> tuple:
         outs = tuple(Var(t) for t in out_types)
         self.eqns.append(Eqn(prim, tuple(inputs), dict(params), outs))
+        if self.sources:
+            self._propagate_sources(inputs, outs)
         return outs
+
+    def mark_source(self, var: Var, source):
+        """``var`` stands for a scalar the tracer may ask to make concrete."""
+        self.sources[var] = frozenset((source,))
+
+    def _propagate_sources(self, inputs, outs):
+        """A value computed only from such scalars (and literals) depends on
+        them; one that also reads an array does not: making the scalars
+        concrete would not make it concrete."""
+        var_inputs = [a for a in inputs if isinstance(a, Var)]
+        if var_inputs and all(a in self.sources for a in var_inputs):
+            union = frozenset().union(*(self.sources[a] for a in var_inputs))
+            self.sources.update((v, union) for v in outs)
 
     def build(self, outputs) -> IR:
         """The finished IR; captured values become trailing inputs."""

@@ -10,6 +10,9 @@ from . import transforms as _transforms
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
 from . import vmap as _vmap
+from .logging_setup import configure_from_environment as _configure_logging
+
+_configure_logging()
 
 
 def _with_decorator_form(transform):

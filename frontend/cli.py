@@ -84,6 +84,10 @@ def run_demo(args) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A mistake in the command line: reported as a usage error (exit status 2)."""
+
+
 # -- numjac ir ---------------------------------------------------------------
 
 ARG_GRAMMAR = (f"DTYPE[DIMS] with DTYPE one of {', '.join(DTYPE_BY_NAME)} and DIMS "
@@ -91,8 +95,8 @@ ARG_GRAMMAR = (f"DTYPE[DIMS] with DTYPE one of {', '.join(DTYPE_BY_NAME)} and DI
                "or a Python number (2, 0.5) passed as it is")
 _ARRAY_SPEC = re.compile(r"(\w+)\[([\d,\s]*)\]")
 
-TRANSFORMS = {"jacrev": nj.jacrev, "jacfwd": nj.jacfwd, "grad": nj.grad,
-              "hessian": nj.hessian, "vmap": nj.vmap, "jit": nj.jit}
+TRANSFORMS = {"jit": nj.jit, "jacrev": nj.jacrev, "jacfwd": nj.jacfwd, "grad": nj.grad,
+              "hessian": nj.hessian, "vmap": nj.vmap}
 STAGES = ("traced", "optimized", "source", "all")
 
 
@@ -130,33 +134,36 @@ def example_argument(spec, rng):
     return rng.uniform(0.5, 1.5, spec.shape).astype(spec.dtype)
 
 
-def load_function(target: str, fail):
-    """FILE.py:FUNC (FUNC may be dotted: module-level attributes) -> the
-    callable; ``fail(message)`` reports a usage error."""
+def load_function(target: str):
+    """FILE.py:FUNC -> the function (FUNC may be dotted, as in obj.method):
+    the file is imported as a module named after it, with its directory on
+    sys.path for its own imports."""
     path_text, colon, name = target.rpartition(":")
     if not colon or not path_text or not name:
-        fail(f"expected FILE.py:FUNC, got {target!r}")
+        raise UsageError(f"expected FILE.py:FUNC, got {target!r}")
     path = Path(path_text)
     if not path.is_file():
-        fail(f"no such file: {path}")
+        raise UsageError(f"no such file: {path}")
     module_name = re.sub(r"\W", "_", path.stem)
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None:
-        fail(f"cannot import {path}: not a Python source file")
+        raise UsageError(f"cannot import {path}: not a Python source file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    sys.path.insert(0, str(path.resolve().parent))   # for its sibling imports
+    directory = str(path.resolve().parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
     spec.loader.exec_module(module)
     value = module
     for part in name.split("."):
         if not hasattr(value, part):
             defined = sorted(k for k, v in vars(module).items()
                              if inspect.isfunction(v) and v.__module__ == module_name)
-            fail(f"{path} has no function {name!r}; it defines: "
-                 f"{', '.join(defined) or 'no functions'}")
+            raise UsageError(f"{path} has no function {name!r}; it defines: "
+                             f"{', '.join(defined) or 'no functions'}")
         value = getattr(value, part)
     if not callable(value):
-        fail(f"{path}:{name} is a {type(value).__name__}, not a function")
+        raise UsageError(f"{path}:{name} is a {type(value).__name__}, not a function")
     return value
 
 
@@ -175,7 +182,7 @@ def stage_text(lowered, stage: str) -> str:
 
 
 def run_ir(args) -> int:
-    function = load_function(args.target, args.parser.error)
+    function = load_function(args.target)
     try:
         lowered = lower(function, args.transform, args.args)
     except (nj.ConcretizationError, nj.UnsupportedOperationError, ValueError,
@@ -191,10 +198,9 @@ def run_ir(args) -> int:
 # -- numjac cache ---------------------------------------------------------------
 
 def format_size(size: int) -> str:
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024 or unit == "MiB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
+    if size < 1024:
+        return f"{size} bytes"
+    return f"{size / 1024:.1f} KiB" if size < 1024**2 else f"{size / 1024**2:.1f} MiB"
 
 
 def run_cache(args) -> int:
@@ -218,8 +224,8 @@ def run_bench(args) -> int:
     (the benchmarks are not part of the installed package)."""
     root = Path(__file__).resolve().parent.parent
     if not (root / "benchmarks" / "__main__.py").is_file():
-        args.parser.error(f"no benchmarks/ next to {Path(__file__).parent}: "
-                          "numjac bench runs from a source checkout")
+        raise UsageError(f"no benchmarks/ next to {Path(__file__).parent}: "
+                         "numjac bench runs from a source checkout")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return subprocess.call([sys.executable, "-m", "benchmarks", *args.rest], env=env)
@@ -232,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="numjac", description="Function-transform autodiff for plain NumPy code.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="trace a NumPy function, print its IR, run it")
-    demo.set_defaults(run=run_demo)
+    demo.set_defaults(run=run_demo, parser=demo)
 
     ir = commands.add_parser(
         "ir", help="print the IR or generated kernel of a function in a file",
@@ -246,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     ir.add_argument("--transform", choices=TRANSFORMS, default="jit",
                     help="the transform to stage (default: jit, the function itself)")
     ir.add_argument("--stage", choices=STAGES, default="optimized",
-                    help="what to print (default: optimized)")
+                    help="traced: the function's IR; optimized: the IR after the "
+                         "transform and its clean-up passes (the default); source: the "
+                         "generated Numba kernel; all: every stage in between too")
     ir.set_defaults(run=run_ir, parser=ir)
 
     cache_parser = commands.add_parser(
@@ -255,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "it holds and their size; clear: delete them (NUMJAC_CACHE_DIR moves "
                     "the cache, NUMJAC_DISABLE_DISK_CACHE=1 turns it off).")
     cache_parser.add_argument("action", choices=("info", "clear"))
-    cache_parser.set_defaults(run=run_cache)
+    cache_parser.set_defaults(run=run_cache, parser=cache_parser)
 
     bench = commands.add_parser(
         "bench", add_help=False, help="run the benchmarks (python -m benchmarks ARGS...)")
@@ -269,7 +277,10 @@ def main(argv=None) -> int:
     if rest and not getattr(args, "forwards_rest", False):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
-    return args.run(args)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        args.parser.error(str(error))
 
 
 if __name__ == "__main__":

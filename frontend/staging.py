@@ -5,10 +5,16 @@ flattens its arguments, looks the signature up in a process-wide cache keyed
 by the function's identity and options, stages (traces and transforms) on a
 miss, and runs the kernel.  Called with Tracers (inside another trace) it
 inlines its IR instead, which is how transforms compose.
+
+Each staging logs (logger "numjac", INFO) what was staged, for which
+signature, and how long tracing and the passes took.
 """
 from __future__ import annotations
 
+import inspect
 import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,19 +141,80 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     ``passthrough(out_leaves, out_tree)``, if given, returns the output
     leaves (index -> value) to return as they are instead of as IR outputs.
     """
-    builder = Builder()
-    with builder:
-        traced_leaves = [_traced_leaf(builder, i, leaf, spec)
-                         for i, (leaf, spec) in enumerate(zip(leaves, specs))]
-        args, kwargs = unflatten(treedef, traced_leaves)
-        out = fn(*args, **kwargs)
-        out_leaves, out_tree = flatten(out)
-        kept = passthrough(out_leaves, out_tree) if passthrough else {}
-        out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves) if i not in kept]
-        ir = builder.build(out_atoms)
+    start = time.perf_counter()
+    literal_cells: set = set()
+    while True:
+        builder = Builder()
+        try:
+            with builder, _lifted_closure_floats(fn, builder, literal_cells):
+                traced_leaves = [_traced_leaf(builder, i, leaf, spec)
+                                 for i, (leaf, spec) in enumerate(zip(leaves, specs))]
+                args, kwargs = unflatten(treedef, traced_leaves)
+                out = fn(*args, **kwargs)
+                out_leaves, out_tree = flatten(out)
+                kept = passthrough(out_leaves, out_tree) if passthrough else {}
+                out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves)
+                             if i not in kept]
+                ir = builder.build(out_atoms)
+            break
+        except NeedsSpecialization as need:
+            if need.builder is not builder:     # an enclosing trace's scalar
+                raise
+            if not isinstance(need.source, ClosureFloat):
+                raise SpecializeLeaf(need.source) from None
+            literal_cells.add(id(need.source.cell))
+    if _TRACING_SECONDS:
+        _TRACING_SECONDS[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
     return Staged(simplify(ir), out_tree, captures, dynamic, passthrough=kept)
+
+
+class SpecializeLeaf(Exception):
+    """A trace needs the value of its Python-scalar argument leaf
+    ``leaf_index``: the staged function makes it static and stages again."""
+
+    def __init__(self, leaf_index: int):
+        super().__init__(leaf_index)
+        self.leaf_index = leaf_index
+
+
+class ClosureFloat:
+    """Marks a tracer standing for a Python float the traced function closes
+    over.  Such floats become IR inputs rather than literals, so that the
+    torch.func idiom ``jacfwd(lambda y: f(t, y))`` re-created for each new
+    ``t`` shares one kernel; one whose value the function needs (a Python
+    ``if``) is traced again as a literal."""
+
+    __slots__ = ("cell",)
+
+    def __init__(self, cell):
+        self.cell = cell
+
+
+@contextmanager
+def _lifted_closure_floats(fn, builder, literal_cells):
+    """Temporarily put tracers into ``fn``'s closure cells holding floats
+    (except those in ``literal_cells``, a set of cell ids)."""
+    cells = [c for c in getattr(inspect.unwrap(fn), "__closure__", None) or ()
+             if id(c) not in literal_cells and _holds_float(c)]
+    values = [c.cell_contents for c in cells]
+    for cell, value in zip(cells, values):
+        var = builder.capture(np.array(value, dtype=np.float64), AType(np.float64, ()))
+        builder.mark_source(var, ClosureFloat(cell))
+        cell.cell_contents = Tracer(var, builder, weak=True)
+    try:
+        yield
+    finally:
+        for cell, value in zip(cells, values):
+            cell.cell_contents = value
+
+
+def _holds_float(cell) -> bool:
+    try:
+        return type(cell.cell_contents) is float
+    except ValueError:      # an empty cell (a name not bound yet)
+        return False
 
 
 def _traced_leaf(builder, index, leaf, spec):
@@ -155,7 +222,10 @@ def _traced_leaf(builder, index, leaf, spec):
     if kind == "value":
         return leaf
     var = builder.new_input(spec[1])
-    return Tracer(var, builder, scalar_leaf=index if kind == "scalar" else None)
+    if kind != "scalar":
+        return Tracer(var, builder)
+    builder.mark_source(var, index)
+    return Tracer(var, builder, weak=True)
 
 
 def output_atom(out, index):
@@ -168,6 +238,10 @@ def output_atom(out, index):
 
 # -- the cache ----------------------------------------------------------------
 
+# Seconds spent tracing by each staging in progress (innermost last), so
+# that its log line can tell tracing from the passes; a nested staging's
+# time counts as tracing of the enclosing one.
+_TRACING_SECONDS: list = []
 # (function key, treedef) -> flat indices of Python scalars found to need
 # their value while tracing.
 _SPECIALIZED: dict = {}
@@ -198,6 +272,12 @@ class StagedFunction:
 
     def __repr__(self):
         return f"<numjac {type(self).__name__} of {self.__name__}>"
+
+    @property
+    def label(self) -> str:
+        """``jacfwd(jacrev(f))``: the transforms and the function, for the log."""
+        inner = self.fn.label if isinstance(self.fn, StagedFunction) else self.__name__
+        return f"{type(self).__name__.lstrip('_').lower()}({inner})"
 
     # Subclasses: which leaves are static, and how to stage a signature.
     def static_leaves(self, args, treedef) -> frozenset:
@@ -258,12 +338,19 @@ class StagedFunction:
             staged = _STAGED.get(key)
             if staged is not None:
                 return staged
+            _TRACING_SECONDS.append(0.0)
+            start = time.perf_counter()
             try:
                 staged = self.stage(treedef, leaves, specs)
-            except NeedsSpecialization as need:
+            except SpecializeLeaf as need:
                 self._specialize(treedef, need.leaf_index, leaves)
                 continue
-            log.info("staged %s for %s", self.__name__, _format_specs(specs))
+            finally:
+                tracing = _TRACING_SECONDS.pop()
+            total = time.perf_counter() - start
+            log.info("staged %s for %s in %.1f ms (tracing %.1f ms, passes %.1f ms)",
+                     self.label, _format_specs(specs), 1e3 * total, 1e3 * tracing,
+                     1e3 * (total - tracing))
             staged.backend = self.backend
             _STAGED[key] = staged
             return staged

@@ -21,23 +21,26 @@ from .errors import ConcretizationError
 
 
 class NeedsSpecialization(Exception):
-    """Raised while tracing when the concrete value of a Python-scalar
-    argument is needed; ``jit`` retraces with that argument made static."""
+    """Raised while tracing when the concrete value of a Python scalar is
+    needed; the trace that owns the tracer (``builder``) retraces with that
+    scalar as a constant.  ``source`` is the argument's flat leaf index, or a
+    closure-float marker (see staging.ClosureFloat)."""
 
-    def __init__(self, leaf_index: int):
-        super().__init__(leaf_index)
-        self.leaf_index = leaf_index
+    def __init__(self, source, builder):
+        super().__init__(source)
+        self.source = source
+        self.builder = builder
 
 
 class Tracer:
-    __slots__ = ("atom", "builder", "scalar_leaf")
+    __slots__ = ("atom", "builder", "weak")
     __array_priority__ = 1000
 
-    def __init__(self, atom, builder, scalar_leaf=None):
+    def __init__(self, atom, builder, weak=False):
         self.atom = atom
         self.builder = builder
-        # Index of the Python-scalar argument this tracer stands for, if any.
-        self.scalar_leaf = scalar_leaf
+        # Stands for a Python float/int: promotes weakly, as that scalar would.
+        self.weak = weak
 
     # -- array attributes ---------------------------------------------------
     @property
@@ -92,8 +95,9 @@ class Tracer:
 
     # -- concretization -----------------------------------------------------
     def _concretize(self, what: str):
-        if self.scalar_leaf is not None:
-            raise NeedsSpecialization(self.scalar_leaf)
+        sources = self.builder.sources.get(self.atom)
+        if sources:
+            raise NeedsSpecialization(min(sources, key=repr), self.builder)
         raise ConcretizationError(
             f"{what} needs the value of a traced array {self.type}, which is not "
             f"known while tracing (at {user_location()}). For a data-dependent "
@@ -270,7 +274,7 @@ def dtype_for_promotion(x):
     if isinstance(x, Tracer):
         # A traced Python float/int argument promotes weakly, like the
         # Python scalar it stands for (x_f32 * t stays float32).
-        if x.scalar_leaf is not None and x.dtype != np.bool_:
+        if x.weak and x.dtype != np.bool_:
             return _WEAK_TYPES.get(x.dtype.kind, x.dtype)
         return x.dtype
     if isinstance(x, bool):

@@ -66,6 +66,7 @@ class _OutputChecks:
 
     def __init__(self, fn, has_aux: bool, transform: str):
         self.fn, self.has_aux, self.transform = fn, has_aux, transform
+        self.__wrapped__ = fn
 
     def _key(self):
         return (self.fn, self.has_aux, self.transform)

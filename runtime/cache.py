@@ -6,6 +6,9 @@ the code generator's, numjac's and Numba's versions, so a kernel is never
 reused across changes of any of them.  ``NUMJAC_CACHE_DIR`` moves the disk
 cache (default: the user's cache directory), ``NUMJAC_DISABLE_DISK_CACHE=1``
 turns it off.  A cache entry that fails to load is deleted and rebuilt.
+``disk_cache_info`` and ``clear_disk_cache`` are what ``numjac cache`` shows
+and does.  Each kernel's first call (Numba compiles lazily) logs how long
+it took and whether its machine code came from the disk cache.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import hashlib
 import logging
 import os
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..compiler.printer import print_ir
@@ -35,9 +40,13 @@ class NumbaKernel:
     failure by calling the kernel again (which recovers from a bad cache
     entry)."""
 
-    def __init__(self, key: str, source: str, directory):
+    def __init__(self, key: str, source: str, directory, signature: str = ""):
         self.key, self.source, self.directory = key, source, directory
+        self.signature = signature
+        start = time.perf_counter()
         self.fast = self._load()
+        self.load_seconds = time.perf_counter() - start
+        self.called = False
 
     def _load(self):
         if self.directory is not None:
@@ -49,6 +58,25 @@ class NumbaKernel:
         return numba_backend.load_in_memory(self.source, self.key)
 
     def __call__(self, *arrays):
+        if self.called:
+            return self._call(arrays)
+        start = time.perf_counter()
+        outs = self._call(arrays)
+        self.called = True
+        self._log_compiled(self.load_seconds + time.perf_counter() - start)
+        return outs
+
+    def _log_compiled(self, seconds: float):
+        hits = sum(self.fast.stats.cache_hits.values())
+        if self.directory is None:
+            how = "compiled by Numba in memory (disk cache off)"
+        elif hits:
+            how = f"disk cache hit (machine code loaded from {self.directory})"
+        else:
+            how = f"disk cache miss (compiled by Numba, saved to {self.directory})"
+        log.info("kernel %s %s: %.1f ms, %s", self.key, self.signature, 1e3 * seconds, how)
+
+    def _call(self, arrays):
         try:
             return self.fast(*arrays)
         except Exception:
@@ -83,8 +111,15 @@ def _versions() -> tuple:
 
 def cache_dir():
     """The disk cache directory, or None when the disk cache is off."""
-    if os.environ.get("NUMJAC_DISABLE_DISK_CACHE", "") not in ("", "0"):
-        return None
+    return None if disk_cache_disabled() else configured_cache_dir()
+
+
+def disk_cache_disabled() -> bool:
+    return os.environ.get("NUMJAC_DISABLE_DISK_CACHE", "") not in ("", "0")
+
+
+def configured_cache_dir() -> Path:
+    """The disk cache directory, whether or not the disk cache is on."""
     chosen = os.environ.get("NUMJAC_CACHE_DIR")
     return Path(chosen) if chosen else _user_cache_dir() / "numjac"
 
@@ -96,6 +131,40 @@ def _user_cache_dir() -> Path:
     if sys.platform == "darwin":
         return home / "Library" / "Caches"
     return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+
+
+@dataclass
+class DiskCacheInfo:
+    directory: Path
+    entries: int          # kernels (generated modules) held
+    size: int             # bytes of their sources and Numba's machine code
+    disabled: bool
+
+
+def _entry_files(directory: Path) -> list:
+    """The files of numjac's kernels in ``directory``: generated modules
+    (and their temporary files) and Numba's index and machine code."""
+    prefix = numba_backend.MODULE_PREFIX + "*"
+    return [p for p in [*directory.glob(prefix), *(directory / "__pycache__").glob(prefix)]
+            if p.is_file()]
+
+
+def disk_cache_info() -> DiskCacheInfo:
+    directory = configured_cache_dir()
+    files = _entry_files(directory)
+    entries = sum(1 for p in files if p.parent == directory and p.suffix == ".py")
+    return DiskCacheInfo(directory, entries, sum(p.stat().st_size for p in files),
+                         disk_cache_disabled())
+
+
+def clear_disk_cache() -> int:
+    """Delete every kernel from the disk cache (other files in the
+    directory are left alone); returns how many kernels there were.
+    Kernels already loaded in this process keep working."""
+    entries = disk_cache_info().entries
+    for path in _entry_files(configured_cache_dir()):
+        path.unlink(missing_ok=True)
+    return entries
 
 
 def kernel_source(ir) -> tuple:
@@ -113,5 +182,13 @@ def numba_kernel(ir) -> NumbaKernel:
     key, source = kernel_source(ir)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        kernel = _KERNELS[key] = NumbaKernel(key, source, cache_dir())
+        kernel = _KERNELS[key] = NumbaKernel(key, source, cache_dir(), signature(ir))
+    else:
+        log.info("kernel %s %s: memory cache hit", key, signature(ir))
     return kernel
+
+
+def signature(ir) -> str:
+    """``(f64[3], f64[]) -> (f64[3,3])``: an IR's input and output types."""
+    return (f"({', '.join(map(str, ir.in_types))}) -> "
+            f"({', '.join(map(str, ir.out_types))})")

@@ -1,10 +1,14 @@
 """The ``numjac`` command line."""
 import re
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 import numjac as nj
 from numjac.cli import main
+from numjac.runtime import cache
 
 
 def test_demo_prints_the_ir_and_matching_results(capsys):
@@ -34,3 +38,202 @@ def test_a_missing_or_unknown_command_is_a_usage_error(capsys):
             main(argv)
         assert info.value.code == 2
     assert "usage: numjac" in capsys.readouterr().err
+
+
+# -- numjac ir -------------------------------------------------------------------------
+
+MODEL = '''
+import numpy as np
+
+def f(x):
+    return np.sin(x) * x
+
+def loss(x, W):
+    return np.sum(np.tanh(W @ x))
+
+def shifted(x, n):
+    return np.roll(x, n)
+
+def branchy(x):
+    return x if x[0] > 0 else -x
+
+class Model:
+    @staticmethod
+    def energy(x):
+        return np.sum(x * x)
+
+scale = 2.0
+'''
+
+
+@pytest.fixture
+def model(tmp_path, monkeypatch):
+    """A user's file, and a disk cache of the test's own."""
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "model.py"
+    path.write_text(MODEL)
+    return path
+
+
+def run_ir(capsys, model, func, *options):
+    assert main(["ir", f"{model}:{func}", *options]) == 0
+    return capsys.readouterr().out
+
+
+def returned_types(ir_text: str) -> list:
+    """The types of the outputs of the top-level IR in a dump."""
+    binders = dict(re.findall(r"([a-z]+):(\w+\[[\d,]*\])", ir_text))
+    names = re.findall(r"^  return (.*)$", ir_text, re.MULTILINE)[-1].split()
+    return [binders[name] for name in names]
+
+
+def test_ir_prints_the_traced_function(capsys, model):
+    out = run_ir(capsys, model, "f", "--args", "f64[4]")
+    assert out == ("ir(a:f64[4]):\n  b:f64[4] = sin a\n  c:f64[4] = mul b a\n"
+                   "  return c\n")
+
+
+@pytest.mark.parametrize("transform, func, specs, expected", [
+    ("jit", "loss", ["f64[3]", "f64[2,3]"], ["f64[]"]),
+    ("grad", "loss", ["f64[3]", "f64[2,3]"], ["f64[3]"]),
+    ("jacrev", "f", ["f64[5]"], ["f64[5,5]"]),
+    ("jacfwd", "f", ["f32[2,3]"], ["f32[2,3,2,3]"]),
+    ("hessian", "Model.energy", ["f64[4]"], ["f64[4,4]"]),
+    ("vmap", "loss", ["f64[7,3]", "f64[7,2,3]"], ["f64[7]"]),
+])
+def test_ir_applies_each_transform(capsys, model, transform, func, specs, expected):
+    options = [a for spec in specs for a in ("--args", spec)]
+    out = run_ir(capsys, model, func, *options, "--transform", transform)
+    assert out.startswith(f"ir(a:{specs[0]}")
+    assert returned_types(out) == expected
+
+
+def test_ir_stages_differ_and_source_is_the_generated_kernel(capsys, model):
+    args = ["--args", "f64[3]", "--transform", "jacrev"]
+    traced = run_ir(capsys, model, "f", *args, "--stage", "traced")
+    optimized = run_ir(capsys, model, "f", *args, "--stage", "optimized")
+    assert returned_types(traced) == ["f64[3]"]          # the function itself
+    assert returned_types(optimized) == ["f64[3,3]"]     # its Jacobian
+    source = run_ir(capsys, model, "f", *args, "--stage", "source")
+    assert source.startswith('"""numjac kernel ')
+    assert optimized.strip() in source                   # the IR it was generated from
+    assert "\ndef kernel(a):\n" in source
+    everything = run_ir(capsys, model, "f", *args, "--stage", "all")
+    for title in ("# IR: traced", "# IR: transformed", "# IR: optimized",
+                  "# generated kernel"):
+        assert title in everything
+
+
+def test_ir_python_number_arguments_are_passed_as_they_are(capsys, model):
+    # np.roll needs the shift's value: the trace specializes on it.
+    out = run_ir(capsys, model, "shifted", "--args", "f64[4]", "--args", "1")
+    assert out.startswith("ir(a:f64[4]):")
+    assert "slice" in out and "concatenate" in out
+
+
+def test_ir_reports_a_function_that_cannot_be_staged(capsys, model):
+    assert main(["ir", f"{model}:branchy", "--args", "f64[3]"]) == 1
+    err = capsys.readouterr().err
+    assert "jit(" in err and "ConcretizationError" in err and "np.where" in err
+    assert main(["ir", f"{model}:f", "--args", "f64[3]", "--transform", "grad"]) == 1
+    assert "scalar (0-d) output" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target, options, message", [
+    ("{dir}/missing.py:f", [], "no such file: {dir}/missing.py"),
+    ("{model}:nope", [], "has no function 'nope'; it defines: branchy, f, loss, shifted"),
+    ("{model}:Model.nope", [], "has no function 'Model.nope'"),
+    ("{model}:scale", [], "is a float, not a function"),
+    ("{model}", [], "expected FILE.py:FUNC"),
+    ("{model}:f", ["--args", "f64[4"], "is not an argument spec: expected DTYPE[DIMS]"),
+    ("{model}:f", ["--args", "float[4]"], "unknown dtype 'float'"),
+    ("{model}:f", ["--args", "f64[2,x]"], "is not an argument spec"),
+    ("{model}:f", ["--args", "f64[2,]"], "bad dimensions in 'f64[2,]'"),
+    ("{model}:f", ["--transform", "jacobian"], "invalid choice: 'jacobian'"),
+    ("{model}:f", ["--stage", "lowered"], "invalid choice: 'lowered'"),
+])
+def test_ir_usage_errors_exit_with_status_2_and_a_message(capsys, model, target, options,
+                                                          message):
+    fill = {"model": model, "dir": model.parent}
+    with pytest.raises(SystemExit) as info:
+        main(["ir", target.format(**fill), *options])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: numjac ir" in err
+    assert message.format(**fill) in err
+
+
+def test_ir_errors_show_no_traceback_from_the_console(model):
+    result = subprocess.run([sys.executable, "-m", "numjac.cli", "ir", f"{model}:nope"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "has no function 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- numjac cache --------------------------------------------------------------------------
+
+def fake_entry(directory, key, sizes=(100, 20, 3000)):
+    """The files of one kernel as the disk cache lays them out."""
+    source = directory / f"numjac_kernel_{key}.py"
+    index = directory / "__pycache__" / f"numjac_kernel_{key}.kernel-3.py311.nbi"
+    code = directory / "__pycache__" / f"numjac_kernel_{key}.kernel-3.py311.1.nbc"
+    for path, size in zip((source, index, code), sizes):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * size)
+
+
+def test_cache_info_and_clear(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    fake_entry(tmp_path, "a" * 32)
+    fake_entry(tmp_path, "b" * 32, sizes=(1000, 24, 0))
+    (tmp_path / "notes.txt").write_text("not numjac's")
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"directory:  {tmp_path}\n" in out
+    assert "kernels:    2\n" in out
+    assert "size:       4.0 KiB\n" in out          # 4144 bytes
+    assert "disk cache: on\n" in out
+    assert main(["cache", "clear"]) == 0
+    assert capsys.readouterr().out == f"removed 2 kernel(s), 4.0 KiB, from {tmp_path}\n"
+    remaining = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert remaining == ["notes.txt"]
+    main(["cache", "info"])
+    assert "kernels:    0\nsize:       0 bytes\n" in capsys.readouterr().out
+
+
+def test_cache_info_says_when_the_disk_cache_is_off(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
+    main(["cache", "info"])
+    assert "disk cache: off (NUMJAC_DISABLE_DISK_CACHE is set)" in capsys.readouterr().out
+
+
+def test_cache_clear_removes_what_a_real_kernel_left(capsys, tmp_path, monkeypatch):
+    """Compiles one tiny Numba kernel, so the layout checked above is real."""
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_KERNELS", {})
+    x = np.arange(3.0)
+    np.testing.assert_allclose(nj.jit(lambda x: x * 3.0 - 1.0, backend="numba")(x), 3 * x - 1)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    info = cache.disk_cache_info()
+    assert info.entries == 1 and info.size == sum(p.stat().st_size for p in files) > 0
+    main(["cache", "clear"])
+    assert "removed 1 kernel(s)" in capsys.readouterr().out
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+# -- numjac bench ----------------------------------------------------------------------------
+
+def test_bench_forwards_its_arguments_to_the_benchmarks(monkeypatch):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, env: calls.append(argv) or 0)
+    assert main(["bench", "--only", "jacrev", "--no-cold"]) == 0
+    assert calls == [[sys.executable, "-m", "benchmarks", "--only", "jacrev", "--no-cold"]]
+
+
+def test_bench_runs_python_m_benchmarks(capfd):
+    assert main(["bench", "--help"]) == 0
+    assert "usage: python -m benchmarks" in capfd.readouterr().out

@@ -300,3 +300,36 @@ def test_string_output_and_non_callable_are_type_errors():
         nj.jit(lambda x: (x, "done"))(np.ones(2))
     with pytest.raises(TypeError, match="func must be callable"):
         nj.jit(np.ones(3))
+
+
+def test_python_if_on_a_scalar_argument_or_closure_float_specializes():
+    y = np.ones(3)
+    choose = nj.jit(lambda y, t: y * 2 if t > 0 else y)
+    np.testing.assert_allclose(choose(y, 1.0), 2 * y)
+    np.testing.assert_allclose(choose(y, -1.0), y)
+
+    def make(t):
+        def f(y):
+            return y * t if t > 0.8 else y
+        return f
+    np.testing.assert_allclose(nj.jit(make(0.9))(y), 0.9 * y)
+    np.testing.assert_allclose(nj.jit(make(0.1))(y), y)
+    # a value that also depends on an array cannot be made concrete
+    with pytest.raises(nj.ConcretizationError, match="np.where"):
+        nj.jit(lambda y, t: y if np.sum(y) * t > 0 else -y)(y, 1.0)
+
+
+def test_enclosing_scalar_made_concrete_inside_a_nested_jit():
+    x = np.arange(6.0).reshape(2, 3)
+    outer = nj.jit(lambda x, k: nj.jit(lambda y: np.sum(y, axis=k))(x))
+    np.testing.assert_allclose(outer(x, 1), x.sum(axis=1))
+    np.testing.assert_allclose(outer(x, 0), x.sum(axis=0))
+
+
+def test_closure_float_promotes_weakly_and_changes_with_a_fresh_closure():
+    x32 = np.ones(3, np.float32)
+
+    def scaled_by(t):
+        return lambda y: y * t
+    assert nj.jit(scaled_by(0.5))(x32).dtype == np.float32
+    np.testing.assert_allclose(nj.jit(scaled_by(2.0))(x32), 2 * x32)
