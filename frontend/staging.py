@@ -14,6 +14,8 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+import types
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -242,11 +244,44 @@ def output_atom(out, index):
 # that its log line can tell tracing from the passes; a nested staging's
 # time counts as tracing of the enclosing one.
 _TRACING_SECONDS: list = []
-# (function key, treedef) -> flat indices of Python scalars found to need
-# their value while tracing.
-_SPECIALIZED: dict = {}
-# (function key, treedef, specs) -> Staged
-_STAGED: dict = {}
+# Per user function (weakly held, so that the entries of a lambda written
+# inside a loop go away with it): a dict with
+#   (function key, treedef) -> flat indices of Python scalars found to need
+#                              their value while tracing, and
+#   (function key, treedef, specs) -> Staged.
+_CACHES = weakref.WeakKeyDictionary()
+# The same for functions that cannot be weakly referenced (ufuncs, bound
+# methods, which are made anew at each attribute access).
+_STRONG_CACHES: dict = {}
+
+
+def cache_of(staged_function):
+    """``(cache, key)``: the cache of staged signatures for everything built
+    on the user function under ``staged_function``, and its key there."""
+    root = inspect.unwrap(staged_function)
+    key = _detached(staged_function.cache_key, root)
+    if isinstance(root, types.MethodType):
+        return _STRONG_CACHES.setdefault(root, {}), key
+    try:
+        return _CACHES.setdefault(root, {}), key
+    except TypeError:
+        return _STRONG_CACHES.setdefault(root, {}), key
+
+
+_ROOT = "<function>"
+
+
+def _detached(value, root):
+    """A cache key with the user function replaced by a marker and wrappers
+    (transforms of it) by their own keys, so no entry keeps it alive."""
+    if value is root:
+        return _ROOT
+    if isinstance(value, tuple):
+        return tuple(_detached(v, root) for v in value)
+    nested = getattr(value, "cache_key", None)
+    if nested is not None:
+        return (type(value).__name__, _detached(nested, root))
+    return value
 
 
 class StagedFunction:
@@ -331,11 +366,12 @@ class StagedFunction:
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
+        cache, own_key = cache_of(self)
         while True:
-            static = base | _SPECIALIZED.get((self.cache_key, treedef), frozenset())
+            static = base | cache.get((own_key, treedef), frozenset())
             specs = tuple(leaf_spec(leaf, i in static) for i, leaf in enumerate(leaves))
-            key = (self.cache_key, treedef, specs)
-            staged = _STAGED.get(key)
+            key = (own_key, treedef, specs)
+            staged = cache.get(key)
             if staged is not None:
                 return staged
             _TRACING_SECONDS.append(0.0)
@@ -352,12 +388,14 @@ class StagedFunction:
                      self.label, _format_specs(specs), 1e3 * total, 1e3 * tracing,
                      1e3 * (total - tracing))
             staged.backend = self.backend
-            _STAGED[key] = staged
+            if not any(isinstance(c, Tracer) for c in staged.captures):
+                cache[key] = staged   # one capturing an enclosing trace is not reusable
             return staged
 
     def _specialize(self, treedef, index, leaves):
-        key = (self.cache_key, treedef)
-        _SPECIALIZED[key] = _SPECIALIZED.get(key, frozenset()) | {index}
+        cache, own_key = cache_of(self)
+        key = (own_key, treedef)
+        cache[key] = cache.get(key, frozenset()) | {index}
         log.info("%s: specializing on the value of Python scalar argument leaf %d "
                  "(= %r); the cache key now includes it", self.__name__, index, leaves[index])
 

@@ -68,14 +68,15 @@ class _OutputChecks:
         self.fn, self.has_aux, self.transform = fn, has_aux, transform
         self.__wrapped__ = fn
 
-    def _key(self):
+    @property
+    def cache_key(self):
         return (self.fn, self.has_aux, self.transform)
 
     def __eq__(self, other):
-        return isinstance(other, _OutputChecks) and other._key() == self._key()
+        return isinstance(other, _OutputChecks) and other.cache_key == self.cache_key
 
     def __hash__(self):
-        return hash(self._key())
+        return hash(self.cache_key)
 
     def __call__(self, *args, **kwargs):
         result = self.fn(*args, **kwargs)

@@ -333,3 +333,18 @@ def test_closure_float_promotes_weakly_and_changes_with_a_fresh_closure():
         return lambda y: y * t
     assert nj.jit(scaled_by(0.5))(x32).dtype == np.float32
     np.testing.assert_allclose(nj.jit(scaled_by(2.0))(x32), 2 * x32)
+
+
+def test_a_lambda_written_in_a_loop_does_not_stay_in_the_cache():
+    import gc
+    import weakref
+    y = np.ones(3)
+    refs = []
+    for t in (0.5, 1.5):
+        f = lambda v: np.sin(v) * t     # noqa: E731 - a fresh function each time
+        refs.append(weakref.ref(f))
+        nj.jacfwd(f)(y)
+        nj.jit(nj.grad(lambda v: np.sum(f(v))))(y)
+    del f
+    gc.collect()
+    assert [r() for r in refs] == [None, None]

@@ -50,9 +50,8 @@ def test_numba_compiles_log_memory_and_disk_cache_hits_and_misses(caplog, tmp_pa
     monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
     monkeypatch.setattr(cache, "_KERNELS", {})
-    script = "import numpy as np, numjac as nj; nj.jit(lambda x: x * 5.0 - 2.0)(np.ones(3))"
     with caplog.at_level(logging.INFO, logger="numjac"):
-        exec(script.replace("nj.jit(", "nj.jit(backend='numba', func="), {})
+        nj.jit(lambda x: x * 5.0 - 2.0, backend="numba")(np.ones(3))
         nj.jit(lambda y: y * 5.0 - 2.0, backend="numba")(np.ones(3))   # the same IR
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("kernel")]
     assert len(messages) == 2
@@ -62,6 +61,7 @@ def test_numba_compiles_log_memory_and_disk_cache_hits_and_misses(caplog, tmp_pa
                         messages[0])
     assert messages[1] == f"kernel {key} (f64[3]) -> (f64[3]): memory cache hit"
     env = dict(os.environ, NUMJAC_LOG="info", NUMJAC_BACKEND="numba")
+    script = "import numpy as np, numjac as nj; nj.jit(lambda z: z * 5.0 - 2.0)(np.ones(3))"
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                             text=True, check=True)
     assert f"numjac INFO: kernel {key} (f64[3]) -> (f64[3]): " in result.stderr
