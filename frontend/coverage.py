@@ -24,11 +24,12 @@ import inspect
 import sys
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compiler.builder import current as current_builder
 from .compiler import rules
-from .compiler.ir import IR
+from .compiler.ir import IR, is_float
 from .numpy_api import HANDLERS, indexing, numpy_name
 from .pytree import flatten
 from .runtime.lowering import LOWERINGS
@@ -48,9 +49,10 @@ it emits on the test suite's examples (tests/specs/), and whether each
 transform and the Numba backend handle it: yes when every one of those
 primitives has the rule it needs (a jvp rule for forward mode, also a
 transpose rule for linear primitives in reverse mode, a batching rule for
-vmap, a lowering for Numba), "zero" where every primitive is
-non-differentiable (integer, boolean or piecewise-constant results: the
-derivative is zero). A NumPy call not listed raises
+vmap, a lowering for Numba), "zero" where the result is integer, boolean
+or piecewise constant (every primitive non-differentiable), so that its
+derivative is zero, and "untested" for calls no example uses (nothing is
+derived for them). A NumPy call not listed raises
 `nj.UnsupportedOperationError`. Tracer methods and operators (`x.sum()`,
 `x + y`, `x.T`) go through the same NumPy calls. The second table lists the
 rules of every primitive.
@@ -76,12 +78,21 @@ def primitive_support(prim) -> tuple:
     return forward, reverse, vmap, "yes" if prim in LOWERINGS else "no"
 
 
-def combined(marks) -> str:
-    """A call's mark from its primitives' marks for one column."""
-    marks = set(marks)
-    if "no" in marks:
-        return "no"
-    return "zero" if marks == {"zero"} else "yes"
+def call_support(usage) -> list:
+    """A NumPy call's marks for COLUMNS from its primitives' marks: a
+    derivative is "zero" where every primitive is non-differentiable or the
+    call never returned a float array."""
+    support = [primitive_support(p) for p in usage.primitives]
+    marks = []
+    for column in range(len(COLUMNS)):
+        column_marks = {m[column] for m in support}
+        if "no" in column_marks:
+            marks.append("no")
+        elif column_marks == {"zero"} or (column < 2 and not usage.float_valued):
+            marks.append("zero")
+        else:
+            marks.append("yes")
+    return marks
 
 
 # -- which primitives each NumPy call emits ----------------------------------------------
@@ -97,24 +108,34 @@ def primitives_in(eqns) -> set:
     return found
 
 
-def _recorded(key, handler, emitted):
+@dataclass
+class Usage:
+    """What the traced calls of one NumPy callable did."""
+
+    primitives: set = field(default_factory=set)
+    float_valued: bool = False     # some call returned a float array
+
+
+def _recorded(key, handler, usages):
     def recording_handler(*args, **kwargs):
         builder = current_builder()
         start = len(builder.eqns)
-        try:
-            return handler(*args, **kwargs)
-        finally:
-            emitted[key] |= primitives_in(builder.eqns[start:])
+        result = handler(*args, **kwargs)
+        usage = usages[key]
+        usage.primitives |= primitives_in(builder.eqns[start:])
+        usage.float_valued |= any(is_float(getattr(leaf, "dtype", bool))
+                                  for leaf in flatten(result)[0])
+        return result
     return recording_handler
 
 
 @contextmanager
-def recording(emitted):
-    """Within the block, every NumPy call traced adds the primitives it
-    emits to ``emitted[callable]`` (``emitted[INDEXING]`` for ``x[key]``)."""
+def recording(usages):
+    """Within the block, every NumPy call traced updates the Usage
+    ``usages[callable]`` (``usages[INDEXING]`` for ``x[key]``)."""
     handlers, getitem = dict(HANDLERS), indexing.getitem
-    HANDLERS.update({fn: _recorded(fn, h, emitted) for fn, h in handlers.items()})
-    indexing.getitem = _recorded(INDEXING, getitem, emitted)
+    HANDLERS.update({fn: _recorded(fn, h, usages) for fn, h in handlers.items()})
+    indexing.getitem = _recorded(INDEXING, getitem, usages)
     try:
         yield
     finally:
@@ -122,15 +143,15 @@ def recording(emitted):
         indexing.getitem = getitem
 
 
-def emitted_primitives(examples) -> dict:
-    """{NumPy callable or INDEXING: primitives} over ``examples``, pairs
+def usages_in(examples) -> dict:
+    """{NumPy callable or INDEXING: Usage} over ``examples``, pairs
     ``(function, args)`` traced afresh (not through the staging cache)."""
-    emitted = defaultdict(set)
-    with recording(emitted):
+    usages = defaultdict(Usage)
+    with recording(usages):
         for fn, args in examples:
             leaves, treedef = flatten((tuple(args), {}))
             trace(fn, treedef, leaves, tuple(leaf_spec(leaf, False) for leaf in leaves))
-    return emitted
+    return usages
 
 
 # -- the document -------------------------------------------------------------------------
@@ -143,19 +164,16 @@ def _table(head, rows) -> list:
     return [_row(head), _row(["---"] * len(head))] + [_row(r) for r in rows]
 
 
-def call_rows(emitted) -> list:
+def call_rows(usages) -> list:
     calls = [(numpy_name(fn), fn) for fn in HANDLERS] + [(f"{INDEXING} (indexing)", INDEXING)]
     rows = []
     for name, key in sorted(calls):
-        prims = sorted(emitted.get(key, ()), key=str)
-        if key not in emitted:
-            marks = ["not in the examples"] * len(COLUMNS)
-        else:
-            support = [primitive_support(p) for p in prims]
-            marks = [combined(m[i] for m in support) if prims else "yes"
-                     for i in range(len(COLUMNS))]
-        used = ", ".join(f"`{p}`" for p in prims) or "none"
-        rows.append([f"`{name}`", used, *marks])
+        if key not in usages:
+            rows.append([f"`{name}`", "-"] + ["untested"] * len(COLUMNS))
+            continue
+        usage = usages[key]
+        used = ", ".join(f"`{p}`" for p in sorted(usage.primitives, key=str)) or "none"
+        rows.append([f"`{name}`", used, *call_support(usage)])
     return rows
 
 
@@ -166,9 +184,8 @@ def primitive_rows() -> list:
 
 def coverage_markdown(examples) -> str:
     """docs/coverage.md for these examples (pairs ``(function, args)``)."""
-    emitted = emitted_primitives(examples)
     lines = [HEADER, "## NumPy calls", ""]
-    lines += _table(("NumPy call", "primitives") + COLUMNS, call_rows(emitted))
+    lines += _table(("NumPy call", "primitives") + COLUMNS, call_rows(usages_in(examples)))
     lines += ["", "## Primitives", ""]
     lines += _table(("primitive",) + COLUMNS, primitive_rows())
     return "\n".join(lines) + "\n"

@@ -293,11 +293,14 @@ class StagedFunction:
         self.fn = fn
         self.options = tuple(options)
         self.cache_key = (type(self).__name__, fn, self.options)
-        # Signature of plain-array positional arguments -> Staged.fast_runner.
-        self._fast = {}
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", type(self).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
+        self._cache, self._own_key = cache_of(self)
+        # Signature of plain-array positional arguments -> Staged.fast_runner,
+        # shared by every equal staged function (a transform re-created in a
+        # loop goes straight to the kernel too).
+        self._fast = self._cache.setdefault(("fast", self._own_key), {})
 
     def __eq__(self, other):
         return type(other) is type(self) and other.cache_key == self.cache_key
@@ -359,14 +362,13 @@ class StagedFunction:
         run = staged.fast_runner()
         if run is None:
             return
-        if type(self).check_args is not StagedFunction.check_args:
-            run = _checked(self.check_args, run)
+        # check_args passed for this signature, so the fast path skips it.
         signature = tuple((a.__class__, a.dtype, a.shape) for a in args)
         self._fast[signature[0] if len(args) == 1 else signature] = run
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
-        cache, own_key = cache_of(self)
+        cache, own_key = self._cache, self._own_key
         while True:
             static = base | cache.get((own_key, treedef), frozenset())
             specs = tuple(leaf_spec(leaf, i in static) for i, leaf in enumerate(leaves))
@@ -393,8 +395,7 @@ class StagedFunction:
             return staged
 
     def _specialize(self, treedef, index, leaves):
-        cache, own_key = cache_of(self)
-        key = (own_key, treedef)
+        cache, key = self._cache, (self._own_key, treedef)
         cache[key] = cache.get(key, frozenset()) | {index}
         log.info("%s: specializing on the value of Python scalar argument leaf %d "
                  "(= %r); the cache key now includes it", self.__name__, index, leaves[index])
@@ -404,13 +405,6 @@ class StagedFunction:
         from .runtime.dispatch import Lowered
         leaves, treedef = flatten((args, kwargs))
         return Lowered(self.staged_for(args, leaves, treedef))
-
-
-def _checked(check_args, run):
-    def checked_run(args):
-        check_args(args, {})
-        return run(args)
-    return checked_run
 
 
 def _format_specs(specs) -> str:

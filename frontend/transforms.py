@@ -199,8 +199,8 @@ class _DiffTransform(StagedFunction):
 
     def __call__(self, *args, **kwargs):
         # A differentiated Python int is a 0-d float64, as a Python float is.
-        positions = normalize_argnums(self.argnums, len(args))
-        if any(type(args[n]) is int for n in positions):
+        if any(type(a) is int for a in args):
+            positions = normalize_argnums(self.argnums, len(args))
             args = tuple(float(a) if n in positions and type(a) is int else a
                          for n, a in enumerate(args))
         return super().__call__(*args, **kwargs)

@@ -1,0 +1,59 @@
+"""docs/coverage.md is generated from the registries and cannot drift."""
+import numpy as np
+import pytest
+
+from numjac import coverage
+from numjac.compiler import rules
+from numjac.numpy_api import HANDLERS, indexing
+from tests.op_specs import OP_SPECS
+
+
+def test_docs_coverage_md_is_up_to_date():
+    expected = coverage.coverage_markdown([(s.fn, s.make_args()) for s in OP_SPECS])
+    assert coverage.DOC.read_text() == expected, (
+        "docs/coverage.md is out of date: run `python -m numjac.coverage`")
+
+
+def table_rows(text):
+    return {line.split(" | ")[0].strip("| `"): line.split(" | ")[1:]
+            for line in text.splitlines() if line.startswith("| `")}
+
+
+def test_calls_are_marked_from_the_primitives_they_emit(monkeypatch):
+    def norm(x):
+        return np.sqrt(np.sum(x * x))
+
+    def positives(x):
+        return np.argmax(x[1:] > 0.0)
+
+    rows = table_rows(coverage.coverage_markdown([(norm, [np.ones(3)]),
+                                                  (positives, [np.ones(4)])]))
+    assert rows["numpy.sum"] == ["`reduce_sum`", "yes", "yes", "yes", "yes |"]
+    assert rows["numpy.argmax"][1:] == ["zero", "zero", "yes", "yes |"]
+    assert rows["numpy.greater"] == ["`gt`", "zero", "zero", "yes", "yes |"]
+    assert rows["x[key] (indexing)"] == ["`slice`", "yes", "yes", "yes", "yes |"]
+    assert rows["numpy.cos"] == ["-", "untested", "untested", "untested", "untested |"]
+    # A primitive losing a rule shows in every call that emits it.
+    sqrt = next(p for p in rules.shape_rules if p.name == "sqrt")
+    monkeypatch.delitem(rules.batch_rules, sqrt)
+    rows = table_rows(coverage.coverage_markdown([(norm, [np.ones(3)])]))
+    assert rows["numpy.sqrt"] == ["`sqrt`", "yes", "yes", "no", "yes |"]
+    assert rows["sqrt"] == ["yes", "yes", "no", "yes |"]
+
+
+def test_reverse_mode_needs_transposes_of_linear_primitives(monkeypatch):
+    reduce_sum = next(p for p in rules.shape_rules if p.name == "reduce_sum")
+    assert coverage.primitive_support(reduce_sum) == ("yes", "yes", "yes", "yes")
+    monkeypatch.delitem(rules.transpose_rules, reduce_sum)
+    assert coverage.primitive_support(reduce_sum) == ("yes", "no", "yes", "yes")
+
+
+def test_recording_restores_the_handlers():
+    def broken(x):
+        np.sin(x[0])
+        raise RuntimeError("a bug in an example")
+
+    before, getitem = dict(HANDLERS), indexing.getitem
+    with pytest.raises(RuntimeError):
+        coverage.coverage_markdown([(broken, [np.ones(2)])])
+    assert HANDLERS == before and indexing.getitem is getitem
