@@ -23,7 +23,7 @@ import numpy as np
 
 from .compiler.builder import _ACTIVE, Builder
 from .compiler.builder import inline as inline_ir
-from .compiler.ir import IR, AType, Lit, Var
+from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
 from .pytree import TreeDef, flatten, unflatten

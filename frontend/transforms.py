@@ -106,7 +106,7 @@ def _check_array_leaves(tree, transform, what):
 class DiffSetup:
     """The traced function and which IR inputs are differentiated."""
 
-    def __init__(self, base: Staged, groups, arg_defs, argnums, has_aux, int_argnums):
+    def __init__(self, base: Staged, groups, arg_defs, has_aux, int_argnums):
         self.base = base
         self.ir = base.ir
         self.groups = groups          # per argnum: IR input positions of its leaves
@@ -122,11 +122,6 @@ class DiffSetup:
         for group in groups:
             for p in group:
                 self.wrt[p] = True
-
-    def main_ir(self):
-        """The traced IR restricted to the differentiated outputs."""
-        ir = self.ir
-        return simplify(type(ir)(ir.inputs, ir.eqns, ir.outputs[:self.n_main]))
 
     def aux_outputs(self, outputs):
         return outputs[self.n_main:]
@@ -158,7 +153,7 @@ def _diff_setup(fn, argnums, has_aux, name, treedef, leaves, specs) -> DiffSetup
             group.append(ir_position[leaf])
         groups.append(group)
         arg_defs.append(args_def.children[n])
-    return DiffSetup(base, groups, arg_defs, argnums, has_aux, isinstance(argnums, int))
+    return DiffSetup(base, groups, arg_defs, has_aux, isinstance(argnums, int))
 
 
 def _finish(setup: DiffSetup, builder, out_tree_with_positions, flat_outputs) -> Staged:

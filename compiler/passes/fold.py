@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..builder import Builder, bind
-from ..ir import IR, Lit, Var
+from ..ir import IR, Lit
 from ..primitives import elementwise as E
 from ..primitives.structural import (broadcast_in_dim_p, broadcast_to, convert_p,
                                      iota_p, reshape_p, transpose_p)
