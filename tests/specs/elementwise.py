@@ -40,5 +40,13 @@ SPECS = (
        OpSpec("int-truediv", np.true_divide, ((3,), (3,)), dtypes=(np.int64, np.int64),
               domain="positive", differentiable=False),
        OpSpec("f32-scalar", lambda x: x * 2.5 + 1, ((4,),), dtypes=(np.float32,)),
-       OpSpec("mixed-f32-f64", np.multiply, ((4,), (4,)), dtypes=(np.float32, np.float64))]
+       OpSpec("mixed-f32-f64", np.multiply, ((4,), (4,)), dtypes=(np.float32, np.float64)),
+       OpSpec("fabs-conjugate-positive",
+              lambda x: np.fabs(x) + np.conjugate(x) - np.positive(x), ((3, 4),)),
+       OpSpec("isinf", lambda x: np.isinf(x / (x > 0)), ((3, 4),), differentiable=False),
+       OpSpec("bitwise-on-bool", lambda a, b: np.bitwise_and(a > 0, ~(b > 0))
+              ^ np.logical_or(a > b, b > 1), ((3, 4), (4,)), differentiable=False),
+       OpSpec("static-attributes",
+              lambda x: np.reshape(x, np.shape(x)[::-1]) * np.size(x)
+              * (2.0 if np.iscomplexobj(x) or not np.isrealobj(x) else 1.0), ((3, 4),))]
 )
