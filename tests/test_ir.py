@@ -124,20 +124,19 @@ def test_dump_twenty_line_function_names_past_z():
           t:f64[3] = max a 0.0
           u:f64[3] = sqrt t
           v:f64[3] = mul o u
-          w:f64[3] = neg q
-          x:f64[3] = add w s
-          y:f64[3] = sub x v
-          z:f64[3] = mul 2.0 s
-          ba:f64[3] = sub q z
-          bb:f64[3] = sub q s
-          bc:f64[3] = mul 0.001 bb
-          bd:f64[3] = tanh bc
-          be:f64[3] = add 1.0 bd
-          bf:f64[3] = mul 0.5 be
-          bg:f64[3] = mul y bf
-          bh:f64[3] = mul x bf
-          bi:f64[3] = mul ba bf
-          return bg, bh, bi
+          w:f64[3] = sub s q
+          x:f64[3] = sub w v
+          y:f64[3] = mul 2.0 s
+          z:f64[3] = sub q y
+          ba:f64[3] = sub q s
+          bb:f64[3] = mul 0.001 ba
+          bc:f64[3] = tanh bb
+          bd:f64[3] = add 1.0 bc
+          be:f64[3] = mul 0.5 bd
+          bf:f64[3] = mul x be
+          bg:f64[3] = mul w be
+          bh:f64[3] = mul z be
+          return bf, bg, bh
     """)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..builder import Builder, bind
-from ..ir import IR, Lit
+from ..ir import IR, Lit, Var
 from ..primitives import elementwise as E
 from ..primitives.structural import (broadcast_in_dim_p, broadcast_to, convert_p,
                                      iota_p, reshape_p, transpose_p)
@@ -33,17 +33,21 @@ def fold(ir: IR) -> IR:
     with builder:
         env = {v: builder.new_input(v.type) for v in ir.inputs}
         known: dict = {}   # new var -> the scalar Lit it repeats
+        producers: dict = {}   # new var -> its equation in the new IR
 
         def read(atom):
             return atom if isinstance(atom, Lit) else env[atom]
 
         for eqn in ir.eqns:
             ins = [read(a) for a in eqn.inputs]
-            out = None if eqn.prim.multiple_results else _rewrite(eqn, ins, known)
+            emitted = len(builder.eqns)
+            out = None if eqn.prim.multiple_results else (
+                _rewrite(eqn, ins, known) or _rewrite_sign(eqn, ins, known, producers))
             if out is None:
                 outs = builder.add_eqn(eqn.prim, ins, eqn.params, [v.type for v in eqn.outs])
             else:
                 outs = (out,)
+            producers.update((v, new) for new in builder.eqns[emitted:] for v in new.outs)
             env.update(zip(eqn.outs, outs))
         return builder.build([read(a) for a in ir.outputs])
 
@@ -121,3 +125,53 @@ def _identity_operand(prim, args, values):
     if prim in (E.div_p, E.pow_p) and values[1] == 1:
         return args[0]
     return None
+
+
+def _negated(atom, producers):
+    """``y`` if ``atom`` is ``neg y``, else None."""
+    eqn = producers.get(atom)
+    return eqn.inputs[0] if eqn is not None and eqn.prim is E.neg_p else None
+
+
+def _rewrite_sign(eqn, ins, known, producers):
+    """Exact sign and doubling rewrites: ``--x = x``, ``-(c*x) = (-c)*x``,
+    ``x + -y = x - y``, ``-x + y = y - x``, ``x - -y = x + y``,
+    ``x + x = 2*x``, ``(-1)*x = -x``; only where the type is unchanged."""
+    prim, out_type = eqn.prim, eqn.outs[0].type
+    if prim is E.neg_p:
+        inner = producers.get(ins[0])
+        if inner is not None and inner.prim is E.neg_p:
+            return _same_type(inner.inputs[0], out_type)
+        if inner is not None and inner.prim is E.mul_p:
+            a, b = inner.inputs
+            for lit, other in ((a, b), (b, a)):
+                if isinstance(lit, Lit):
+                    return E.mul(Lit(-lit.value, lit.type.dtype), other)
+        return None
+    if prim is E.add_p:
+        x, y = ins
+        if x is y and isinstance(x, Var):
+            return E.mul(Lit(2, out_type.dtype), x)
+        for keep, other in ((x, y), (y, x)):
+            negated = _negated(other, producers)
+            if negated is not None and _broadcasts_to(keep, negated, out_type):
+                return E.sub(keep, negated)
+        return None
+    if prim is E.sub_p:
+        negated = _negated(ins[1], producers)
+        if negated is not None and _broadcasts_to(ins[0], negated, out_type):
+            return E.add(ins[0], negated)
+        return None
+    if prim is E.mul_p:
+        for lit, other in (tuple(ins), tuple(ins)[::-1]):
+            if isinstance(lit, Lit) and lit.value == -1 and other.type == out_type:
+                return E.neg(other)
+    return None
+
+
+def _same_type(atom, out_type):
+    return atom if atom.type == out_type else None
+
+
+def _broadcasts_to(a, b, out_type) -> bool:
+    return np.broadcast_shapes(a.type.shape, b.type.shape) == out_type.shape
