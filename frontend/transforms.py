@@ -14,7 +14,7 @@ import numpy as np
 from .compiler.builder import Builder, inline
 from .compiler.ir import AType, Lit, is_float
 from .compiler.passes.batching import RANDOMNESS, chunked_batch_ir
-from .compiler.passes.autodiff import jvp_eval, vjp_eval
+from .compiler.passes.autodiff import jvp_eval, linearize_ir, transpose_eval, vjp_eval
 from .compiler.passes.simplify import simplify
 from .compiler.primitives.elementwise import add, eq
 from .compiler.primitives.helpers import instantiate
@@ -122,6 +122,9 @@ class DiffSetup:
         for group in groups:
             for p in group:
                 self.wrt[p] = True
+        # The differentiated IR inputs in IR order, the order in which the
+        # passes take and return their tangents and cotangents.
+        self.positions = [p for p, w in enumerate(self.wrt) if w]
 
     def aux_outputs(self, outputs):
         return outputs[self.n_main:]
@@ -227,7 +230,7 @@ def _stage_value_and_grad(transform, treedef, leaves, specs, with_value):
         value = setup.ir.outputs[0]
         one = Lit(1.0, value.type.dtype)
         outs, cts = vjp_eval(setup.ir, inputs, [one] + _zero_cts(setup), setup.wrt)
-        ct_at = dict(zip([p for g in setup.groups for p in g], cts))
+        ct_at = dict(zip(setup.positions, cts))
         grads = setup.per_argnum(lambda p: collect(instantiate(ct_at[p])))
         aux = unflatten(setup.aux_def, [collect(a) for a in setup.aux_outputs(outs)]) \
             if setup.aux_def is not None else None
@@ -301,28 +304,6 @@ def _staged_with_extras(setup, n_primal_leaves, n_extra, transformed, out_tree):
     return staged
 
 
-class _PullBack(StagedFunction):
-    """``pullback(primals, cotangents)``: the vjp of func at primals."""
-
-    def __init__(self, fn, has_aux):
-        super().__init__(fn, options=(has_aux,))
-        self.has_aux = has_aux
-
-    def stage(self, treedef, leaves, specs):
-        setup, n = _setup_on_primals(self.fn, self.has_aux, "vjp", treedef, leaves, specs)
-        main_types = [a.type for a in setup.ir.outputs[:setup.n_main]]
-        builder = Builder()
-        collect = _Collector()
-        with builder:
-            inputs, cts = _inputs_around(builder, setup, main_types)
-            _, in_cts = vjp_eval(setup.ir, inputs, cts + _zero_cts(setup), setup.wrt)
-            ct_at = dict(zip([p for g in setup.groups for p in g], in_cts))
-            tree = setup.per_argnum(lambda p: collect(instantiate(ct_at[p])))
-            indices, out_tree = flatten(tree)
-            ir = builder.build([collect.atoms[i] for i in indices])
-        return _staged_with_extras(setup, n, len(main_types), ir, out_tree)
-
-
 class _PushForward(StagedFunction):
     """``pushforward(primals, tangents)``: (out, tangent_out[, aux])."""
 
@@ -332,7 +313,7 @@ class _PushForward(StagedFunction):
 
     def stage(self, treedef, leaves, specs):
         setup, n = _setup_on_primals(self.fn, self.has_aux, "jvp", treedef, leaves, specs)
-        tangent_types = [setup.ir.inputs[p].type for g in setup.groups for p in g]
+        tangent_types = [setup.ir.inputs[p].type for p in setup.positions]
         builder = Builder()
         with builder:
             inputs, tangents = _inputs_around(builder, setup, tangent_types)
@@ -364,15 +345,14 @@ def _check_like(values, reference, what, name):
 def vjp(func, *primals, has_aux=False):
     """``(out, vjp_fn)`` or ``(out, vjp_fn, aux)``; ``vjp_fn(cotangents)``
     returns a tuple with one cotangent per primal, and is reusable and
-    vmappable."""
-    checked = _OutputChecks(func, has_aux, "vjp")
-    result = _Forward(checked)(*primals)
+    vmappable.  The forward pass runs once: ``vjp_fn`` reads its residuals."""
+    result, residuals = _PrimalPart(func, has_aux, "vjp")(*primals)
     out, aux = result if has_aux else (result, None)
-    pullback = _PullBack(func, has_aux)
+    pullback = _LinearPart(func, has_aux, transposed=True)
 
     def vjp_fn(cotangents):
         _check_like(cotangents, out, "cotangents", "vjp_fn")
-        return pullback(primals, cotangents)
+        return pullback(primals, residuals, cotangents)
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
@@ -386,18 +366,83 @@ def jvp(func, primals, tangents, has_aux=False):
 
 
 def linearize(func, *primals):
-    """``(out, jvp_fn)`` where ``jvp_fn(*tangents)`` is the jvp at primals."""
-    out = _Forward(_OutputChecks(func, False, "linearize"))(*primals)
-    pushforward = _PushForward(func, False)
+    """``(out, jvp_fn)`` where ``jvp_fn(*tangents)`` is the jvp at primals,
+    evaluated from the residuals of one forward pass."""
+    out, residuals = _PrimalPart(func, False, "linearize")(*primals)
+    pushforward = _LinearPart(func, False, transposed=False)
 
     def jvp_fn(*tangents):
         _check_like(tangents, primals, "tangents", "linearize's jvp_fn")
-        return pushforward(primals, tangents)[1]
+        return pushforward(primals, residuals, tangents)
     return out, jvp_fn
 
 
-class _Forward(StagedFunction):
-    """The plain function, staged (the forward value of vjp and linearize)."""
+class _PrimalPart(StagedFunction):
+    """``forward(*primals) -> (func(*primals), residuals)``: the primal half
+    of func's linearization at primals (compiler/passes/autodiff.py)."""
+
+    def __init__(self, fn, has_aux, name):
+        super().__init__(fn, options=(has_aux, name))
+        self.has_aux, self.name = has_aux, name
+
+    def stage(self, treedef, leaves, specs):
+        every_arg = tuple(range(len(treedef.children[0].children)))
+        setup = _diff_setup(self.fn, every_arg, self.has_aux, self.name, treedef, leaves, specs)
+        lin = linearize_ir(setup.ir, setup.wrt)
+        n_residuals = len(lin.primal_ir.outputs) - len(setup.ir.outputs)
+        out_tree = TreeDef("tuple", None, [setup.base.out_tree,
+                                           TreeDef("tuple", None, [LEAF] * n_residuals)])
+        return Staged(lin.primal_ir, out_tree, setup.base.captures, setup.base.dynamic)
+
+
+class _LinearPart(StagedFunction):
+    """``linear(primals, residuals, vectors)``: the tangent half of func's
+    linearization at primals, from the residuals ``_PrimalPart`` returned.
+    Tangents of the primals give the output's tangent (linearize); with
+    ``transposed``, cotangents of the output give one cotangent per primal
+    (vjp)."""
+
+    def __init__(self, fn, has_aux, transposed):
+        super().__init__(fn, options=(has_aux, transposed))
+        self.has_aux, self.transposed = has_aux, transposed
+
+    def stage(self, treedef, leaves, specs):
+        name = "vjp" if self.transposed else "linearize"
+        setup, n = _setup_on_primals(self.fn, self.has_aux, name, treedef, leaves, specs)
+        lin = linearize_ir(setup.ir, setup.wrt)
+        residual_types = [a.type for a in lin.primal_ir.outputs[len(setup.ir.outputs):]]
+        if self.transposed:
+            vector_types = [a.type for a in setup.ir.outputs[:setup.n_main]]
+        else:
+            vector_types = [setup.ir.inputs[p].type for p in setup.positions]
+        builder = Builder()
+        collect = _Collector()
+        with builder:
+            _, extras = _inputs_around(builder, setup, residual_types + vector_types)
+            residuals, vectors = extras[:len(residual_types)], extras[len(residual_types):]
+            if self.transposed:
+                tree = _pull_back(setup, lin, residuals, vectors, collect)
+            else:
+                tree = _push_forward(setup, lin, residuals, vectors, collect)
+            indices, out_tree = flatten(tree)
+            ir = builder.build([collect.atoms[i] for i in indices])
+        return _staged_with_extras(setup, n, len(extras), ir, out_tree)
+
+
+def _pull_back(setup, lin, residuals, cotangents, collect):
+    """The primals' cotangents, as the argnums structure."""
+    all_cts = cotangents + _zero_cts(setup)
+    in_cts = transpose_eval(lin.linear_ir, residuals, [all_cts[i] for i in lin.linear_outputs])
+    ct_at = dict(zip(setup.positions, in_cts))
+    return setup.per_argnum(lambda p: collect(instantiate(ct_at[p])))
+
+
+def _push_forward(setup, lin, residuals, tangents, collect):
+    """The output's tangent, as the output pytree."""
+    linear = dict(zip(lin.linear_outputs, inline(lin.linear_ir, residuals + tangents)))
+    outs = setup.ir.outputs[:setup.n_main]
+    touts = [linear[i] if i in linear else instantiate(Zero(a.type)) for i, a in enumerate(outs)]
+    return unflatten(setup.main_def, [collect(t) for t in touts])
 
 
 # -- jacrev, jacfwd, hessian --------------------------------------------------------
@@ -459,7 +504,7 @@ class jacrev(_DiffTransform):
         setup = self.setup(treedef, leaves, specs)
         _check_float_outputs(setup, self.name)
         outs = setup.ir.outputs
-        positions = [p for g in setup.groups for p in g]
+        positions = setup.positions
         builder = Builder()
         collect = _Collector()
         with builder:
@@ -506,7 +551,7 @@ class jacfwd(_DiffTransform):
         with builder:
             inputs = [builder.new_input(v.type) for v in setup.ir.inputs]
             blocks = {}
-            for p in [p for g in setup.groups for p in g]:
+            for p in setup.positions:
                 in_type = setup.ir.inputs[p].type
 
                 def column_tangents(col_inputs, index, p=p, in_type=in_type):

@@ -59,6 +59,14 @@ class Scalar(Value):
         return self.expr
 
 
+class Literal(Scalar):
+    """A scalar literal: free, its value known while generating."""
+
+    def __init__(self, atom):
+        super().__init__(literal_expr(atom.value, atom.type.dtype), free=True)
+        self.value = np.array(atom.value, atom.type.dtype)
+
+
 class Array(Value):
     """A kernel array variable, read with one index per axis."""
 
@@ -156,16 +164,13 @@ def evaluate_free(value, atype):
     """The NumPy value of a free Value of type ``atype``."""
     if isinstance(value, Bound):
         return evaluate_free(value.value, atype)
+    if isinstance(value, Literal):
+        return value.value
     if isinstance(value, (FoldedValue, FreeElementwise)):
         eqn = value.eqn
-        args = [np.array(a.value, a.type.dtype) if isinstance(a, Lit)
-                else evaluate_free(v, a.type) for v, a in zip(value.ins, eqn.inputs)]
+        args = [evaluate_free(v, a.type) for v, a in zip(value.ins, eqn.inputs)]
         return impls[eqn.prim](*args, **eqn.params)
     raise TypeError(f"not a free value: {value!r}")
-
-
-def literal_value(atom) -> Scalar:
-    return Scalar(literal_expr(atom.value, atom.type.dtype), free=True)
 
 
 # -- planning ---------------------------------------------------------------------
@@ -200,7 +205,7 @@ class Planner:
         self.groups = []
 
     def value(self, atom) -> Value:
-        return literal_value(atom) if isinstance(atom, Lit) else self.env[atom]
+        return Literal(atom) if isinstance(atom, Lit) else self.env[atom]
 
     def plan(self, ir: IR) -> list:
         for eqn in ir.eqns:

@@ -368,3 +368,36 @@ def test_gradients_through_chunked_vmap_and_float32():
     jac = nj.jacrev(np.sin)(x32)
     assert jac.dtype == np.float32
     np.testing.assert_allclose(jac, np.diag(np.cos(x32)), rtol=1e-6)
+
+
+def test_argnums_in_any_order():
+    rng = np.random.default_rng(16)
+    x, y = rng.normal(size=3), rng.normal(size=2)
+
+    def f(x, y):
+        return np.sum(np.sin(x)) * np.sum(y ** 2)
+    gy, gx = nj.grad(f, argnums=(1, 0))(x, y)
+    np.testing.assert_allclose(gx, np.cos(x) * np.sum(y ** 2))
+    np.testing.assert_allclose(gy, 2 * y * np.sum(np.sin(x)))
+    for transform in (nj.jacrev, nj.jacfwd):
+        jy, jx = transform(lambda x, y: np.concatenate([x * 2, y ** 3]), argnums=(1, 0))(x, y)
+        np.testing.assert_allclose(jx[:3], 2 * np.eye(3))
+        np.testing.assert_allclose(jy[3:], np.diag(3 * y ** 2))
+
+
+def test_vjp_fn_and_jvp_fn_reuse_the_residuals():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.sin(x) * x
+    x = np.linspace(0.1, 1.0, 4)
+    out, vjp_fn = nj.vjp(f, x)
+    vjp_fn(np.ones(4))
+    traced = len(calls)     # the forward and the backward half, traced once each
+    rows = np.stack([vjp_fn(ct)[0] for ct in np.eye(4)])
+    assert len(calls) == traced
+    np.testing.assert_allclose(rows, nj.jacrev(f)(x).T)
+    out, jvp_fn = nj.linearize(f, x)
+    np.testing.assert_allclose(jvp_fn(np.ones(4)), np.cos(x) * x + np.sin(x))
+    np.testing.assert_allclose(jvp_fn(2 * np.ones(4)), 2 * (np.cos(x) * x + np.sin(x)))

@@ -104,6 +104,21 @@ def test_transforms_on_numba(name):
     check_backends(make(), make_args(np.random.default_rng(0)))
 
 
+# Transforms whose IRs once broke the code generator (found by running the
+# transforms' suites on Numba), each as small as reproduces it.
+REGRESSIONS = {
+    # A literal operand of a contraction (the vjp of a dot with a 0-d output).
+    "literal-contraction-operand": (
+        lambda a, b: nj.vjp(np.dot, a, b)[1](1.0), lambda r: [r.normal(size=3), r.normal(size=3)]),
+}
+
+
+@pytest.mark.parametrize("name", REGRESSIONS)
+def test_regressions_on_numba(name):
+    f, make_args = REGRESSIONS[name]
+    check_backends(f, make_args(np.random.default_rng(0)))
+
+
 @pytest.mark.parametrize("chunk_size", [None, 2])
 def test_random_draws_agree(chunk_size):
     def f(loc):
