@@ -401,3 +401,20 @@ def test_vjp_fn_and_jvp_fn_reuse_the_residuals():
     out, jvp_fn = nj.linearize(f, x)
     np.testing.assert_allclose(jvp_fn(np.ones(4)), np.cos(x) * x + np.sin(x))
     np.testing.assert_allclose(jvp_fn(2 * np.ones(4)), 2 * (np.cos(x) * x + np.sin(x)))
+
+
+def test_vjp_of_vjp_and_derivatives_of_linearize():
+    x = np.linspace(0.1, 1.0, 4)
+    ct = np.arange(4.0)
+
+    def f(x):
+        return np.sin(x) * np.sum(x ** 2)
+
+    def pulled_back(x):
+        return nj.vjp(f, x)[1](ct)[0]
+    _, vjp_fn = nj.vjp(pulled_back, x)
+    v = np.ones(4)
+    np.testing.assert_allclose(vjp_fn(v)[0], nj.hessian(lambda x: f(x) @ ct)(x) @ v,
+                               rtol=1e-10, atol=1e-12)
+    check_grads(pulled_back, (x,), order=2)
+    check_grads(lambda x: nj.linearize(f, x)[1](ct), (x,), order=2)
