@@ -37,14 +37,15 @@ _PYTHON_SCALAR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64),
 
 # -- leaf specs: what of an argument leaf the cache key sees -------------------
 
-def leaf_spec(leaf, static: bool):
+def leaf_spec(leaf, static: bool, index=None):
     """("array", AType) for traced leaves, ("value", leaf) for static ones."""
     if isinstance(leaf, Tracer):
         return ("array", leaf.type)
+    where = "an argument" if index is None else f"argument leaf {index} (flattened)"
     if isinstance(leaf, np.ndarray):
-        return ("array", AType(_checked_dtype(leaf.dtype, "an argument"), leaf.shape))
+        return ("array", AType(_checked_dtype(leaf.dtype, where), leaf.shape))
     if isinstance(leaf, np.generic):
-        return ("array", AType(_checked_dtype(leaf.dtype, "an argument"), ()))
+        return ("array", AType(_checked_dtype(leaf.dtype, where), ()))
     if type(leaf) in _PYTHON_SCALAR_DTYPES and not static:
         return ("scalar", AType(_PYTHON_SCALAR_DTYPES[type(leaf)], ()))
     try:
@@ -371,7 +372,7 @@ class StagedFunction:
         cache, own_key = self._cache, self._own_key
         while True:
             static = base | cache.get((own_key, treedef), frozenset())
-            specs = tuple(leaf_spec(leaf, i in static) for i, leaf in enumerate(leaves))
+            specs = tuple(leaf_spec(leaf, i in static, i) for i, leaf in enumerate(leaves))
             key = (own_key, treedef, specs)
             staged = cache.get(key)
             if staged is not None:
