@@ -182,9 +182,12 @@ def numba_kernel(ir) -> NumbaKernel:
     key, source = kernel_source(ir)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        kernel = _KERNELS[key] = NumbaKernel(key, source, cache_dir(), signature(ir))
+        # On disk the kernel is named by its source, not its IR, so that a
+        # change in code generation can never meet stale machine code.
+        kernel = _KERNELS[key] = NumbaKernel(kernel_key(source), source, cache_dir(),
+                                             signature(ir))
     else:
-        log.info("kernel %s %s: memory cache hit", key, signature(ir))
+        log.info("kernel %s %s: memory cache hit", kernel.key, signature(ir))
     return kernel
 
 
