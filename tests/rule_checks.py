@@ -7,6 +7,8 @@ identity <ct, f(t)> = <f^T(ct), t>, batching against a loop over the batch.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from numjac.compiler.builder import Builder
@@ -107,3 +109,17 @@ def check_batch(prim, args, batched, params, size=3, seed=0):
                          for k in range(size)])
     assert got.dtype == expected.dtype
     np.testing.assert_array_equal(got, expected)
+
+
+def check_every_transpose(prim, args, params):
+    """The transpose rule in each float operand, the others held fixed."""
+    for k, arg in enumerate(args):
+        if arg.dtype.kind == "f":
+            check_transpose(prim, args, params, linear=k)
+
+
+def check_every_batching(prim, args, params):
+    """The batching rule for every mix of batched and unbatched operands."""
+    for batched in itertools.product([False, True], repeat=len(args)):
+        if any(batched):
+            check_batch(prim, args, batched, params)

@@ -1,13 +1,11 @@
 """The indexing primitives' rules (take, scatter_add) and the errors and
 special cases of x[key]."""
-import itertools
-
 import numpy as np
 import pytest
 
 import numjac as nj
 from numjac.compiler.primitives import indexing as I
-from tests.rule_checks import check_batch, check_jvp, check_transpose
+from tests.rule_checks import check_every_batching, check_every_transpose, check_jvp
 
 _RNG = np.random.default_rng(0)
 _X = _RNG.normal(size=(5, 7))
@@ -23,10 +21,6 @@ RULE_CASES = {
 }
 
 
-def _float_args(args):
-    return [k for k, a in enumerate(args) if a.dtype.kind == "f"]
-
-
 @pytest.mark.parametrize("case", RULE_CASES, ids=str)
 def test_jvp_rule_matches_finite_differences(case):
     prim, args, params = RULE_CASES[case]
@@ -35,18 +29,13 @@ def test_jvp_rule_matches_finite_differences(case):
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=str)
 def test_transpose_rule_satisfies_inner_product_identity(case):
-    prim, args, params = RULE_CASES[case]
-    for k in _float_args(args):
-        check_transpose(prim, args, params, linear=k)
+    check_every_transpose(*RULE_CASES[case])
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=str)
 def test_batch_rule_matches_a_loop(case):
     """Batched and unbatched index arrays, with batched and unbatched data."""
-    prim, args, params = RULE_CASES[case]
-    for batched in itertools.product([False, True], repeat=len(args)):
-        if any(batched):
-            check_batch(prim, args, batched, params)
+    check_every_batching(*RULE_CASES[case])
 
 
 def test_scatter_add_accumulates_repeated_indices():

@@ -1,14 +1,12 @@
 """The structural primitives' rules (slice, rev, concatenate, pad) and the
 errors and specializations of the shape handlers."""
-import itertools
-
 import numpy as np
 import pytest
 
 import numjac as nj
 from numjac.compiler.primitives import structural as S
 from tests.helpers import assert_ir
-from tests.rule_checks import check_batch, check_jvp, check_transpose
+from tests.rule_checks import check_every_batching, check_every_transpose, check_jvp
 
 _X = np.random.default_rng(0).normal(size=(5, 7))
 
@@ -34,17 +32,12 @@ def test_jvp_rule_matches_finite_differences(case):
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=str)
 def test_transpose_rule_satisfies_inner_product_identity(case):
-    prim, args, params = RULE_CASES[case]
-    for k in range(len(args)):
-        check_transpose(prim, args, params, linear=k)
+    check_every_transpose(*RULE_CASES[case])
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=str)
 def test_batch_rule_matches_a_loop(case):
-    prim, args, params = RULE_CASES[case]
-    for batched in itertools.product([False, True], repeat=len(args)):
-        if any(batched):
-            check_batch(prim, args, batched, params)
+    check_every_batching(*RULE_CASES[case])
 
 
 # -- what the handlers emit --------------------------------------------------------------
