@@ -11,12 +11,19 @@ when something outside its own nest reads it; otherwise it stays a scalar
 temporary, or is inlined into its only reader.  Every statement carries the
 IR lines it came from as comments.
 
+What Numba is slow to compile stays out of the kernel, which is typed anew
+for every IR: arrays come from helpers compiled once (kernel_support.empty
+and full, not ``np.empty``), scalar functions from ``math`` (not ufuncs),
+matrix products from an inline BLAS call (kernel_support.gemm, not
+``np.dot`` and reshapes).
+
 The kernel takes one array per IR input (0-d inputs as 0-d arrays, any
 layout) and returns a tuple with one new or input array per IR output.
 """
 from __future__ import annotations
 
 import builtins
+import math
 import keyword
 from contextlib import contextmanager
 
@@ -30,9 +37,13 @@ from .lowering import (LOWERINGS, Elementwise, Folded, Reduction, cast_expr, dty
                        literal_expr, operand_index, parenthesize,
                        result_expr)
 
-_RESERVED = {"np", "math", "kernel"} | set(dir(builtins))
+# Names the kernel module defines: modules, the kernel, kernel_support helpers.
+_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
+             "standard_uniform", "standard_normal"} | set(dir(builtins))
 # Inlined expressions stay well below Python's limit of 200 nested brackets.
 MAX_NESTING = 40
+# Cheap operations a view's reader recomputes rather than read from memory.
+RECOMPUTE_LIMIT = 8
 
 
 class UnsupportedIR(Exception):
@@ -68,10 +79,13 @@ class Literal(Scalar):
 
 
 class Array(Value):
-    """A kernel array variable, read with one index per axis."""
+    """A kernel array variable, read with one index per axis.  ``contiguous``:
+    known to be C-contiguous (kernel inputs may have any layout)."""
 
-    def __init__(self, name, ndim, ready=0):
-        self.name, self.ndim, self.ready = name, ndim, ready
+    perm = None    # see Permuted
+
+    def __init__(self, name, ndim, contiguous=False):
+        self.name, self.ndim, self.contiguous = name, ndim, contiguous
 
     def read(self, idx):
         return f"{self.name}[{', '.join(idx) if idx else '()'}]"
@@ -89,11 +103,19 @@ class Permuted(Array):
         return super().read(tuple(idx[p] for p in self.perm))
 
 
+def elementwise_read(eqn, ins, idx) -> str:
+    """An elementwise equation's expression at ``idx``, from its inputs'
+    reads at the (broadcast) operand indices."""
+    shape = eqn.outs[0].type.shape
+    args = [v.read(operand_index(idx, shape, a.type.shape)) for v, a in zip(ins, eqn.inputs)]
+    return result_expr(LOWERINGS[eqn.prim], eqn, args)
+
+
 class Member(Value):
     """The result of an equation computed inside a group's loops."""
 
-    def __init__(self, var, group, ins, is_reduction=False):
-        self.var, self.group, self.ins = var, group, ins
+    def __init__(self, eqn, var, group, ins, is_reduction=False):
+        self.eqn, self.var, self.group, self.ins = eqn, var, group, ins
         self.is_reduction = is_reduction
         self.ready = group.index + 1
         self.local_uses = 0
@@ -106,6 +128,48 @@ class Member(Value):
         if self.local is not None:
             return self.local[0]
         return self.storage.read(idx)
+
+    @property
+    def cheap(self) -> bool:
+        """Cheaper to recompute where a view reads it than to store."""
+        lowering = LOWERINGS[self.eqn.prim]
+        return (isinstance(lowering, Elementwise) and lowering.cheap
+                and not self.is_reduction and bool(self.group.shape))
+
+
+class Recomputed(Value):
+    """A cheap member read through a view: computed again at the view's
+    index from its inputs (recomputed in turn, or read from memory), so the
+    member need not be stored and the view's reader need not wait for its
+    loops."""
+
+    def __init__(self, member):
+        self.member, self.eqn = member, member.eqn
+        self.ins = [view_operand(v, limit=math.inf) for v in member.ins]
+        self.ready = max((v.ready for v in self.ins), default=0)
+
+    def read(self, idx):
+        return elementwise_read(self.eqn, self.ins, idx)
+
+
+def view_operand(value, limit=RECOMPUTE_LIMIT) -> Value:
+    """What a view reads for ``value``: a cheap member not stored anyway is
+    recomputed (at most ``limit`` operations in all), anything else is read
+    from memory."""
+    if not isinstance(value, Member) or value.stored:
+        return value
+    if value.cheap and recompute_cost(value) <= limit:
+        return Recomputed(value)
+    value.stored = True
+    return value
+
+
+def recompute_cost(value) -> int:
+    """The operations that recompute ``value``: its cheap members not
+    stored anyway (the rest is read from memory)."""
+    if isinstance(value, Member):
+        return 1 + sum(map(recompute_cost, value.ins)) if value.cheap and not value.stored else 0
+    return sum(map(recompute_cost, getattr(value, "ins", ())))
 
 
 class FoldedValue(Value):
@@ -140,21 +204,18 @@ class FreeElementwise(Value):
 
     free = True
 
-    def __init__(self, lowering, eqn, ins):
-        self.lowering, self.eqn, self.ins = lowering, eqn, ins
+    def __init__(self, eqn, ins):
+        self.eqn, self.ins = eqn, ins
 
     def read(self, idx):
-        shape = self.eqn.outs[0].type.shape
-        args = [v.read(operand_index(idx, shape, a.type.shape))
-                for v, a in zip(self.ins, self.eqn.inputs)]
-        return result_expr(self.lowering, self.eqn, args)
+        return elementwise_read(self.eqn, self.ins, idx)
 
 
 def folded_eqns(value) -> list:
     """The equations folded into reads of ``value``, in program order."""
     if isinstance(value, Bound):
         return folded_eqns(value.value)
-    if not isinstance(value, (FoldedValue, FreeElementwise)):
+    if not isinstance(value, (FoldedValue, FreeElementwise, Recomputed)):
         return []
     eqns = [e for v in value.ins for e in folded_eqns(v)] + [value.eqn]
     return list(dict.fromkeys(eqns))
@@ -219,12 +280,11 @@ class Planner:
     def plan_eqn(self, eqn, ins):
         lowering = LOWERINGS[eqn.prim]
         if isinstance(lowering, Folded):
-            for v in ins:
-                mark_stored(v)
+            ins = [view_operand(v) for v in ins]
             self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
         elif isinstance(lowering, Elementwise):
             if lowering.cheap and all(v.free for v in ins):
-                self.env[eqn.outs[0]] = FreeElementwise(lowering, eqn, ins)
+                self.env[eqn.outs[0]] = FreeElementwise(eqn, ins)
             else:
                 self.join(eqn, ins, eqn.outs[0].type.shape, ())
         elif isinstance(lowering, Reduction):
@@ -235,7 +295,7 @@ class Planner:
             group = Group(len(self.groups), (), custom=eqn, ins=ins)
             self.groups.append(group)
             for var in eqn.outs:
-                member = Member(var, group, ins, is_reduction=True)
+                member = Member(eqn, var, group, ins, is_reduction=True)
                 group.members.append((eqn, member))
                 self.env[var] = member
 
@@ -250,7 +310,7 @@ class Planner:
                 v.local_uses += 1
             else:
                 mark_stored(v)
-        member = Member(eqn.outs[0], group, ins, is_reduction=bool(axes))
+        member = Member(eqn, eqn.outs[0], group, ins, is_reduction=bool(axes))
         group.members.append((eqn, member))
         self.env[eqn.outs[0]] = member
 
@@ -302,10 +362,6 @@ class Codegen:
     def var_name(self, var) -> str:
         name = self.namer(var)
         return f"v_{name}" if keyword.iskeyword(name) or name in _RESERVED else name
-
-    @staticmethod
-    def array(name, ndim) -> Array:
-        return Array(name, ndim)
 
     @staticmethod
     def scalar(expr) -> Scalar:
@@ -361,12 +417,16 @@ class Codegen:
             self.depth -= len(axes)
 
     def alloc(self, atype, name, fill=None) -> Array:
+        """A new array ``name``, made by a kernel_support helper: Numba
+        compiles ``np.empty`` anew in every kernel, the helper once."""
         shape, dtype = shape_tuple(atype.shape), dtype_expr(atype.dtype)
         if fill is None:
-            self.line(f"{name} = np.empty({shape}, {dtype})")
+            self.support.add("empty")
+            self.line(f"{name} = empty({shape}, {dtype})")
         else:
-            self.line(f"{name} = np.full({shape}, {fill}, {dtype})")
-        return Array(name, atype.ndim)
+            self.support.add("full")
+            self.line(f"{name} = full({shape}, {fill}, {dtype})")
+        return Array(name, atype.ndim, contiguous=True)
 
     def materialize(self, value, atype, name) -> Array:
         """``value`` copied into a new array ``name`` of ``atype``."""
@@ -392,10 +452,10 @@ class Codegen:
         outs = self.emit_ir(self.ir, env)
         names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
         self.line(f"return ({''.join(n + ', ' for n in names)})")
-        header = ["import numpy as np"]
+        header = ["import math", "", "import numpy as np"]
         if self.support:
             names = ", ".join(sorted(self.support))
-            header.append(f"from numjac.runtime.kernel_support import {names}")
+            header += ["", f"from numjac.runtime.kernel_support import {names}"]
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
         return "\n".join(header + self.lines) + "\n"
 
@@ -418,8 +478,11 @@ class Codegen:
         if group.axes:
             self.emit_reduction_group(group)
         else:
+            start = len(self.lines)
             with self.loops(group.shape) as idx:
                 self.emit_members(group, idx, {})
+            if len(self.lines) == start + len(group.shape):
+                del self.lines[start:]   # only views read its members
         for _, member in group.members:
             member.local = None
 
@@ -467,6 +530,8 @@ class Codegen:
         return args, ir_lines
 
     def emit_elementwise(self, eqn, member, idx):
+        if not member.stored and not member.local_uses:
+            return   # only views read it, and they recompute it
         args, ir_lines = self.read_inputs(eqn, member, idx)
         expr = result_expr(LOWERINGS[eqn.prim], eqn, args)
         ir_lines.append(self.ir_line(eqn))

@@ -1,14 +1,20 @@
 """Numba helpers that generated kernels call, compiled once and kept in
-Numba's cache (so a kernel that calls them compiles without them): BLAS
-products, and the counter-based random number generator of
+Numba's cache (so a kernel that calls them compiles without them): array
+allocation, BLAS products, and the counter-based random number generator of
 compiler/primitives/random.py in uint64 arithmetic that wraps exactly as
 NumPy's does."""
 from __future__ import annotations
 
 import math
 
+import llvmlite.binding as llvm
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.core.errors import TypingError
+from numba.extending import get_cython_function_address, intrinsic
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -43,18 +49,63 @@ def standard_normal(key, j):
     """Box-Muller on two uniforms of the element's pair of counters."""
     u1 = unit(splitmix(key, _TWO * j)) + _ULP
     u2 = unit(splitmix(key, _TWO * j + _ONE))
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@numba.njit(cache=True)
+def empty(shape, dtype):
+    """``np.empty``, compiled once per shape rank and dtype instead of in
+    every kernel."""
+    return np.empty(shape, dtype)
+
+
+@numba.njit(cache=True)
+def full(shape, fill, dtype):
+    return np.full(shape, fill, dtype)
 
 
 @numba.njit(cache=True)
 def contiguous(x):
-    """``x`` itself if C-contiguous, else a C-contiguous copy.  (Kernels
-    pass no literal arguments to helpers: Numba would compile a
-    specialization per value.)"""
+    """``x`` itself if C-contiguous, else a C-contiguous copy."""
     return np.ascontiguousarray(x)
 
 
-@numba.njit(cache=True)
-def matmul(a, b):
-    """The BLAS product of two C-contiguous matrices."""
-    return np.dot(a, b)
+# BLAS from SciPy (which Numba loads anyway), called by symbol name so that
+# cached machine code stays valid in the next process.
+for _routine in ("sgemm", "dgemm"):
+    llvm.add_symbol(f"numjac_{_routine}",
+                    get_cython_function_address("scipy.linalg.cython_blas", _routine))
+_GEMM_SYMBOLS = {types.float32: "numjac_sgemm", types.float64: "numjac_dgemm"}
+_CHAR, _INT = ir.IntType(8), ir.IntType(32)
+
+
+@intrinsic
+def gemm(typingctx, a, b, out, m, k, n):
+    """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
+    read as m x k, k x n and m x n matrices.  All three must be C-contiguous
+    arrays of one float dtype.  Emitted inline: calling a compiled helper
+    instead would make Numba link and re-optimise it into every kernel."""
+    arrays = (a, b, out)
+    if any(t.layout != "C" or t.dtype != out.dtype for t in arrays) or (
+            out.dtype not in _GEMM_SYMBOLS):
+        raise TypingError(f"gemm needs C-contiguous float arrays of one dtype, got {arrays}")
+
+    def codegen(context, builder, sig, args):
+        a_, b_, out_ = (context.make_array(t)(context, builder, v)
+                        for t, v in zip(sig.args[:3], args[:3]))
+        real = context.get_value_type(out.dtype)
+
+        def slot(value):
+            return cgutils.alloca_once_value(builder, value)
+        no = slot(ir.Constant(_CHAR, ord("N")))
+        one, zero = slot(ir.Constant(real, 1.0)), slot(ir.Constant(real, 0.0))
+        m_, k_, n_ = (slot(builder.trunc(v, _INT)) for v in args[3:])
+        ptr, iptr = real.as_pointer(), _INT.as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr, ptr,
+                                               iptr, ptr, iptr, ptr, ptr, iptr])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, _GEMM_SYMBOLS[out.dtype])
+        # BLAS is column-major: C = A B in C order is C^T = B^T A^T there.
+        builder.call(fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data, k_, zero,
+                          out_.data, n_])
+        return context.get_dummy_value()
+    return types.void(a, b, out, m, k, n), codegen

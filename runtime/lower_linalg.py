@@ -1,6 +1,6 @@
 """The lowering of ``dot_general``: an accumulator loop per output element,
-or one BLAS matrix product (``np.dot`` on contiguous 2-D operands) when the
-contraction is big enough to pay for packing the operands."""
+or one BLAS matrix product (kernel_support.gemm on C-contiguous operands)
+when the contraction is big enough to pay for packing the operands."""
 from __future__ import annotations
 
 import math
@@ -54,34 +54,38 @@ def _dot_general(cg, eqn, ins):
     return [out]
 
 
-def _matrix(cg, value, atype, rows, cols):
-    """A C-contiguous 2-D array of ``value`` with ``rows`` axes flattened
-    into its rows and ``cols`` axes into its columns."""
+def _matrix(cg, value, atype, rows, cols) -> tuple:
+    """(name, shape) of an array whose C-order elements are ``value``'s
+    with ``rows`` axes flattened into the rows of a matrix and ``cols``
+    axes into its columns: the array holding ``value`` when its axes are
+    already in that order (gemm makes it contiguous), else a new matrix."""
     shape = (math.prod(atype.shape[a] for a in rows), math.prod(atype.shape[a] for a in cols))
-    name = cg.fresh("m")
     array = cg.array_of(value)
-    if array is not None and tuple(rows) + tuple(cols) == tuple(range(atype.ndim)):
+    if (array is not None and array.perm is None
+            and tuple(rows) + tuple(cols) == tuple(range(atype.ndim))):
+        if array.contiguous:
+            return array.name, shape
+        name = cg.fresh("m")
         cg.support.add("contiguous")
-        cg.line(f"{name} = contiguous({array.name}).reshape({shape})")
-        return name
-    target = cg.alloc(atype.with_shape(shape), name)
+        cg.line(f"{name} = contiguous({array.name})")
+        return name, shape
+    target = cg.alloc(atype.with_shape(shape), cg.fresh("m"))
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:
         row = flat_index([idx[a] for a in rows], [atype.shape[a] for a in rows])
         col = flat_index([idx[a] for a in cols], [atype.shape[a] for a in cols])
         cg.line(f"{target.read((row, col))} = {value.read(idx)}")
-    return name
+    return target.name, shape
 
 
 def _blas(cg, eqn, ins, lhs_axes, rhs_axes):
     (lc, lf), (rc, rf) = lhs_axes, rhs_axes
     lhs_t, rhs_t = (a.type for a in eqn.inputs)
-    a = _matrix(cg, ins[0], lhs_t, lf, lc)
-    b = _matrix(cg, ins[1], rhs_t, rc, rf)
-    out = eqn.outs[0]
-    name = cg.var_name(out)
-    cg.support.add("matmul")
-    cg.line(f"{name} = matmul({a}, {b}).reshape({out.type.shape})")
-    return [cg.array(name, out.type.ndim)]
+    a, (m, k) = _matrix(cg, ins[0], lhs_t, lf, lc)
+    b, (_, n) = _matrix(cg, ins[1], rhs_t, rc, rf)
+    out = cg.alloc(eqn.outs[0].type, cg.var_name(eqn.outs[0]))
+    cg.support.add("gemm")
+    cg.line(f"gemm({a}, {b}, {out.name}, {m}, {k}, {n})")
+    return [out]
 
 
 lowers(prim_named("dot_general"))(Custom(_dot_general))

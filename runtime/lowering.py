@@ -164,14 +164,17 @@ _PREDICATES = {"eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "not",
 _CHEAP_CALLS = {"max": "np.maximum", "min": "np.minimum", "abs": "np.abs",
                 "sign": "np.sign", "floor": "np.floor", "ceil": "np.ceil",
                 "round": "np.rint", "trunc": "np.trunc"}
-_CALLS = {"exp": "np.exp", "exp2": "np.exp2", "expm1": "np.expm1", "log": "np.log",
-          "log2": "np.log2", "log10": "np.log10", "log1p": "np.log1p", "sqrt": "np.sqrt",
-          "cbrt": "np.cbrt", "sin": "np.sin", "cos": "np.cos", "tan": "np.tan",
-          "asin": "np.arcsin", "acos": "np.arccos", "atan": "np.arctan", "sinh": "np.sinh",
-          "cosh": "np.cosh", "tanh": "np.tanh", "asinh": "np.arcsinh",
-          "acosh": "np.arccosh", "atanh": "np.arctanh", "pow": "np.power",
-          "atan2": "np.arctan2", "rem": "np.remainder", "fmod": "np.fmod",
-          "floor_divide": "np.floor_divide", "isnan": "np.isnan",
+# Scalar math goes through ``math`` where Numba's version matches NumPy's
+# (float32 stays float32, NaN instead of errors): typing ``math.tanh`` costs
+# Numba far less than typing the ufunc ``np.tanh`` on a scalar.
+_CALLS = {"exp": "math.exp", "exp2": "math.exp2", "expm1": "math.expm1", "log": "math.log",
+          "log2": "math.log2", "log10": "math.log10", "log1p": "math.log1p",
+          "sqrt": "math.sqrt", "cbrt": "np.cbrt", "sin": "math.sin", "cos": "math.cos",
+          "tan": "math.tan", "asin": "math.asin", "acos": "math.acos", "atan": "math.atan",
+          "sinh": "math.sinh", "cosh": "math.cosh", "tanh": "math.tanh",
+          "asinh": "math.asinh", "acosh": "math.acosh", "atanh": "math.atanh",
+          "pow": "np.power", "atan2": "math.atan2", "rem": "np.remainder",
+          "fmod": "np.fmod", "floor_divide": "np.floor_divide", "isnan": "np.isnan",
           "isfinite": "np.isfinite", "isinf": "np.isinf"}
 
 
