@@ -23,8 +23,8 @@ layout) and returns a tuple with one new or input array per IR output.
 from __future__ import annotations
 
 import builtins
-import math
 import keyword
+import math
 from contextlib import contextmanager
 
 import numpy as np
@@ -144,7 +144,7 @@ class Recomputed(Value):
     loops."""
 
     def __init__(self, member):
-        self.member, self.eqn = member, member.eqn
+        self.eqn = member.eqn
         self.ins = [view_operand(v, limit=math.inf) for v in member.ins]
         self.ready = max((v.ready for v in self.ins), default=0)
 
@@ -158,18 +158,24 @@ def view_operand(value, limit=RECOMPUTE_LIMIT) -> Value:
     from memory."""
     if not isinstance(value, Member) or value.stored:
         return value
-    if value.cheap and recompute_cost(value) <= limit:
+    if value.cheap and recompute_cost(value, limit) <= limit:
         return Recomputed(value)
     value.stored = True
     return value
 
 
-def recompute_cost(value) -> int:
-    """The operations that recompute ``value``: its cheap members not
-    stored anyway (the rest is read from memory)."""
-    if isinstance(value, Member):
-        return 1 + sum(map(recompute_cost, value.ins)) if value.cheap and not value.stored else 0
-    return sum(map(recompute_cost, getattr(value, "ins", ())))
+def recompute_cost(value, limit) -> float:
+    """The operations that recompute ``value``: its cheap members not stored
+    anyway and what is recomputed already (the rest is read from memory).
+    Counting stops past ``limit``: shared inputs are counted per use."""
+    total, pending = 0, [value]
+    while pending and total <= limit:
+        value = pending.pop()
+        if isinstance(value, Member) and (value.stored or not value.cheap):
+            continue
+        total += isinstance(value, (Member, Recomputed))
+        pending.extend(getattr(value, "ins", ()))
+    return total
 
 
 class FoldedValue(Value):
