@@ -423,15 +423,20 @@ class Codegen:
             self.depth -= len(axes)
 
     def alloc(self, atype, name, fill=None) -> Array:
-        """A new array ``name``, made by a kernel_support helper: Numba
-        compiles ``np.empty`` anew in every kernel, the helper once."""
-        shape, dtype = shape_tuple(atype.shape), dtype_expr(atype.dtype)
+        """A new array ``name`` (filled with the Python value ``fill``, if
+        given), made by a kernel_support helper: Numba compiles ``np.empty``
+        anew in every kernel, the helper once.  Its arguments are typed
+        values, not constants: Numba would compile the helper per constant."""
+        dtype = dtype_expr(atype.dtype)
+        shape = "".join(f"np.int64({n}), " for n in atype.shape)
         if fill is None:
             self.support.add("empty")
-            self.line(f"{name} = empty({shape}, {dtype})")
+            self.line(f"{name} = empty(({shape}), {dtype})")
         else:
             self.support.add("full")
-            self.line(f"{name} = full({shape}, {fill}, {dtype})")
+            fill = literal_expr(fill, atype.dtype)
+            typed = fill if fill.startswith(dtype) else f"{dtype}({fill})"
+            self.line(f"{name} = full(({shape}), {typed}, {dtype})")
         return Array(name, atype.ndim, contiguous=True)
 
     def materialize(self, value, atype, name) -> Array:
@@ -606,7 +611,7 @@ class Codegen:
         into the output arrays."""
         updates = {}
         for eqn, member in reductions:
-            init = LOWERINGS[eqn.prim].init(member.var.type.dtype)
+            init = LOWERINGS[eqn.prim].identity(member.var.type.dtype)
             member.storage = self.alloc(member.var.type, self.var_name(member.var), fill=init)
             updates[member] = self.array_update(eqn, member, kept)
         with self.loops(group.shape) as idx:
@@ -632,10 +637,6 @@ def nesting(expr: str) -> int:
         elif ch in ")]":
             depth -= 1
     return deepest
-
-
-def shape_tuple(shape) -> str:
-    return repr(tuple(int(n) for n in shape))
 
 
 def _types(ir: IR):

@@ -3,7 +3,7 @@
 the draws compute each element from its index (kernel_support.py)."""
 from __future__ import annotations
 
-from .lowering import Custom, literal_expr, lowers, operand_index, parenthesize, prim_named
+from .lowering import Custom, lowers, operand_index, parenthesize, prim_named
 
 
 def _chunk_map(cg, eqn, ins):
@@ -13,8 +13,7 @@ def _chunk_map(cg, eqn, ins):
     sums = params.get("sums") or (False,) * len(body.outputs)
     outs = []
     for var, summed in zip(eqn.outs, sums):
-        fill = literal_expr(0, var.type.dtype) if summed else None
-        outs.append(cg.alloc(var.type, cg.var_name(var), fill))
+        outs.append(cg.alloc(var.type, cg.var_name(var), 0 if summed else None))
     start = cg.fresh("start")
     full = size - size % chunk
     cg.line(f"for {start} in range(0, {full}, {chunk}):")

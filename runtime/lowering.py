@@ -469,7 +469,7 @@ def _scatter_add(cg, eqn, ins):
     indices, updates = ins
     axis, size = eqn.params["axis"], eqn.params["size"]
     k = eqn.inputs[0].type.ndim
-    out = _out_array(cg, eqn, fill=literal_expr(0, eqn.outs[0].type.dtype))
+    out = _out_array(cg, eqn, fill=0)
     dtype = eqn.outs[0].type.dtype
     with cg.loops(eqn.inputs[1].type.shape) as idx:
         position = wrapped(indices.read(idx[axis:axis + k]), size)

@@ -206,6 +206,14 @@ def test_lower_shows_the_stages_and_the_source():
     assert "# c:f64[3] = mul b 2.0" in lowered.source
 
 
+def test_allocation_helpers_are_not_compiled_per_shape():
+    from numjac.runtime import kernel_support
+    for n in (3, 4, 5):
+        nj.jit(lambda x: (np.sin(x) * 2.0, np.max(x, axis=0)), backend="numba")(np.ones((n, 2)))
+    signatures = kernel_support.empty.signatures + kernel_support.full.signatures
+    assert signatures and not [s for s in signatures if "Literal" in str(s)]
+
+
 def test_large_contraction_calls_blas_small_one_loops():
     assert "gemm(" in source_of(np.matmul, np.ones((40, 40)), np.ones((40, 40)))
     assert "gemm(" not in source_of(np.matmul, np.ones((3, 4)), np.ones((4, 2)))
