@@ -42,8 +42,10 @@ _RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "spl
              "standard_uniform", "standard_normal"} | set(dir(builtins))
 # Inlined expressions stay well below Python's limit of 200 nested brackets.
 MAX_NESTING = 40
-# Cheap operations a view's reader recomputes rather than read from memory.
-RECOMPUTE_LIMIT = 8
+# Cheap operations a view's reader recomputes rather than read from memory,
+# and the longest source such a recomputation may take.
+RECOMPUTE_LIMIT = 16
+RECOMPUTE_CHARS = 1000
 
 
 class UnsupportedIR(Exception):
@@ -154,14 +156,42 @@ class Recomputed(Value):
 
 def view_operand(value, limit=RECOMPUTE_LIMIT) -> Value:
     """What a view reads for ``value``: a cheap member not stored anyway is
-    recomputed (at most ``limit`` operations in all), anything else is read
-    from memory."""
+    recomputed (at most ``limit`` operations, RECOMPUTE_CHARS of source and
+    MAX_NESTING brackets deep in all), anything else is read from memory."""
     if not isinstance(value, Member) or value.stored:
         return value
     if value.cheap and recompute_cost(value, limit) <= limit:
-        return Recomputed(value)
+        # Building it may store some of its inputs, needlessly if it is then
+        # too long; that is rare (views of views of views).
+        recomputed = Recomputed(value)
+        plain = tuple(f"i{k}" for k in range(value.var.type.ndim))
+        text = Sizing(recomputed).read(plain)
+        if len(text) <= RECOMPUTE_CHARS and nesting(text) < MAX_NESTING:
+            return recomputed
     value.stored = True
     return value
+
+
+class Sizing(Value):
+    """``value`` read as the kernel will read it, except for members read
+    from memory (not emitted yet while planning): a short stand-in.  It
+    measures recomputed reads, whose index arithmetic can grow geometrically
+    with nested reshapes and pads."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def read(self, idx):
+        value = self.value
+        if isinstance(value, Member):
+            return f"m[{', '.join(idx)}]"
+        if isinstance(value, Recomputed):
+            return elementwise_read(value.eqn, [Sizing(v) for v in value.ins], idx)
+        if isinstance(value, FoldedValue):
+            return value.lowering.read([Sizing(v) for v in value.ins], tuple(idx), value.eqn)
+        if isinstance(value, Bound):
+            return Bound(Sizing(value.value), value.shift).read(idx)
+        return value.read(idx)
 
 
 def recompute_cost(value, limit) -> float:
