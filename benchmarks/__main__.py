@@ -32,6 +32,7 @@ TARGETS = {"call overhead": 0.3, "Lorenz-96 jacfwd": 0.4, "Lorenz-96 jacrev": 0.
            "MLP jacrev": 0.7, "Rosenbrock hessian": 0.6, "per-example grads": 1.0}
 COLD_TARGET_RATIO = 5.0       # first call, empty cache, over JAX's first call
 WARM_TARGET_SECONDS = 0.5     # first call in a new process, disk cache warm
+COLD_REPEATS = 5              # fresh processes per first-call case
 
 NOTES = """## How it is measured
 
@@ -42,7 +43,8 @@ NOTES = """## How it is measured
   is a kernel written for the one problem (benchmarks/handwritten.py).
 - A median is over 7 batches of calls lasting about 50 ms each, after a
   warm-up call, so compile time is excluded (see the first-call table).
-- First calls run in fresh processes with the libraries already imported
+- First calls run in fresh processes (the median of 5 per case) with the
+  libraries already imported
   (`numba` for numjac, `jax` for JAX), as the issue's targets count them;
   the "import included" rows time the same from before the library's
   import to the result, which is what a script's user waits for. numjac's
@@ -123,21 +125,25 @@ def _child(peer_name, env, with_import=False):
     return float(out.stdout.split()[-1])
 
 
-def cold_start_rows(peers):
-    rows = []
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMJAC_CACHE_DIR=cache)
-        env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
-        env.pop("NUMJAC_BACKEND", None)
-        rows.append(("numjac, empty disk cache", _child("numjac", env), ""))
-        rows.append(("numjac, warm disk cache", _child("numjac", env), ""))
-        if any(p.name == "JAX" for p in peers):
-            rows.append(("JAX", _child("jax", dict(os.environ)), ""))
-        rows.append(("numjac, warm disk cache, import included",
-                     _child("numjac", env, with_import=True), ""))
-    if any(p.name == "JAX" for p in peers):
-        rows.append(("JAX, import included", _child("jax", dict(os.environ), True), ""))
-    return rows
+def cold_start_rows(peers, repeats=COLD_REPEATS):
+    """Median seconds over ``repeats`` fresh processes per case (first calls
+    vary by tens of milliseconds from one process to the next)."""
+    cases = [("numjac, empty disk cache", "numjac", False),   # each repeat's first child
+             ("numjac, warm disk cache", "numjac", False),
+             ("JAX", "jax", False),
+             ("numjac, warm disk cache, import included", "numjac", True),
+             ("JAX, import included", "jax", True)]
+    has_jax = any(p.name == "JAX" for p in peers)
+    times = {name: [] for name, _, _ in cases}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMJAC_CACHE_DIR=cache)
+            env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
+            env.pop("NUMJAC_BACKEND", None)
+            for name, peer, with_import in cases:
+                if peer == "numjac" or has_jax:
+                    times[name].append(_child(peer, env, with_import))
+    return [(name, float(np.median(seconds)), "") for name, seconds in times.items() if seconds]
 
 
 def print_rows(title, rows, ratio_to=None):
@@ -165,7 +171,9 @@ def machine_description() -> list:
             pass
     return [f"- CPU: {cpu}, {os.cpu_count()} logical cores, {platform.system()}",
             f"- Python {platform.python_version()}; " + ", ".join(versions),
-            f"- run on {date.today().isoformat()} with `python -m benchmarks`"]
+            f"- run on {date.today().isoformat()} with `python -m benchmarks`; load average "
+            f"{os.getloadavg()[0]:.2f} at the start (the machine may be shared: ratios "
+            "near a target move by 10-20% from run to run)"]
 
 
 def markdown(results, cold) -> str:
