@@ -253,6 +253,19 @@ def test_blas_operand_stored_transposed():
     check_backends(f, [rng.normal(size=(40, 40)), rng.normal(size=(40, 40))])
 
 
+def test_half_power_is_sqrt_as_in_numpy():
+    # NumPy's power by a scalar one half is sqrt (C's pow differs at -0.0, -inf).
+    x = np.array([-np.inf, -1.0, -0.0, 0.0, 4.0, np.inf, np.nan])
+    with np.errstate(invalid="ignore"):
+        for dtype in (np.float64, np.float32):
+            v = x.astype(dtype)
+            got = nj.jit(lambda a: a ** 0.5, backend="numba")(v)
+            np.testing.assert_array_equal(got, v ** 0.5)
+            assert np.array_equal(np.signbit(got), np.signbit(v ** 0.5))
+    gradient = nj.grad(lambda a: np.sum(a ** 0.5))(np.array([1.0, 4.0]))
+    np.testing.assert_allclose(gradient, [0.5, 0.25])   # 1 / (2 sqrt(a))
+
+
 def test_math_functions_at_the_edges_of_their_domains():
     # The kernels call math.log and friends: NaN and infinities as NumPy gives.
     x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 800.0, -800.0, np.inf, -np.inf, np.nan])

@@ -106,6 +106,10 @@ def _simplify_elementwise(prim, ins, scalars, out_type, known):
         return E.mul(args[0], args[0])
     if prim is E.pow_p and values[1] == 0:
         return _constant(Lit(1, out_type.dtype), out_type, known)
+    if prim is E.pow_p and values[1] == 0.5 and args[0].type.dtype == out_type.dtype:
+        # NumPy computes a scalar power of one half as sqrt: sqrt(-0.0) is
+        # -0.0 and sqrt(-inf) NaN, where C's pow gives 0.0 and inf.
+        return E.sqrt(args[0])
     if prim is E.select_p and values[0] is not None:
         chosen = args[1] if values[0] else args[2]
         return chosen if chosen.type == out_type else None
