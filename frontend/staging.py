@@ -97,11 +97,12 @@ class Staged:
             return None
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
         captures, tree = tuple(self.captures), self.out_tree
+        extra = captures + getattr(self.kernel, "workspace", ())
         single = tree.kind == "leaf"
 
         def run(args):
             try:
-                outs = kernel(*args, *captures)
+                outs = kernel(*args, *extra)
             except Exception:
                 outs = checked(*args, *captures)   # recovers from a bad cache entry
             return outs[0] if single else unflatten(tree, outs)
@@ -111,7 +112,7 @@ class Staged:
                 return kernel(*args)[0]
             except Exception:
                 return checked(*args)[0]
-        return run_single if single and not captures else run
+        return run_single if single and not extra else run
 
     def inline(self, leaves):
         captures = self.captures

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..compiler.printer import print_ir
 from . import numba_backend
 from .codegen import generate
@@ -36,15 +38,18 @@ _KERNELS: dict = {}   # key -> NumbaKernel
 class NumbaKernel:
     """A compiled kernel: call it with one array per IR input.
 
-    ``fast`` is the Numba dispatcher itself, for callers that handle a
-    failure by calling the kernel again (which recovers from a bad cache
-    entry)."""
+    ``fast`` is the Numba dispatcher itself, for callers that pass the
+    ``workspace`` arrays after the inputs themselves and handle a failure
+    by calling the kernel again (which recovers from a bad cache entry).
+    The workspace holds the kernel's big temporaries, allocated once: the
+    kernel holds the GIL while it runs, so calls never share it."""
 
     def __init__(self, key: str, source: str, directory, signature: str = ""):
         self.key, self.source, self.directory = key, source, directory
         self.signature = signature
         start = time.perf_counter()
-        self.fast = self._load()
+        self.fast, spec = self._load()
+        self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
 
@@ -78,7 +83,7 @@ class NumbaKernel:
 
     def _call(self, arrays):
         try:
-            return self.fast(*arrays)
+            return self.fast(*arrays, *self.workspace)
         except Exception:
             if self.directory is None:
                 raise
@@ -86,9 +91,9 @@ class NumbaKernel:
             log.warning("numjac: kernel %s failed to load from the disk cache; rebuilding",
                         self.key)
             numba_backend.purge_numba_cache(self.directory, self.key)
-            self.fast = self._load()
+            self.fast, _ = self._load()
             self.directory = None
-            return self.fast(*arrays)
+            return self.fast(*arrays, *self.workspace)
 
 
 def kernel_key(ir_text: str) -> str:

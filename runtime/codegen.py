@@ -18,7 +18,9 @@ matrix products from an inline BLAS call (kernel_support.gemm, not
 ``np.dot`` and reshapes).
 
 The kernel takes one array per IR input (0-d inputs as 0-d arrays, any
-layout) and returns a tuple with one new or input array per IR output.
+layout), then one preallocated array per name in the module's WORKSPACE
+(if any: big temporaries, reused from call to call), and returns a tuple
+with one new or input array per IR output.
 """
 from __future__ import annotations
 
@@ -45,6 +47,9 @@ MAX_NESTING = 40
 # Cheap operations a view's reader recomputes rather than read from memory,
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
+# Temporaries from this size on are allocated once per kernel (see
+# Codegen.take_workspace); glibc maps fresh memory from 128 KB.
+WORKSPACE_BYTES = 64 * 1024
 RECOMPUTE_CHARS = 1000
 
 
@@ -383,6 +388,7 @@ class Codegen:
         self.loop_depth = 0
         self.fresh_count = 0
         self.support = set()   # kernel_support helpers the kernel calls
+        self.allocations = []  # (line index, name, AType) of each `empty`
 
     # -- helpers for lowerings
     def line(self, text):
@@ -461,6 +467,7 @@ class Codegen:
         shape = "".join(f"np.int64({n}), " for n in atype.shape)
         if fill is None:
             self.support.add("empty")
+            self.allocations.append((len(self.lines), name, atype))
             self.line(f"{name} = empty(({shape}), {dtype})")
         else:
             self.support.add("full")
@@ -493,12 +500,35 @@ class Codegen:
         outs = self.emit_ir(self.ir, env)
         names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
         self.line(f"return ({''.join(n + ', ' for n in names)})")
+        workspace = self.take_workspace(set(names))
         header = ["import math", "", "import numpy as np"]
         if self.support:
-            names = ", ".join(sorted(self.support))
-            header += ["", f"from numjac.runtime.kernel_support import {names}"]
+            helpers = ", ".join(sorted(self.support))
+            header += ["", f"from numjac.runtime.kernel_support import {helpers}"]
+        if workspace:
+            spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in workspace)
+            header += ["", f"WORKSPACE = ({spec})"]
+        params += [name for name, _ in workspace]
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
         return "\n".join(header + self.lines) + "\n"
+
+    def take_workspace(self, outputs) -> list:
+        """(name, AType) of the big temporaries, which become arguments: the
+        caller allocates them once and passes them to every call.  A fresh
+        array of more than WORKSPACE_BYTES comes from the system (mmap) on
+        each call and costs a page fault per 4 KB written."""
+        counts = {}
+        for _, name, _ in self.allocations:
+            counts[name] = counts.get(name, 0) + 1
+        workspace = []
+        for index, name, atype in self.allocations:
+            if (name not in outputs and counts[name] == 1
+                    and atype.size * atype.dtype.itemsize >= WORKSPACE_BYTES):
+                line = self.lines[index]
+                indent = line[:len(line) - len(line.lstrip())]
+                self.lines[index] = f"{indent}# {name}: {atype}, a workspace argument"
+                workspace.append((name, atype))
+        return workspace
 
     def output_array(self, value, atype) -> Array:
         array = self.array_of(value)
@@ -690,3 +720,7 @@ def generate(ir: IR, name="kernel") -> str:
     """The source of a function ``name`` computing ``ir`` (see module doc)."""
     check_supported(ir)
     return Codegen(ir, name).generate()
+
+
+def shape_of(atype) -> str:
+    return repr(tuple(int(n) for n in atype.shape))

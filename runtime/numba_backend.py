@@ -1,4 +1,4 @@
-"""Generated kernel source -> a Numba dispatcher.
+"""Generated kernel source -> a Numba dispatcher and its workspace spec.
 
 With the disk cache on, the source is written to a real file and imported
 as a module registered in ``sys.modules`` before it runs: that is what lets
@@ -29,9 +29,10 @@ def jit(fn, cache: bool):
 
 
 def load_in_memory(source: str, key: str):
+    """(dispatcher, WORKSPACE) of the kernel module ``source``."""
     namespace = {"__name__": MODULE_PREFIX + key}
     exec(compile(source, f"<numjac kernel {key}>", "exec"), namespace)
-    return jit(namespace["kernel"], cache=False)
+    return jit(namespace["kernel"], cache=False), namespace.get("WORKSPACE", ())
 
 
 def load_from_file(source: str, key: str, directory: Path):
@@ -45,7 +46,7 @@ def load_from_file(source: str, key: str, directory: Path):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return jit(module.kernel, cache=True)
+    return jit(module.kernel, cache=True), getattr(module, "WORKSPACE", ())
 
 
 def _holds(path: Path, text: str) -> bool:

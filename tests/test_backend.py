@@ -190,6 +190,33 @@ def test_recomputation_through_nested_views_stays_small():
     check_backends(shuffled, [x])
 
 
+def test_big_temporaries_are_workspace_arguments():
+    def smoothed(x):
+        y = np.exp(x) * 0.5            # a big temporary: its array is reused
+        return y[2:] + y[:-2] - 2.0 * y[1:-1]
+    rng = np.random.default_rng(0)
+    f = nj.jit(smoothed, backend="numba")
+    x = rng.normal(size=20_000)
+    assert "WORKSPACE = (((20000,), 'float64'), )" in f.lower(x).source
+    for _ in range(3):   # fresh values through the fast path, not stale ones
+        x = rng.normal(size=20_000)
+        np.testing.assert_allclose(f(x), smoothed(x), rtol=1e-12)
+    assert "WORKSPACE" not in source_of(smoothed, np.ones(100))   # small: allocated
+
+
+def test_workspace_inside_chunk_loops():
+    def row_stencil(r):
+        y = np.sin(r) * r
+        return y[1:] - y[:-1]
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(5, 10_000))
+    batched = nj.vmap(row_stencil, chunk_size=2)
+    assert "a workspace argument" in nj.jit(batched, backend="numba").lower(rows).source
+    for _ in range(2):
+        rows = rng.normal(size=(5, 10_000))
+        check_backends(batched, [rows])
+
+
 def test_identity_products_are_folded():
     W = np.arange(1.0, 41.0).reshape(5, 8) / 40
 
