@@ -48,8 +48,10 @@ MAX_NESTING = 40
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
 # Temporaries from this size on are allocated once per kernel (see
-# Codegen.take_workspace); glibc maps fresh memory from 128 KB.
+# Codegen.take_workspace); glibc maps fresh memory from 128 KB.  A kernel
+# keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
 WORKSPACE_BYTES = 64 * 1024
+WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
 RECOMPUTE_CHARS = 1000
 
 
@@ -514,16 +516,18 @@ class Codegen:
 
     def take_workspace(self, outputs) -> list:
         """(name, AType) of the big temporaries, which become arguments: the
-        caller allocates them once and passes them to every call.  A fresh
-        array of more than WORKSPACE_BYTES comes from the system (mmap) on
-        each call and costs a page fault per 4 KB written."""
+        caller allocates them once and passes them to every call (fresh
+        ones that big may be mapped from the system on each call, a page
+        fault per 4 KB written).  At most WORKSPACE_MAX_BYTES in all."""
         counts = {}
         for _, name, _ in self.allocations:
             counts[name] = counts.get(name, 0) + 1
-        workspace = []
+        workspace, kept = [], 0
         for index, name, atype in self.allocations:
-            if (name not in outputs and counts[name] == 1
-                    and atype.size * atype.dtype.itemsize >= WORKSPACE_BYTES):
+            size = atype.size * atype.dtype.itemsize
+            if (name not in outputs and counts[name] == 1 and size >= WORKSPACE_BYTES
+                    and kept + size <= WORKSPACE_MAX_BYTES):
+                kept += size
                 line = self.lines[index]
                 indent = line[:len(line) - len(line.lstrip())]
                 self.lines[index] = f"{indent}# {name}: {atype}, a workspace argument"

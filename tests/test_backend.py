@@ -204,6 +204,18 @@ def test_big_temporaries_are_workspace_arguments():
     assert "WORKSPACE" not in source_of(smoothed, np.ones(100))   # small: allocated
 
 
+def test_workspace_is_capped(monkeypatch):
+    from numjac.runtime import codegen
+    monkeypatch.setattr(codegen, "WORKSPACE_MAX_BYTES", 100_000)
+
+    def two_temporaries(x):
+        y, z = np.exp(x), np.sin(x)
+        return y[1:] * z[:-1]
+    x = np.linspace(0.0, 1.0, 10_000)   # 80 KB each: one fits under the cap
+    assert source_of(two_temporaries, x).count("a workspace argument") == 1
+    check_backends(two_temporaries, [x])
+
+
 def test_workspace_inside_chunk_loops():
     def row_stencil(r):
         y = np.sin(r) * r
