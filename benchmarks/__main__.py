@@ -44,8 +44,8 @@ NOTES = """## How it is measured
 - A median is over 7 batches of calls lasting about 50 ms each, after a
   warm-up call, so compile time is excluded (see the first-call table).
 - First calls run in fresh processes (the median of 5 per case) with the
-  libraries already imported
-  (`numba` for numjac, `jax` for JAX), as the issue's targets count them;
+  libraries already imported (`numba` for numjac, `jax` for JAX), as the
+  issue's targets count them;
   the "import included" rows time the same from before the library's
   import to the result, which is what a script's user waits for. numjac's
   helpers (runtime/kernel_support.py: array allocation, random numbers)

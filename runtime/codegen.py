@@ -36,8 +36,8 @@ from ..compiler.primitives.structural import transpose_p
 from ..compiler.printer import _format_eqn, _format_ir, _Namer
 from ..compiler.rules import impls
 from .lowering import (LOWERINGS, Elementwise, Folded, Reduction, cast_expr, dtype_expr,
-                       literal_expr, operand_index, parenthesize,
-                       result_expr)
+                       literal_expr, operand_index, parenthesize, result_expr,
+                       typed_literal_expr)
 
 # Names the kernel module defines: modules, the kernel, kernel_support helpers.
 _RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
@@ -47,12 +47,12 @@ MAX_NESTING = 40
 # Cheap operations a view's reader recomputes rather than read from memory,
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
+RECOMPUTE_CHARS = 1000
 # Temporaries from this size on are allocated once per kernel (see
 # Codegen.take_workspace); glibc maps fresh memory from 128 KB.  A kernel
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
 WORKSPACE_BYTES = 64 * 1024
 WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
-RECOMPUTE_CHARS = 1000
 
 
 class UnsupportedIR(Exception):
@@ -466,16 +466,15 @@ class Codegen:
         anew in every kernel, the helper once.  Its arguments are typed
         values, not constants: Numba would compile the helper per constant."""
         dtype = dtype_expr(atype.dtype)
-        shape = "".join(f"np.int64({n}), " for n in atype.shape)
+        shape = "".join(f"{typed_literal_expr(n, np.int64)}, " for n in atype.shape)
         if fill is None:
             self.support.add("empty")
             self.allocations.append((len(self.lines), name, atype))
             self.line(f"{name} = empty(({shape}), {dtype})")
         else:
             self.support.add("full")
-            fill = literal_expr(fill, atype.dtype)
-            typed = fill if fill.startswith(dtype) else f"{dtype}({fill})"
-            self.line(f"{name} = full(({shape}), {typed}, {dtype})")
+            fill = typed_literal_expr(fill, atype.dtype)
+            self.line(f"{name} = full(({shape}), {fill}, {dtype})")
         return Array(name, atype.ndim, contiguous=True)
 
     def materialize(self, value, atype, name) -> Array:
@@ -703,6 +702,10 @@ def nesting(expr: str) -> int:
     return deepest
 
 
+def shape_of(atype) -> str:
+    return repr(tuple(int(n) for n in atype.shape))
+
+
 def _types(ir: IR):
     for var in ir.inputs:
         yield var.type
@@ -724,7 +727,3 @@ def generate(ir: IR, name="kernel") -> str:
     """The source of a function ``name`` computing ``ir`` (see module doc)."""
     check_supported(ir)
     return Codegen(ir, name).generate()
-
-
-def shape_of(atype) -> str:
-    return repr(tuple(int(n) for n in atype.shape))

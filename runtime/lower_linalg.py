@@ -58,7 +58,7 @@ def _matrix(cg, value, atype, rows, cols) -> tuple:
     """(name, shape) of an array whose C-order elements are ``value``'s
     with ``rows`` axes flattened into the rows of a matrix and ``cols``
     axes into its columns: the array holding ``value`` when its axes are
-    already in that order (gemm makes it contiguous), else a new matrix."""
+    already in that order (made C-contiguous if needed), else a new matrix."""
     shape = (math.prod(atype.shape[a] for a in rows), math.prod(atype.shape[a] for a in cols))
     array = cg.array_of(value)
     if (array is not None and array.perm is None

@@ -92,6 +92,14 @@ def literal_expr(value, dtype) -> str:
     return text if dtype == I64 else f"{dtype_expr(dtype)}({text})"
 
 
+def typed_literal_expr(value, dtype) -> str:
+    """A literal that Numba types as a plain ``dtype`` value, never as a
+    Literal type (a compiled helper taking one is compiled per value):
+    int64 and bool literals go through their NumPy type, like other dtypes'."""
+    text = literal_expr(value, dtype)
+    return f"{dtype_expr(dtype)}({text})" if np.dtype(dtype) in (I64, BOOL) else text
+
+
 def cast_expr(expr, dtype, source) -> str:
     """``expr`` (of dtype ``source``; None if unknown) converted to ``dtype``."""
     dtype = np.dtype(dtype)
