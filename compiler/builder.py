@@ -74,6 +74,20 @@ class Builder:
         return maybe_typecheck(IR(list(inputs), list(self.eqns), list(outputs)))
 
 
+def innermost():
+    """The innermost active builder, or None when nothing is being traced."""
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+def is_tracing() -> bool:
+    return bool(_ACTIVE)
+
+
+def is_active(builder) -> bool:
+    """Whether ``builder`` is still open (its trace has not finished)."""
+    return builder in _ACTIVE
+
+
 def current() -> Builder:
     if not _ACTIVE:
         raise RuntimeError("no active IR builder: ops can only run while tracing")

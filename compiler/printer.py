@@ -23,7 +23,7 @@ def _name_for(index: int) -> str:
     return "".join(reversed(digits))
 
 
-class _Namer:
+class Namer:
     def __init__(self):
         self.names = {}
 
@@ -58,7 +58,7 @@ def format_param(value) -> str:
     return str(value)
 
 
-def _format_eqn(eqn, namer, indent: str) -> list:
+def format_eqn(eqn, namer, indent: str) -> list:
     outs = ", ".join(namer.binder(v) for v in eqn.outs)
     plain = sorted((k, v) for k, v in eqn.params.items() if not isinstance(v, IR))
     nested = sorted((k, v) for k, v in eqn.params.items() if isinstance(v, IR))
@@ -67,26 +67,26 @@ def _format_eqn(eqn, namer, indent: str) -> list:
     args = " ".join(namer(a) for a in eqn.inputs)
     lines = [f"{indent}{outs} = {head}" + (f" {args}" if args else "")]
     for key, sub in nested:
-        lines.extend(_format_ir(sub, namer, indent + "  ", key))
+        lines.extend(format_ir(sub, namer, indent + "  ", key))
     return lines
 
 
-def _format_ir(ir: IR, namer, indent: str, title: str) -> list:
+def format_ir(ir: IR, namer, indent: str, title: str) -> list:
     binders = ", ".join(namer.binder(v) for v in ir.inputs)
     lines = [f"{indent}{title}({binders}):"]
     for eqn in ir.eqns:
-        lines.extend(_format_eqn(eqn, namer, indent + "  "))
+        lines.extend(format_eqn(eqn, namer, indent + "  "))
     outs = ", ".join(namer(a) for a in ir.outputs)
     lines.append(f"{indent}  return" + (f" {outs}" if outs else ""))
     return lines
 
 
 def print_ir(ir: IR) -> str:
-    return "\n".join(_format_ir(ir, _Namer(), "", "ir"))
+    return "\n".join(format_ir(ir, Namer(), "", "ir"))
 
 
 def print_eqn(eqn, context: IR) -> str:
     """``eqn`` with the names it has in the dump of ``context`` (for errors)."""
-    namer = _Namer()
-    _format_ir(context, namer, "", "ir")
-    return "\n".join(_format_eqn(eqn, namer, ""))
+    namer = Namer()
+    format_ir(context, namer, "", "ir")
+    return "\n".join(format_eqn(eqn, namer, ""))

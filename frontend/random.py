@@ -124,7 +124,7 @@ def uniform(low=0.0, high=1.0, size=()):
 
 def _draw(prim, name, size, a, b):
     shape = np.broadcast_shapes(_size(name, size), _shape_of(a), _shape_of(b))
-    if not _builder._ACTIVE:
+    if not _builder.is_tracing():
         value = impls[prim](_take(1), np.uint64(0), np.asarray(a, _F64), np.asarray(b, _F64),
                             **R.fresh_params(shape, 0))
         return np.asarray(value, _F64)

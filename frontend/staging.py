@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compiler.builder import _ACTIVE, Builder
+from .compiler.builder import Builder, is_tracing
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
 from .pytree import TreeDef, flatten, unflatten
-from .tracer import NeedsSpecialization, Tracer, _checked_dtype, to_atom, wrap
+from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
 
 log = logging.getLogger("numjac")
 
@@ -43,9 +43,9 @@ def leaf_spec(leaf, static: bool, index=None):
         return ("array", leaf.type)
     where = "an argument" if index is None else f"argument leaf {index} (flattened)"
     if isinstance(leaf, np.ndarray):
-        return ("array", AType(_checked_dtype(leaf.dtype, where), leaf.shape))
+        return ("array", AType(checked_dtype(leaf.dtype, where), leaf.shape))
     if isinstance(leaf, np.generic):
-        return ("array", AType(_checked_dtype(leaf.dtype, where), ()))
+        return ("array", AType(checked_dtype(leaf.dtype, where), ()))
     if type(leaf) in _PYTHON_SCALAR_DTYPES and not static:
         return ("scalar", AType(_PYTHON_SCALAR_DTYPES[type(leaf)], ()))
     try:
@@ -333,7 +333,7 @@ class StagedFunction:
     backend = None
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not _ACTIVE:
+        if not kwargs and not is_tracing():
             try:
                 if len(args) == 1:
                     run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
@@ -348,7 +348,7 @@ class StagedFunction:
         staged = self.staged_for(args, leaves, treedef)
         # Inside a trace inline even with concrete arguments, so that random
         # draws stay draws of the enclosing function, not baked constants.
-        if _ACTIVE:
+        if is_tracing():
             outs = staged.inline(leaves)
         else:
             outs = staged.run(leaves)

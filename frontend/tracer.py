@@ -148,7 +148,7 @@ class Tracer:
         return np.transpose(self, axes)
 
     def astype(self, dtype, copy=True):
-        return wrap(convert(to_atom(self), _checked_dtype(dtype, "astype")))
+        return wrap(convert(to_atom(self), checked_dtype(dtype, "astype")))
 
     def copy(self, order="C"):
         return self
@@ -211,7 +211,7 @@ for _name, _ufunc in _UNARY_OPERATORS.items():
 
 # -- conversions between user values and atoms --------------------------------
 
-def _checked_dtype(dtype, where: str) -> np.dtype:
+def checked_dtype(dtype, where: str) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in SUPPORTED_DTYPES:
         from .errors import unsupported
@@ -243,7 +243,7 @@ def _atom_of(x):
     if isinstance(x, Tracer):
         if x.builder is current or isinstance(x.atom, Lit):
             return x.atom
-        if x.builder not in _builder._ACTIVE:
+        if not _builder.is_active(x.builder):
             raise ConcretizationError(
                 f"a traced value {x.type} escaped from the function that made it "
                 "(stored in a global or a closure?) and was used in a later trace")
@@ -253,7 +253,7 @@ def _atom_of(x):
     array = np.asarray(x)
     if array.dtype == object:
         raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
-    dtype = _checked_dtype(array.dtype, "an array used in a traced function")
+    dtype = checked_dtype(array.dtype, "an array used in a traced function")
     if array.ndim == 0:
         return Lit(array.item(), dtype)
     return current.capture(array, AType(dtype, array.shape))

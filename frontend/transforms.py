@@ -607,8 +607,8 @@ class no_grad:
     torch.func: a transform's result must not depend on outside state."""
 
     def __enter__(self):
-        from .compiler.builder import _ACTIVE
-        self._builder = _ACTIVE[-1] if _ACTIVE else None
+        from .compiler.builder import innermost
+        self._builder = innermost()
         if self._builder is not None:
             self._builder.no_grad_depth += 1
         return self

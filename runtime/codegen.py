@@ -33,7 +33,7 @@ import numpy as np
 
 from ..compiler.ir import IR, Lit
 from ..compiler.primitives.structural import transpose_p
-from ..compiler.printer import _format_eqn, _format_ir, _Namer
+from ..compiler.printer import format_eqn, format_ir, Namer
 from ..compiler.rules import impls
 from .lowering import (LOWERINGS, Elementwise, Folded, Reduction, cast_expr, dtype_expr,
                        literal_expr, operand_index, parenthesize, result_expr,
@@ -383,8 +383,8 @@ class Codegen:
     def __init__(self, ir: IR, name="kernel"):
         self.ir = ir
         self.name = name
-        self.namer = _Namer()
-        _format_ir(ir, self.namer, "", "ir")   # names every variable, nested ones too
+        self.namer = Namer()
+        format_ir(ir, self.namer, "", "ir")   # names every variable, nested ones too
         self.lines = []
         self.depth = 1
         self.loop_depth = 0
@@ -401,7 +401,7 @@ class Codegen:
             self.line(f"# {text}")
 
     def ir_line(self, eqn) -> str:
-        return _format_eqn(eqn, self.namer, "")[0]
+        return format_eqn(eqn, self.namer, "")[0]
 
     def var_name(self, var) -> str:
         name = self.namer(var)

@@ -15,7 +15,7 @@ from ..compiler.primitives.structural import (broadcast_in_dim, broadcast_to, ey
 from ..errors import unsupported
 from ..tracer import is_traced, to_atom, wrap
 from . import implements
-from .ufuncs import _reject_ufunc_kwargs, resolved_atoms
+from .ufuncs import reject_ufunc_kwargs, resolved_atoms
 
 
 def _array_dtype(x):
@@ -101,7 +101,7 @@ def _matmul(a, b):
 
 @implements(np.matmul)
 def matmul(a, b, **kwargs):
-    _reject_ufunc_kwargs(np.matmul, kwargs)
+    reject_ufunc_kwargs(np.matmul, kwargs)
     return wrap(_matmul(*resolved_atoms(np.matmul, (a, b))))
 
 

@@ -20,7 +20,7 @@ from ..compiler.primitives import elementwise as E
 from ..compiler.primitives import reductions as R
 from ..compiler.primitives.structural import broadcast_to, convert, reshape
 from ..errors import unsupported
-from ..tracer import Tracer, _checked_dtype, to_atom, wrap
+from ..tracer import Tracer, checked_dtype, to_atom, wrap
 from . import implements
 
 # Marks an argument the caller did not pass (NumPy uses its private _NoValue).
@@ -90,7 +90,7 @@ def _with_kept_dims(y, shape, axes, keepdims):
 
 
 def _requested(name, dtype):
-    return None if dtype is None else _checked_dtype(dtype, f"numpy.{name}(dtype=...)")
+    return None if dtype is None else checked_dtype(dtype, f"numpy.{name}(dtype=...)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -365,7 +365,7 @@ def _filled_like(name, a, fill_value, dtype, shape, device):
     if device not in (None, "cpu"):
         raise unsupported(f"numpy.{name}(device={device!r})")
     like = a if isinstance(a, Tracer) else np.asarray(a)
-    dtype = _checked_dtype(like.dtype if dtype is None else dtype, f"numpy.{name}")
+    dtype = checked_dtype(like.dtype if dtype is None else dtype, f"numpy.{name}")
     if shape is None:
         shape = like.shape
     elif not isinstance(shape, (tuple, list)):

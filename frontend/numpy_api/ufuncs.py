@@ -19,13 +19,13 @@ def resolved_atoms(ufunc, inputs):
 
 def _traced_ufunc(ufunc, op):
     def handler(*inputs, **kwargs):
-        _reject_ufunc_kwargs(ufunc, kwargs)
+        reject_ufunc_kwargs(ufunc, kwargs)
         return wrap(op(*resolved_atoms(ufunc, inputs)))
     handler.__name__ = ufunc.__name__
     return handler
 
 
-def _reject_ufunc_kwargs(ufunc, kwargs):
+def reject_ufunc_kwargs(ufunc, kwargs):
     extra = {k: v for k, v in kwargs.items() if not (k == "casting" and v == "same_kind")}
     if extra:
         raise unsupported(f"numpy.{ufunc.__name__}({', '.join(extra)}=...)")
