@@ -7,7 +7,8 @@ innermost active builder (``with builder:``) receives the equations that
 """
 from __future__ import annotations
 
-from .ir import IR, AType, Eqn, Lit, Var
+from .atoms import AType, Lit, Var
+from .ir import IR, Eqn
 from .typecheck import maybe_typecheck
 
 _ACTIVE: list = []

@@ -1,103 +1,20 @@
-"""The SSA intermediate representation: types, variables, equations, IRs.
+"""The SSA intermediate representation: equations and IRs.
 
 An IR has typed input binders, a list of equations ``outs = prim[params] ins``
 and a list of outputs.  Every variable is assigned exactly once.  Shapes are
 static; literals are Python scalars with a 0-d type.  Higher-order primitives
-keep their bodies as ``IR`` values inside their params.
+keep their bodies as ``IR`` values inside their params (``Eqn.sub_irs``).
+The atoms and their types come from ``compiler.atoms`` and are re-exported
+here, the names every layer above uses.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-_DTYPE_NAMES = {
-    np.dtype(np.float64): "f64", np.dtype(np.float32): "f32",
-    np.dtype(np.float16): "f16", np.dtype(np.int64): "i64",
-    np.dtype(np.int32): "i32", np.dtype(np.int16): "i16",
-    np.dtype(np.int8): "i8", np.dtype(np.uint64): "u64",
-    np.dtype(np.uint32): "u32", np.dtype(np.uint16): "u16",
-    np.dtype(np.uint8): "u8", np.dtype(np.bool_): "bool",
-}
-SUPPORTED_DTYPES = frozenset(_DTYPE_NAMES)
-DTYPE_BY_NAME = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
-
-
-def dtype_name(dtype) -> str:
-    return _DTYPE_NAMES[np.dtype(dtype)]
-
-
-@dataclass(frozen=True)
-class AType:
-    """The static type of an array value: ``dtype[shape]``."""
-
-    dtype: np.dtype
-    shape: tuple
-
-    def __post_init__(self):
-        object.__setattr__(self, "dtype", np.dtype(self.dtype))
-        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    def with_shape(self, shape) -> "AType":
-        return AType(self.dtype, shape)
-
-    def with_dtype(self, dtype) -> "AType":
-        return AType(dtype, self.shape)
-
-    def __str__(self) -> str:
-        return f"{dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
-
-    __repr__ = __str__
-
-
-def is_float(dtype) -> bool:
-    return np.issubdtype(np.dtype(dtype), np.floating)
-
-
-class Var:
-    """An SSA variable.  Identity is the object itself; names are given
-    only when printing."""
-
-    __slots__ = ("type",)
-
-    def __init__(self, atype: AType):
-        self.type = atype
-
-    def __repr__(self) -> str:
-        return f"Var({self.type})"
-
-
-class Lit:
-    """A scalar literal with a 0-d type."""
-
-    __slots__ = ("value", "type")
-
-    def __init__(self, value, dtype):
-        dtype = np.dtype(dtype)
-        self.value = np.array(value, dtype=dtype).item()
-        self.type = AType(dtype, ())
-
-    def __repr__(self) -> str:
-        return f"Lit({self.value!r}:{self.type})"
-
-    def __eq__(self, other):
-        return (isinstance(other, Lit) and self.type == other.type
-                and repr(self.value) == repr(other.value))
-
-    def __hash__(self):
-        return hash((repr(self.value), self.type))
-
-
-Atom = Var | Lit
+from .atoms import (DTYPE_BY_NAME, SUPPORTED_DTYPES, AType, Atom, Lit, Var,  # noqa: F401
+                    dtype_name, is_float)
+from .printer import print_ir
 
 
 @dataclass(eq=False)
@@ -106,6 +23,11 @@ class Eqn:
     inputs: tuple        # of Atom
     params: dict         # str -> hashable value (tuples, ints, dtypes, IRs)
     outs: tuple          # of Var
+
+    @property
+    def sub_irs(self) -> dict:
+        """The IR-valued params (the bodies of a higher-order primitive)."""
+        return {k: v for k, v in self.params.items() if isinstance(v, IR)}
 
 
 @dataclass(eq=False)
@@ -123,7 +45,6 @@ class IR:
         return [a.type for a in self.outputs]
 
     def __str__(self) -> str:
-        from .printer import print_ir
         return print_ir(self)
 
     def __repr__(self) -> str:

@@ -2,13 +2,15 @@
 
 Variables are named by first appearance (a, b, ..., z, ba, bb, ...), params
 are sorted by name, and IR-valued params are printed as indented blocks
-under their equation.  The grammar is documented in docs/ir.md.
+under their equation.  The grammar is documented in docs/ir.md.  The
+printer sits below ``compiler.ir``, whose ``IR.__str__`` calls it: it reads
+IRs and equations through their fields (and ``Eqn.sub_irs``) only.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .ir import IR, AType, Lit, dtype_name
+from .atoms import Lit, dtype_name
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -48,8 +50,6 @@ def format_literal(lit: Lit) -> str:
 def format_param(value) -> str:
     if isinstance(value, np.dtype) or isinstance(value, type):
         return dtype_name(value)
-    if isinstance(value, AType):
-        return str(value)
     if isinstance(value, tuple):
         inner = ", ".join(format_param(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -60,18 +60,18 @@ def format_param(value) -> str:
 
 def format_eqn(eqn, namer, indent: str) -> list:
     outs = ", ".join(namer.binder(v) for v in eqn.outs)
-    plain = sorted((k, v) for k, v in eqn.params.items() if not isinstance(v, IR))
-    nested = sorted((k, v) for k, v in eqn.params.items() if isinstance(v, IR))
+    nested = eqn.sub_irs
+    plain = sorted((k, v) for k, v in eqn.params.items() if k not in nested)
     params = ", ".join(f"{k}={format_param(v)}" for k, v in plain)
     head = eqn.prim.name + (f"[{params}]" if params else "")
     args = " ".join(namer(a) for a in eqn.inputs)
     lines = [f"{indent}{outs} = {head}" + (f" {args}" if args else "")]
-    for key, sub in nested:
+    for key, sub in sorted(nested.items()):
         lines.extend(format_ir(sub, namer, indent + "  ", key))
     return lines
 
 
-def format_ir(ir: IR, namer, indent: str, title: str) -> list:
+def format_ir(ir, namer, indent: str, title: str) -> list:
     binders = ", ".join(namer.binder(v) for v in ir.inputs)
     lines = [f"{indent}{title}({binders}):"]
     for eqn in ir.eqns:
@@ -81,11 +81,11 @@ def format_ir(ir: IR, namer, indent: str, title: str) -> list:
     return lines
 
 
-def print_ir(ir: IR) -> str:
+def print_ir(ir) -> str:
     return "\n".join(format_ir(ir, Namer(), "", "ir"))
 
 
-def print_eqn(eqn, context: IR) -> str:
+def print_eqn(eqn, context) -> str:
     """``eqn`` with the names it has in the dump of ``context`` (for errors)."""
     namer = Namer()
     format_ir(context, namer, "", "ir")

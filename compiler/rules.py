@@ -12,11 +12,20 @@ primitives only) and batching rule.  Rule signatures:
 - ``transpose_rules[p](ct, *inputs, **params) -> list`` of cotangents, one per
   input (None where the input is not an ``UndefinedPrimal``)
 - ``batch_rules[p](args, batched, **params) -> (out, out_batched)``; batched
-  values carry the batch dimension at axis 0
+  values carry the batch dimension at axis 0; rules that need more than
+  their operands read ``batch_context()``
+
+A stanza closes with one call that files its rules: ``register`` here, or
+one of the helpers named for the algebra in ``primitives/base.py``
+(``defjvp``, ``deflinear``, ``defbilinear``), which derive the jvp and pass
+the other rules on to ``register``.
 """
 from __future__ import annotations
 
-from .ir import AType
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .atoms import AType
 
 
 class Primitive:
@@ -47,8 +56,24 @@ non_differentiable: set = set()
 elementwise_primitives: set = set()
 
 # Primitives that are linear in the inputs that carry tangents; the
-# linearize pass may leave them on the tangent side of the IR.
+# linearize pass may leave them on the tangent side of the IR.  They are
+# the primitives with a transpose rule.
 linear_primitives: set = set()
+
+
+def register(prim, *, shape=None, impl=None, jvp=None, transpose=None, batch=None,
+             differentiable=True):
+    """File the rules given for ``prim``, one registry each.  A transpose
+    rule makes ``prim`` linear; ``differentiable=False`` marks outputs that
+    carry no derivative."""
+    for registry, rule in ((shape_rules, shape), (impls, impl), (jvp_rules, jvp),
+                           (transpose_rules, transpose), (batch_rules, batch)):
+        if rule is not None:
+            registry[prim] = rule
+    if transpose is not None:
+        linear_primitives.add(prim)
+    if not differentiable:
+        non_differentiable.add(prim)
 
 
 class Zero:
@@ -77,3 +102,43 @@ class UndefinedPrimal:
 
 def is_undefined(x) -> bool:
     return isinstance(x, UndefinedPrimal)
+
+
+# -- the batching context ------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What the batching pass is building, for rules that need more than
+    their operands (random draws, loops).
+
+    randomness: 'error' | 'same' | 'different'
+    size:  length of the batch axis being added
+    total: length of the whole batch (larger than ``size`` in a chunk)
+    start: i64[] atom, the chunk's first example (None: the batch starts at 0)
+    squeeze: a batch of one kept without its axis (chunk_size=1 bodies)
+    """
+
+    randomness: str
+    size: int
+    total: int
+    start: object = None
+    squeeze: bool = False
+
+
+_CONTEXTS: list = []
+
+
+@contextmanager
+def batching(context: BatchContext):
+    """Publish ``context`` to the batching rules run inside the block."""
+    _CONTEXTS.append(context)
+    try:
+        yield context
+    finally:
+        _CONTEXTS.pop()
+
+
+def batch_context() -> BatchContext:
+    if not _CONTEXTS:
+        raise RuntimeError("batch_context() is only set while a batching pass runs")
+    return _CONTEXTS[-1]

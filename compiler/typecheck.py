@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 
-from .ir import IR, Lit, Var
+from .atoms import Lit, Var
+from .ir import IR
 from .printer import print_eqn
 from .rules import shape_rules
 
@@ -56,9 +57,8 @@ def _check_eqn(eqn, defined: set, root: IR):
         problem = _use_problem(atom, defined)
         if problem:
             raise fail(f"operand {k} of {eqn.prim} {problem}")
-    for value in eqn.params.values():
-        if isinstance(value, IR):   # checked first: the shape rule relies on it
-            _check_ir(value, root)
+    for body in eqn.sub_irs.values():   # checked first: the shape rule relies on it
+        _check_ir(body, root)
     declared = [v.type for v in eqn.outs]
     derived = _derived_types(eqn, fail)
     if derived != declared:

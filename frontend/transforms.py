@@ -17,7 +17,7 @@ from .compiler.passes.batching import RANDOMNESS, chunked_batch_ir
 from .compiler.passes.autodiff import jvp_eval, linearize_ir, transpose_eval, vjp_eval
 from .compiler.passes.simplify import simplify
 from .compiler.primitives.elementwise import add, eq
-from .compiler.primitives.helpers import instantiate
+from .compiler.primitives.base import instantiate
 from .compiler.rules import Zero
 from .compiler.primitives.structural import convert, iota, reshape, transpose
 from .pytree import LEAF, TreeDef, flatten, unflatten

@@ -1,0 +1,5 @@
+"""The IR-to-IR passes: fold, simplify (cse, dce), autodiff (jvp, linearize,
+transpose, vjp), batching (vmap, chunked), and the transform rules of the
+loop primitives, which run these passes on the loop bodies (importing this
+package registers them)."""
+from . import control_rules  # noqa: F401

@@ -1,7 +1,7 @@
 """Forward and reverse mode as IR-to-IR passes.
 
-Reverse mode is linearize + transpose (JAX's design; docs/autodiff.md says
-why): the jvp pass emits, for each equation, the primal computation and a
+Reverse mode is linearize + transpose (JAX's design; docs/transforms.md,
+"How reverse mode works", says why): the jvp pass emits, for each equation, the primal computation and a
 tangent computation that is linear in the tangents; ``partial_eval`` splits
 that IR into a primal IR (primal outputs plus the residuals the tangent side
 reads) and a linear IR; ``transpose_ir`` runs the linear IR backwards with
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from ..builder import Builder, current, inline
 from ..ir import IR, Lit, Var
+from ..primitives.base import add_tangents, instantiate, zeros
 from ..rules import (UndefinedPrimal, Zero, jvp_rules, linear_primitives,
                      non_differentiable, transpose_rules)
-from ..primitives.helpers import add_tangents, instantiate, zeros
 from ..typecheck import maybe_typecheck
 from .simplify import simplify
 

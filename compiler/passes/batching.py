@@ -23,9 +23,9 @@ from __future__ import annotations
 from ..builder import Builder, current, inline
 from ..ir import IR, AType, Lit, Var
 from ..primitives.control import START, chunk_map
-from ..primitives.random import BatchContext, RandomnessError, batching, eqn_draws
+from ..primitives.random import RandomnessError, eqn_draws
 from ..primitives.structural import add_batch_axis, reshape
-from ..rules import batch_rules
+from ..rules import BatchContext, batch_rules, batching
 from .simplify import simplify
 
 RANDOMNESS = ("error", "different", "same")

@@ -3,7 +3,12 @@ elimination.  Both return a new IR and never change its inputs or outputs."""
 from __future__ import annotations
 
 from ..ir import IR, Eqn, Lit, Var
+from ..primitives import elementwise as E
 from ..typecheck import maybe_typecheck
+from .fold import fold
+
+COMMUTATIVE = frozenset({E.add_p, E.mul_p, E.max_p, E.min_p, E.eq_p, E.ne_p,
+                         E.and_p, E.or_p, E.xor_p})
 
 
 def dce(ir: IR) -> IR:
@@ -25,12 +30,6 @@ def _params_key(params):
     return tuple(sorted((k, id(v) if isinstance(v, IR) else v) for k, v in params.items()))
 
 
-def _commutative() -> frozenset:
-    from ..primitives import elementwise as E
-    return frozenset({E.add_p, E.mul_p, E.max_p, E.min_p, E.eq_p, E.ne_p,
-                      E.and_p, E.or_p, E.xor_p})
-
-
 def cse(ir: IR) -> IR:
     """Reuse the result of an equation already computed with the same
     primitive, inputs and params."""
@@ -44,10 +43,10 @@ def cse(ir: IR) -> IR:
     for eqn in ir.eqns:
         inputs = tuple(read(a) for a in eqn.inputs)
         operand_keys = tuple(map(_atom_key, inputs))
-        if eqn.prim in _commutative():
+        if eqn.prim in COMMUTATIVE:
             operand_keys = tuple(sorted(operand_keys, key=repr))
         key = (eqn.prim, operand_keys, _params_key(eqn.params))
-        if getattr(eqn.prim, "effectful", False) or key not in seen:
+        if key not in seen:
             seen[key] = eqn.outs
             eqns.append(Eqn(eqn.prim, inputs, eqn.params, eqn.outs))
         else:
@@ -56,7 +55,6 @@ def cse(ir: IR) -> IR:
 
 
 def simplify(ir: IR) -> IR:
-    from .fold import fold
     return maybe_typecheck(dce(cse(fold(ir))))
 
 

@@ -1,2 +1,7 @@
-"""The primitive families; importing this package fills every registry."""
-from . import elementwise, structural, reductions, indexing, linalg, random, control  # noqa: F401
+"""The primitive families; importing this package fills every registry but
+the loop primitives' transform rules (registered by ``compiler.passes``).
+
+The families import one another one way, each only those listed before it:
+base (add, broadcast_in_dim, reshape, reduce_sum and the algebra helpers),
+elementwise, structural, reductions, indexing, linalg, random, control."""
+from . import base, elementwise, structural, reductions, indexing, linalg, random, control  # noqa: F401

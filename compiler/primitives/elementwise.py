@@ -3,7 +3,8 @@
 All value operands share one dtype (the tracer inserts conversions); shapes
 broadcast as in NumPy.  Each stanza: the primitive and its op, its jvp
 (linear in the tangent, so the linearize pass can transpose it) and, for the
-linear primitives, the transpose.
+linear primitives, the transpose.  ``add``, which every rule needs, lives in
+the base family and is re-exported here.
 """
 from __future__ import annotations
 
@@ -11,91 +12,37 @@ import math
 
 import numpy as np
 
+from ..atoms import AType, Lit
 from ..builder import bind
-from ..ir import AType, Lit
-from ..rules import (Primitive, Zero, elementwise_primitives, impls, is_undefined, jvp_rules,
-                     linear_primitives, shape_rules, transpose_rules)
-from .helpers import (as_atom, defjvp, defnondiff, elementwise_batch_rule,
-                      instantiate, make_op, unbroadcast)
-
-
-def _broadcast_type(*types, dtype=None):
-    dtypes = {t.dtype for t in types}
-    if len(dtypes) != 1:
-        raise TypeError(f"operands must share one dtype, got {sorted(map(str, dtypes))}")
-    shape = np.broadcast_shapes(*(t.shape for t in types))
-    return AType(dtype or types[0].dtype, shape)
-
-
-def _same_dtype_rule(*types):
-    return _broadcast_type(*types)
-
-
-def _bool_rule(*types):
-    return _broadcast_type(*types, dtype=np.bool_)
-
-
-def elementwise(name, impl, predicate=False):
-    """A broadcasting primitive computed by the NumPy function ``impl``."""
-    prim = Primitive(name)
-    shape_rules[prim] = _bool_rule if predicate else _same_dtype_rule
-    impls[prim] = impl
-    elementwise_batch_rule(prim)
-    elementwise_primitives.add(prim)
-    if predicate:
-        defnondiff(prim)
-    return prim, make_op(prim)
-
-
-def piecewise_constant(name, impl):
-    """An elementwise primitive whose derivative is zero almost everywhere."""
-    prim, op = elementwise(name, impl)
-    defnondiff(prim)
-    return prim, op
+from ..rules import Primitive, Zero, is_undefined
+from .base import add, add_p  # noqa: F401  (re-exported: a member of this family)
+from .base import (as_atom, broadcast_type, defbilinear, defelementwise, defjvp, deflinear,
+                   elementwise, instantiate, unbroadcast)
 
 
 # ---------------------------------------------------------------- linear ----
 
-add_p, add = elementwise("add", np.add)
-def _add_tangent(t, ans, x, y):
-    return t
-def _add_transpose(ct, x, y):
-    return [unbroadcast(ct, v.type) if is_undefined(v) else None for v in (x, y)]
-defjvp(add_p, _add_tangent, _add_tangent)
-transpose_rules[add_p] = _add_transpose
-linear_primitives.add(add_p)
-
 sub_p, sub = elementwise("sub", np.subtract)
+def _sub_lhs_tangent(t, ans, x, y):
+    return t
 def _sub_rhs_tangent(t, ans, x, y):
     return neg(t)
 def _sub_transpose(ct, x, y):
     return [unbroadcast(ct, x.type) if is_undefined(x) else None,
             unbroadcast(neg(ct), y.type) if is_undefined(y) else None]
-defjvp(sub_p, _add_tangent, _sub_rhs_tangent)
-transpose_rules[sub_p] = _sub_transpose
-linear_primitives.add(sub_p)
+defjvp(sub_p, _sub_lhs_tangent, _sub_rhs_tangent, transpose=_sub_transpose)
 
 neg_p, neg = elementwise("neg", np.negative)
-def _neg_tangent(t, ans, x):
-    return neg(t)
 def _neg_transpose(ct, x):
     return [neg(ct)]
-defjvp(neg_p, _neg_tangent)
-transpose_rules[neg_p] = _neg_transpose
-linear_primitives.add(neg_p)
+deflinear(neg_p, _neg_transpose)
 
 mul_p, mul = elementwise("mul", np.multiply)
-def _mul_lhs_tangent(t, ans, x, y):
-    return mul(t, y)
-def _mul_rhs_tangent(t, ans, x, y):
-    return mul(x, t)
 def _mul_transpose(ct, x, y):
     if is_undefined(x):
         return [unbroadcast(mul(ct, y), x.type), None]
     return [None, unbroadcast(mul(x, ct), y.type)]
-defjvp(mul_p, _mul_lhs_tangent, _mul_rhs_tangent)
-transpose_rules[mul_p] = _mul_transpose
-linear_primitives.add(mul_p)
+defbilinear(mul_p, _mul_transpose)
 
 div_p, div = elementwise("div", np.true_divide)
 def _div_lhs_tangent(t, ans, x, y):
@@ -105,9 +52,7 @@ def _div_rhs_tangent(t, ans, x, y):
 def _div_transpose(ct, x, y):
     assert not is_undefined(y), "div is linear in its numerator only"
     return [unbroadcast(div(ct, y), x.type), None]
-defjvp(div_p, _div_lhs_tangent, _div_rhs_tangent)
-transpose_rules[div_p] = _div_transpose
-linear_primitives.add(div_p)
+defjvp(div_p, _div_lhs_tangent, _div_rhs_tangent, transpose=_div_transpose)
 
 select_p = Primitive("select")
 def select(pred, a, b):
@@ -117,7 +62,7 @@ def select(pred, a, b):
 def _select_shape(pred, a, b):
     if pred.dtype != np.bool_:
         raise TypeError(f"select predicate must be bool, got {pred}")
-    shape = np.broadcast_shapes(pred.shape, _broadcast_type(a, b).shape)
+    shape = np.broadcast_shapes(pred.shape, broadcast_type(a, b).shape)
     return AType(a.dtype, shape)
 def _select_jvp(primals, tangents):
     pred, a, b = primals
@@ -130,13 +75,8 @@ def _select_transpose(ct, pred, a, b):
     return [None,
             unbroadcast(select(pred, ct, 0), a.type) if is_undefined(a) else None,
             unbroadcast(select(pred, 0, ct), b.type) if is_undefined(b) else None]
-shape_rules[select_p] = _select_shape
-impls[select_p] = np.where
-elementwise_primitives.add(select_p)
-elementwise_batch_rule(select_p)
-jvp_rules[select_p] = _select_jvp
-transpose_rules[select_p] = _select_transpose
-linear_primitives.add(select_p)
+defelementwise(select_p, _select_shape, np.where, jvp=_select_jvp,
+               transpose=_select_transpose)
 
 # ------------------------------------------------------------- nonlinear ----
 
@@ -297,6 +237,11 @@ def _fmod_rhs_tangent(t, ans, x, y):
 defjvp(fmod_p, _rem_lhs_tangent, _fmod_rhs_tangent)
 
 # ------------------------------------------------- piecewise constant ----
+
+def piecewise_constant(name, impl):
+    """An elementwise primitive whose derivative is zero almost everywhere."""
+    return elementwise(name, impl, differentiable=False)
+
 
 sign_p, sign = piecewise_constant("sign", np.sign)
 floor_p, floor = piecewise_constant("floor", np.floor)

@@ -12,11 +12,11 @@ import builtins
 
 import numpy as np
 
+from ..atoms import AType
 from ..builder import bind
-from ..ir import AType
-from ..rules import Primitive, batch_rules, impls, linear_primitives, shape_rules, transpose_rules
+from ..rules import Primitive
+from .base import defjvp
 from .elementwise import add, lt, mul, select
-from .helpers import defjvp
 from .structural import add_batch_axis, convert, iota, moveaxis, reshape
 
 
@@ -71,12 +71,8 @@ def _take_batch(args, batched, *, axis):
         return moveaxis(take(x, idx, axis), axis, 0), True
     flat_idx = _flat_batch_index(idx, x.type.shape[axis + 1])
     return moveaxis(take(_merge_batch_axis(x, axis), flat_idx, axis), axis, 0), True
-shape_rules[take_p] = _take_shape
-impls[take_p] = _take_impl
-defjvp(take_p, _take_tangent, None)
-linear_primitives.add(take_p)
-transpose_rules[take_p] = _take_transpose
-batch_rules[take_p] = _take_batch
+defjvp(take_p, _take_tangent, None, shape=_take_shape, impl=_take_impl,
+       transpose=_take_transpose, batch=_take_batch)
 
 # ----------------------------------------------------------- scatter_add ----
 
@@ -113,9 +109,5 @@ def _scatter_add_batch(args, batched, *, axis, size):
     shape = out.type.shape
     unmerged = reshape(out, shape[:axis] + (batch, size) + shape[axis + 1:])
     return moveaxis(unmerged, axis, 0), True
-shape_rules[scatter_add_p] = _scatter_add_shape
-impls[scatter_add_p] = _scatter_add_impl
-defjvp(scatter_add_p, None, _scatter_add_tangent)
-linear_primitives.add(scatter_add_p)
-transpose_rules[scatter_add_p] = _scatter_add_transpose
-batch_rules[scatter_add_p] = _scatter_add_batch
+defjvp(scatter_add_p, None, _scatter_add_tangent, shape=_scatter_add_shape,
+       impl=_scatter_add_impl, transpose=_scatter_add_transpose, batch=_scatter_add_batch)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..atoms import AType
 from ..builder import bind
-from ..ir import AType
-from ..rules import (Primitive, batch_rules, impls, is_undefined, linear_primitives,
-                     shape_rules, transpose_rules)
-from .helpers import defjvp
+from ..rules import Primitive, is_undefined
+from .base import batched_axes, defbilinear
 from .structural import moveaxis, transpose
 
 
@@ -73,10 +72,6 @@ def _dot_general_impl(lhs, rhs, *, contract, batch):
     out = np.matmul(_as_stacked_matrix(lhs, lb, lf, lc), _as_stacked_matrix(rhs, rb, rc, rf))
     shape = (tuple(lhs.shape[a] for a in lb + lf) + tuple(rhs.shape[a] for a in rf))
     return out.reshape(shape)
-def _dot_general_lhs_tangent(t, ans, lhs, rhs, *, contract, batch):
-    return dot_general(t, rhs, contract, batch)
-def _dot_general_rhs_tangent(t, ans, lhs, rhs, *, contract, batch):
-    return dot_general(lhs, t, contract, batch)
 def _operand_cotangent(ct, other, other_free_in_ct, axes, other_axes):
     """The cotangent of one operand: ``ct`` contracted with the other operand
     over the other's free axes, then permuted into the operand's axis order.
@@ -99,7 +94,7 @@ def _dot_general_transpose(ct, lhs, rhs, *, contract, batch):
         return [_operand_cotangent(ct, rhs, rhs_in_ct, (lc, lb, lf), (rc, rb, rf)), None]
     return [None, _operand_cotangent(ct, lhs, lhs_in_ct, (rc, rb, rf), (lc, lb, lf))]
 def _shifted_if(axes, batched):
-    return tuple(a + 1 for a in axes) if batched else axes
+    return batched_axes(axes) if batched else axes
 def _dot_general_batch(args, batched, *, contract, batch):
     (lhs, rhs), (lhs_batched, rhs_batched) = args, batched
     (lc, rc), (lb, rb) = contract, batch
@@ -111,9 +106,5 @@ def _dot_general_batch(args, batched, *, contract, batch):
     out = dot_general(lhs, rhs, (lc, rc), (lb, rb))
     lhs_free = lhs.type.ndim - len(lc) - len(lb)
     return moveaxis(out, len(lb) if lhs_batched else len(lb) + lhs_free, 0), True
-shape_rules[dot_general_p] = _dot_general_shape
-impls[dot_general_p] = _dot_general_impl
-defjvp(dot_general_p, _dot_general_lhs_tangent, _dot_general_rhs_tangent)
-linear_primitives.add(dot_general_p)
-transpose_rules[dot_general_p] = _dot_general_transpose
-batch_rules[dot_general_p] = _dot_general_batch
+defbilinear(dot_general_p, _dot_general_transpose, shape=_dot_general_shape,
+            impl=_dot_general_impl, batch=_dot_general_batch)

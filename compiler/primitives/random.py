@@ -29,23 +29,21 @@ example ``s`` adds ``s * extent`` to ``offset``.  (numjac.random supplies
 ``rng`` from the seed and a draw counter: see frontend/random.py.)
 
 The batching rules here need more than their operands (the randomness mode,
-which part of the batch is being built), so the batching pass publishes a
-``BatchContext`` that rules can read with ``batch_context()``; the loop
-primitive in control.py reads it too.
+which part of the batch is being built): they read the ``BatchContext`` that
+the batching pass publishes (``compiler.rules.batch_context()``).
 """
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..atoms import AType, Lit
 from ..builder import bind
-from ..ir import IR, AType, Lit
-from ..rules import Primitive, batch_rules, impls, shape_rules
+from ..ir import IR
+from ..rules import Primitive, batch_context, register
+from .base import defjvp, move_batch_axis_for_rank
 from .elementwise import add, mul, sub
-from .helpers import defjvp, move_batch_axis_for_rank
 from .structural import convert
 
 GAMMA = 0x9E3779B97F4A7C15
@@ -108,44 +106,7 @@ def standard_normal(rng, offset, *, shape, strides, draw):
     return (np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)).reshape(shape)
 
 
-# -- the batching context ------------------------------------------------------
-
-@dataclass(frozen=True)
-class BatchContext:
-    """What the batching pass is building, for rules that need more than
-    their operands.
-
-    randomness: 'error' | 'same' | 'different'
-    size:  length of the batch axis being added
-    total: length of the whole batch (larger than ``size`` in a chunk)
-    start: i64[] atom, the chunk's first example (None: the batch starts at 0)
-    squeeze: a batch of one kept without its axis (chunk_size=1 bodies)
-    """
-
-    randomness: str
-    size: int
-    total: int
-    start: object = None
-    squeeze: bool = False
-
-
-_CONTEXTS: list = []
-
-
-@contextmanager
-def batching(context: BatchContext):
-    _CONTEXTS.append(context)
-    try:
-        yield context
-    finally:
-        _CONTEXTS.pop()
-
-
-def batch_context() -> BatchContext:
-    if not _CONTEXTS:
-        raise RuntimeError("batch_context() is only set while a batching pass runs")
-    return _CONTEXTS[-1]
-
+# -- which IRs draw --------------------------------------------------------------
 
 random_primitives: set = set()
 
@@ -156,8 +117,7 @@ def draws_random(ir: IR) -> bool:
 
 
 def eqn_draws(eqn) -> bool:
-    return eqn.prim in random_primitives or any(
-        draws_random(p) for p in eqn.params.values() if isinstance(p, IR))
+    return eqn.prim in random_primitives or any(map(draws_random, eqn.sub_irs.values()))
 
 
 class RandomnessError(RuntimeError):
@@ -206,9 +166,7 @@ def _draw_batch(prim):
 
 def draw_primitive(name, impl):
     prim = Primitive(name)
-    shape_rules[prim] = _draw_shape
-    impls[prim] = impl
-    batch_rules[prim] = _draw_batch(prim)
+    register(prim, shape=_draw_shape, impl=impl, batch=_draw_batch(prim))
     random_primitives.add(prim)
     return prim
 

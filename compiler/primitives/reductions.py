@@ -1,4 +1,6 @@
 """Reductions over static axes (no keepdims: the tracer reshapes) and scans.
+``reduce_sum``, which every rule needs, lives in the base family and is
+re-exported here with its helpers.
 
 Max and min spread the tangent evenly over tied positions.  Prod and cumprod
 differentiate through leave-one-out products (``_leave_one_out``), never
@@ -12,50 +14,20 @@ import math
 import numpy as np
 
 from ..builder import bind
-from ..ir import AType
-from ..rules import Primitive, Zero, batch_rules, impls, jvp_rules, shape_rules, transpose_rules
+from ..rules import Primitive, Zero, register
+from .base import reduce_sum, reduce_sum_p  # noqa: F401  (re-exported: a member of this family)
+from .base import (bind_reduction, deflinear, expand_reduced, kept_axes, reduced_type,
+                   reduction_batch_rule)
 from .elementwise import div, eq, le, mul, select
-from .helpers import deflinear, defnondiff
-from .structural import _shift, broadcast_in_dim, convert, eye, iota, moveaxis, reshape, transpose
-
-
-def _reduced_type(x, axes, dtype=None):
-    if len(set(axes)) != len(axes) or any(not 0 <= a < x.ndim for a in axes):
-        raise ValueError(f"bad reduction axes {axes} for {x}")
-    shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
-    return AType(dtype or x.dtype, shape)
+from .structural import broadcast_in_dim, convert, eye, iota, moveaxis, reshape, transpose
 
 
 def _nonempty_reduced_type(x, axes, dtype=None):
     """The reduced type for reductions with no identity (max, argmax, ...)."""
-    out = _reduced_type(x, axes, dtype)
+    out = reduced_type(x, axes, dtype)
     if any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"zero-size array to a reduction with no identity: axes {axes} of {x}")
     return out
-
-
-def kept_axes(ndim, axes):
-    return tuple(i for i in range(ndim) if i not in axes)
-
-
-def _bind_reduction(prim, x, axes):
-    axes = tuple(sorted(int(a) for a in axes))
-    if not axes:
-        return x
-    return bind(prim, x, axes=axes)
-
-
-def expand_reduced(y, x, axes):
-    """``y``, a reduction of ``x`` over ``axes``, broadcast back to x's shape."""
-    return broadcast_in_dim(y, x.type.shape, kept_axes(x.type.ndim, axes))
-
-
-def reduction_batch_rule(prim):
-    """Batching for ``prim[axes]``: the same reduction one axis further on."""
-    def batch_rule(args, batched, *, axes, **params):
-        return bind(prim, args[0], axes=_shift(axes), **params), True
-    batch_rule.__name__ = f"{prim.name}_batch"
-    batch_rules[prim] = batch_rule
 
 
 def axis_batch_rule(prim):
@@ -63,7 +35,7 @@ def axis_batch_rule(prim):
     def batch_rule(args, batched, *, axis, **params):
         return bind(prim, args[0], axis=axis + 1, **params), True
     batch_rule.__name__ = f"{prim.name}_batch"
-    batch_rules[prim] = batch_rule
+    return batch_rule
 
 
 def _leave_one_out(v):
@@ -81,23 +53,6 @@ def _leave_one_out(v):
     spread = broadcast_in_dim(v, (*lead, n, n), tuple(range(len(lead))) + (len(lead) + 1,))
     return select(eye(np.bool_, n), 1, spread)
 
-
-# ------------------------------------------------------------ reduce_sum ----
-
-reduce_sum_p = Primitive("reduce_sum")
-def reduce_sum(x, axes):
-    return _bind_reduction(reduce_sum_p, x, axes)
-def _reduce_sum_shape(x, *, axes):
-    return _reduced_type(x, axes)
-def _reduce_sum_impl(x, *, axes):
-    return np.sum(x, axis=axes, dtype=x.dtype)
-def _reduce_sum_transpose(ct, x, *, axes):
-    return [expand_reduced(ct, x, axes)]
-shape_rules[reduce_sum_p] = _reduce_sum_shape
-impls[reduce_sum_p] = _reduce_sum_impl
-deflinear(reduce_sum_p)
-transpose_rules[reduce_sum_p] = _reduce_sum_transpose
-reduction_batch_rule(reduce_sum_p)
 
 # ------------------------------------------------ reduce_max, reduce_min ----
 
@@ -126,24 +81,20 @@ def _extremum_jvp(prim):
 reduce_max_p = Primitive("reduce_max")
 def reduce_max(x, axes):
     """NumPy's max over ``axes``: NaN propagates; on bool it is ``any``."""
-    return _bind_reduction(reduce_max_p, x, axes)
+    return bind_reduction(reduce_max_p, x, axes)
 def _reduce_max_impl(x, *, axes):
     return np.max(x, axis=axes)
-shape_rules[reduce_max_p] = _extremum_shape
-impls[reduce_max_p] = _reduce_max_impl
-jvp_rules[reduce_max_p] = _extremum_jvp(reduce_max_p)
-reduction_batch_rule(reduce_max_p)
+register(reduce_max_p, shape=_extremum_shape, impl=_reduce_max_impl,
+         jvp=_extremum_jvp(reduce_max_p), batch=reduction_batch_rule(reduce_max_p))
 
 reduce_min_p = Primitive("reduce_min")
 def reduce_min(x, axes):
     """NumPy's min over ``axes``: NaN propagates; on bool it is ``all``."""
-    return _bind_reduction(reduce_min_p, x, axes)
+    return bind_reduction(reduce_min_p, x, axes)
 def _reduce_min_impl(x, *, axes):
     return np.min(x, axis=axes)
-shape_rules[reduce_min_p] = _extremum_shape
-impls[reduce_min_p] = _reduce_min_impl
-jvp_rules[reduce_min_p] = _extremum_jvp(reduce_min_p)
-reduction_batch_rule(reduce_min_p)
+register(reduce_min_p, shape=_extremum_shape, impl=_reduce_min_impl,
+         jvp=_extremum_jvp(reduce_min_p), batch=reduction_batch_rule(reduce_min_p))
 
 # ----------------------------------------------------------- reduce_prod ----
 
@@ -161,9 +112,9 @@ def _products_of_others(x, axes):
 
 reduce_prod_p = Primitive("reduce_prod")
 def reduce_prod(x, axes):
-    return _bind_reduction(reduce_prod_p, x, axes)
+    return bind_reduction(reduce_prod_p, x, axes)
 def _reduce_prod_shape(x, *, axes):
-    return _reduced_type(x, axes)
+    return reduced_type(x, axes)
 def _reduce_prod_impl(x, *, axes):
     return np.prod(x, axis=axes, dtype=x.dtype)
 def _reduce_prod_jvp(primals, tangents, *, axes):
@@ -172,10 +123,8 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
     if isinstance(t, Zero):
         return ans, Zero(ans.type)
     return ans, reduce_sum(mul(t, _products_of_others(x, axes)), axes)
-shape_rules[reduce_prod_p] = _reduce_prod_shape
-impls[reduce_prod_p] = _reduce_prod_impl
-jvp_rules[reduce_prod_p] = _reduce_prod_jvp
-reduction_batch_rule(reduce_prod_p)
+register(reduce_prod_p, shape=_reduce_prod_shape, impl=_reduce_prod_impl,
+         jvp=_reduce_prod_jvp, batch=reduction_batch_rule(reduce_prod_p))
 
 # ------------------------------------------------------- argmax, argmin ----
 
@@ -189,10 +138,8 @@ def argmax(x, axis):
     return bind(argmax_p, x, axis=int(axis))
 def _argmax_impl(x, *, axis):
     return np.argmax(x, axis=axis)
-shape_rules[argmax_p] = _arg_reduction_shape
-impls[argmax_p] = _argmax_impl
-defnondiff(argmax_p)
-axis_batch_rule(argmax_p)
+register(argmax_p, shape=_arg_reduction_shape, impl=_argmax_impl,
+         batch=axis_batch_rule(argmax_p), differentiable=False)
 
 argmin_p = Primitive("argmin")
 def argmin(x, axis):
@@ -200,10 +147,8 @@ def argmin(x, axis):
     return bind(argmin_p, x, axis=int(axis))
 def _argmin_impl(x, *, axis):
     return np.argmin(x, axis=axis)
-shape_rules[argmin_p] = _arg_reduction_shape
-impls[argmin_p] = _argmin_impl
-defnondiff(argmin_p)
-axis_batch_rule(argmin_p)
+register(argmin_p, shape=_arg_reduction_shape, impl=_argmin_impl,
+         batch=axis_batch_rule(argmin_p), differentiable=False)
 
 # ---------------------------------------------------------------- cumsum ----
 
@@ -226,11 +171,8 @@ def _cumsum_impl(x, *, axis, reverse):
 def _cumsum_transpose(ct, x, *, axis, reverse):
     # out[k] sums x[j] for j <= k, so x[j] collects ct[k] for k >= j.
     return [cumsum(ct, axis, not reverse)]
-shape_rules[cumsum_p] = _scan_shape
-impls[cumsum_p] = _cumsum_impl
-deflinear(cumsum_p)
-transpose_rules[cumsum_p] = _cumsum_transpose
-axis_batch_rule(cumsum_p)
+deflinear(cumsum_p, _cumsum_transpose, shape=_scan_shape, impl=_cumsum_impl,
+          batch=axis_batch_rule(cumsum_p))
 
 # --------------------------------------------------------------- cumprod ----
 
@@ -260,7 +202,5 @@ def _cumprod_jvp(primals, tangents, *, axis):
     partials = _cumprod_partials(moveaxis(x, axis, last))
     spread = broadcast_in_dim(moveaxis(t, axis, last), partials.type.shape, range(last + 1))
     return ans, moveaxis(reduce_sum(mul(spread, partials), (last,)), last, axis)
-shape_rules[cumprod_p] = _scan_shape
-impls[cumprod_p] = _cumprod_impl
-jvp_rules[cumprod_p] = _cumprod_jvp
-axis_batch_rule(cumprod_p)
+register(cumprod_p, shape=_scan_shape, impl=_cumprod_impl, jvp=_cumprod_jvp,
+         batch=axis_batch_rule(cumprod_p))

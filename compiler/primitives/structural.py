@@ -1,7 +1,8 @@
 """Structural primitives: broadcasting, reshaping, axis permutation, dtype
 conversion, slicing, reversal, concatenation, padding.  All are linear; each
 stanza gives shape rule, NumPy impl, jvp (via ``deflinear`` for one
-operand), transpose and batching rule.
+operand), transpose and batching rule.  ``broadcast_in_dim`` and ``reshape``,
+which every rule needs, live in the base family and are re-exported here.
 """
 from __future__ import annotations
 
@@ -9,80 +10,14 @@ import builtins
 
 import numpy as np
 
+from ..atoms import AType, is_float
 from ..builder import bind
-from ..ir import AType, is_float
-from ..rules import (Primitive, Zero, batch_rules, impls, is_undefined, jvp_rules,
-                     linear_primitives, non_differentiable, shape_rules,
-                     transpose_rules)
-from .helpers import deflinear
+from ..rules import Primitive, Zero, is_undefined, register
+from .base import (broadcast_in_dim, broadcast_in_dim_p, broadcast_to,  # noqa: F401
+                   reshape, reshape_p)  # re-exported: members of this family
+from .base import batched_axes, deflinear, instantiate, zeros
+from .elementwise import add, eq
 
-
-def _shift(axes):
-    """Axis numbers as seen with a batch axis in front."""
-    return tuple(a + 1 for a in axes)
-
-
-# ------------------------------------------------------ broadcast_in_dim ----
-
-broadcast_in_dim_p = Primitive("broadcast_in_dim")
-def broadcast_in_dim(x, shape, dims):
-    shape, dims = tuple(shape), tuple(dims)
-    if x.type.shape == shape and dims == tuple(range(len(shape))):
-        return x
-    return bind(broadcast_in_dim_p, x, shape=shape, dims=dims)
-def broadcast_to(x, shape):
-    """NumPy's broadcast_to: operand axes align with the trailing axes."""
-    shape = tuple(shape)
-    lead = len(shape) - x.type.ndim
-    return broadcast_in_dim(x, shape, range(lead, len(shape)))
-def _broadcast_in_dim_shape(x, *, shape, dims):
-    if len(dims) != x.ndim or any(x.shape[i] not in (1, shape[d]) for i, d in enumerate(dims)):
-        raise ValueError(f"cannot broadcast {x} to {shape} along dims {dims}")
-    return AType(x.dtype, shape)
-def _broadcast_in_dim_impl(x, *, shape, dims):
-    expanded = [1] * len(shape)
-    for i, d in enumerate(dims):
-        expanded[d] = x.shape[i]
-    return np.broadcast_to(np.reshape(x, expanded), shape)
-def _broadcast_in_dim_transpose(ct, x, *, shape, dims):
-    from .reductions import reduce_sum
-    new_axes = tuple(d for d in range(len(shape)) if d not in dims)
-    stretched = tuple(d for i, d in enumerate(dims) if x.type.shape[i] == 1 and shape[d] != 1)
-    summed = reduce_sum(ct, tuple(sorted(new_axes + stretched)))
-    return [reshape(summed, x.type.shape)]
-def _broadcast_in_dim_batch(args, batched, *, shape, dims):
-    (x,) = args
-    return broadcast_in_dim(x, (x.type.shape[0],) + shape, (0,) + _shift(dims)), True
-shape_rules[broadcast_in_dim_p] = _broadcast_in_dim_shape
-impls[broadcast_in_dim_p] = _broadcast_in_dim_impl
-deflinear(broadcast_in_dim_p)
-transpose_rules[broadcast_in_dim_p] = _broadcast_in_dim_transpose
-batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
-
-# --------------------------------------------------------------- reshape ----
-
-reshape_p = Primitive("reshape")
-def reshape(x, shape):
-    shape = tuple(int(d) for d in shape)
-    if x.type.shape == shape:
-        return x
-    return bind(reshape_p, x, shape=shape)
-def _reshape_shape(x, *, shape):
-    if int(np.prod(shape, dtype=np.int64)) != x.size:
-        raise ValueError(f"cannot reshape {x} to {shape}")
-    return AType(x.dtype, shape)
-def _reshape_impl(x, *, shape):
-    return np.reshape(x, shape)
-def _reshape_transpose(ct, x, *, shape):
-    return [reshape(ct, x.type.shape)]
-def _reshape_batch(args, batched, *, shape):
-    (x,) = args
-    return reshape(x, (x.type.shape[0],) + shape), True
-shape_rules[reshape_p] = _reshape_shape
-impls[reshape_p] = _reshape_impl
-deflinear(reshape_p)
-transpose_rules[reshape_p] = _reshape_transpose
-batch_rules[reshape_p] = _reshape_batch
 
 # ------------------------------------------------------------- transpose ----
 
@@ -102,12 +37,9 @@ def _transpose_transpose(ct, x, *, perm):
     return [transpose(ct, np.argsort(perm))]
 def _transpose_batch(args, batched, *, perm):
     (x,) = args
-    return transpose(x, (0,) + _shift(perm)), True
-shape_rules[transpose_p] = _transpose_shape
-impls[transpose_p] = _transpose_impl
-deflinear(transpose_p)
-transpose_rules[transpose_p] = _transpose_transpose
-batch_rules[transpose_p] = _transpose_batch
+    return transpose(x, (0,) + batched_axes(perm)), True
+deflinear(transpose_p, _transpose_transpose, shape=_transpose_shape, impl=_transpose_impl,
+          batch=_transpose_batch)
 
 
 def moveaxis(x, source: int, destination: int):
@@ -137,12 +69,8 @@ def _convert_transpose(ct, x, *, dtype):
     return [convert(ct, x.type.dtype)]
 def _convert_batch(args, batched, *, dtype):
     return convert(args[0], dtype), True
-shape_rules[convert_p] = _convert_shape
-impls[convert_p] = _convert_impl
-jvp_rules[convert_p] = _convert_jvp
-linear_primitives.add(convert_p)
-transpose_rules[convert_p] = _convert_transpose
-batch_rules[convert_p] = _convert_batch
+register(convert_p, shape=_convert_shape, impl=_convert_impl, jvp=_convert_jvp,
+         transpose=_convert_transpose, batch=_convert_batch)
 
 # ------------------------------------------------------------------ iota ----
 
@@ -157,14 +85,11 @@ def _iota_impl(*, dtype, shape, dimension):
     index_shape = [1] * len(shape)
     index_shape[dimension] = shape[dimension]
     return np.broadcast_to(np.arange(shape[dimension], dtype=dtype).reshape(index_shape), shape)
-shape_rules[iota_p] = _iota_shape
-impls[iota_p] = _iota_impl
-non_differentiable.add(iota_p)
+register(iota_p, shape=_iota_shape, impl=_iota_impl, differentiable=False)
 
 
 def eye(dtype, n: int, m: int = None, k: int = 0):
     """The identity-like mask ``row + k == col`` as ``dtype`` values."""
-    from .elementwise import add, eq
     m = n if m is None else m
     rows = iota(np.int64, (n, m), 0)
     cols = iota(np.int64, (n, m), 1)
@@ -174,7 +99,7 @@ def eye(dtype, n: int, m: int = None, k: int = 0):
 def add_batch_axis(x, size: int):
     """``x`` repeated ``size`` times along a new leading axis (for batching
     rules that must combine a batched operand with an unbatched one)."""
-    return broadcast_in_dim(x, (size,) + x.type.shape, _shift(range(x.type.ndim)))
+    return broadcast_in_dim(x, (size,) + x.type.shape, batched_axes(range(x.type.ndim)))
 
 # ----------------------------------------------------------------- slice ----
 
@@ -210,7 +135,6 @@ def _dilate(x, axis: int, step: int):
     flat = reshape(spread, shape[:axis] + (n * step,) + shape[axis + 1:])
     return slice_axis(flat, axis, 0, (n - 1) * step + 1)
 def _slice_transpose(ct, x, *, start, limit, step):
-    from .helpers import zeros
     if ct.type.size == 0:
         return [zeros(x.type)]
     for axis, s in enumerate(step):
@@ -221,11 +145,7 @@ def _slice_transpose(ct, x, *, start, limit, step):
 def _slice_batch(args, batched, *, start, limit, step):
     (x,) = args
     return slice(x, (0,) + start, x.type.shape[:1] + limit, (1,) + step), True
-shape_rules[slice_p] = _slice_shape
-impls[slice_p] = _slice_impl
-deflinear(slice_p)
-transpose_rules[slice_p] = _slice_transpose
-batch_rules[slice_p] = _slice_batch
+deflinear(slice_p, _slice_transpose, shape=_slice_shape, impl=_slice_impl, batch=_slice_batch)
 
 # ------------------------------------------------------------------- rev ----
 
@@ -245,12 +165,8 @@ def _rev_impl(x, *, axes):
 def _rev_transpose(ct, x, *, axes):
     return [rev(ct, axes)]
 def _rev_batch(args, batched, *, axes):
-    return rev(args[0], _shift(axes)), True
-shape_rules[rev_p] = _rev_shape
-impls[rev_p] = _rev_impl
-deflinear(rev_p)
-transpose_rules[rev_p] = _rev_transpose
-batch_rules[rev_p] = _rev_batch
+    return rev(args[0], batched_axes(axes)), True
+deflinear(rev_p, _rev_transpose, shape=_rev_shape, impl=_rev_impl, batch=_rev_batch)
 
 # ----------------------------------------------------------- concatenate ----
 
@@ -275,7 +191,6 @@ def _concatenate_shape(*xs, axis):
 def _concatenate_impl(*xs, axis):
     return np.concatenate(xs, axis)
 def _concatenate_jvp(primals, tangents, *, axis):
-    from .helpers import instantiate
     ans = bind(concatenate_p, *primals, axis=axis)
     if all(isinstance(t, Zero) for t in tangents):
         return ans, Zero(ans.type)
@@ -291,12 +206,8 @@ def _concatenate_batch(args, batched, *, axis):
     size = next(a.type.shape[0] for a, b in zip(args, batched) if b)
     xs = [a if b else add_batch_axis(a, size) for a, b in zip(args, batched)]
     return concatenate(xs, axis + 1), True
-shape_rules[concatenate_p] = _concatenate_shape
-impls[concatenate_p] = _concatenate_impl
-jvp_rules[concatenate_p] = _concatenate_jvp
-linear_primitives.add(concatenate_p)
-transpose_rules[concatenate_p] = _concatenate_transpose
-batch_rules[concatenate_p] = _concatenate_batch
+register(concatenate_p, shape=_concatenate_shape, impl=_concatenate_impl,
+         jvp=_concatenate_jvp, transpose=_concatenate_transpose, batch=_concatenate_batch)
 
 # ------------------------------------------------------------------- pad ----
 
@@ -327,12 +238,8 @@ def _pad_transpose(ct, x, *, low, high, value):
     return [slice(ct, low, limit)]
 def _pad_batch(args, batched, *, low, high, value):
     return pad(args[0], (0,) + low, (0,) + high, value), True
-shape_rules[pad_p] = _pad_shape
-impls[pad_p] = _pad_impl
-jvp_rules[pad_p] = _pad_jvp
-linear_primitives.add(pad_p)
-transpose_rules[pad_p] = _pad_transpose
-batch_rules[pad_p] = _pad_batch
+register(pad_p, shape=_pad_shape, impl=_pad_impl, jvp=_pad_jvp, transpose=_pad_transpose,
+         batch=_pad_batch)
 
 # ---------------------------------------------------------- stop_gradient ----
 
@@ -346,7 +253,5 @@ def _stop_gradient_impl(x):
     return x
 def _stop_gradient_batch(args, batched):
     return stop_gradient(args[0]), True
-shape_rules[stop_gradient_p] = _stop_gradient_shape
-impls[stop_gradient_p] = _stop_gradient_impl
-non_differentiable.add(stop_gradient_p)
-batch_rules[stop_gradient_p] = _stop_gradient_batch
+register(stop_gradient_p, shape=_stop_gradient_shape, impl=_stop_gradient_impl,
+         batch=_stop_gradient_batch, differentiable=False)
