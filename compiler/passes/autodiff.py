@@ -1,13 +1,14 @@
 """Forward and reverse mode as IR-to-IR passes.
 
-Reverse mode is linearize + transpose (JAX's design; docs/transforms.md,
-"How reverse mode works", says why): the jvp pass emits, for each equation, the primal computation and a
-tangent computation that is linear in the tangents; ``partial_eval`` splits
-that IR into a primal IR (primal outputs plus the residuals the tangent side
-reads) and a linear IR; ``transpose_ir`` runs the linear IR backwards with
-the transpose rules of the few linear primitives.  So each nonlinear
-primitive needs only a jvp rule, and every rule emits ordinary primitives,
-which is what makes derivatives of any order work.
+Reverse mode is linearize + transpose (JAX's design; the section "How
+reverse mode works" of docs/transforms.md says why): the jvp pass emits, for
+each equation, the primal computation and a tangent computation that is
+linear in the tangents; ``partial_eval`` splits that IR into a primal IR
+(primal outputs plus the residuals the tangent side reads) and a linear IR;
+``transpose_eval`` runs the linear IR backwards with the transpose rules of
+the few linear primitives.  So each nonlinear primitive needs only a jvp
+rule, and every rule emits ordinary primitives, which is what makes
+derivatives of any order work.
 """
 from __future__ import annotations
 

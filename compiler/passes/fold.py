@@ -91,7 +91,9 @@ def _rewrite(eqn, ins, known):
 def _literal_operands(ins, scalars, out_type):
     """Known operands replaced by literals where the others set the shape."""
     shapes = [a.type.shape for a, s in zip(ins, scalars) if s is None]
-    if len(shapes) == len(ins) or not shapes or np.broadcast_shapes(*shapes) != out_type.shape:
+    if all(isinstance(a, Lit) or s is None for a, s in zip(ins, scalars)):
+        return ins   # nothing to replace
+    if not shapes or np.broadcast_shapes(*shapes) != out_type.shape:
         return ins
     return [a if s is None else s for a, s in zip(ins, scalars)]
 
