@@ -63,13 +63,17 @@ linear_primitives: set = set()
 
 def register(prim, *, shape=None, impl=None, jvp=None, transpose=None, batch=None,
              differentiable=True):
-    """File the rules given for ``prim``, one registry each.  A transpose
-    rule makes ``prim`` linear; ``differentiable=False`` marks outputs that
-    carry no derivative."""
-    for registry, rule in ((shape_rules, shape), (impls, impl), (jvp_rules, jvp),
-                           (transpose_rules, transpose), (batch_rules, batch)):
-        if rule is not None:
-            registry[prim] = rule
+    """File the rules given for ``prim``, one registry each (a second rule of
+    one kind is an error).  A transpose rule makes ``prim`` linear;
+    ``differentiable=False`` marks outputs that carry no derivative."""
+    given = {"shape": (shape_rules, shape), "impl": (impls, impl), "jvp": (jvp_rules, jvp),
+             "transpose": (transpose_rules, transpose), "batch": (batch_rules, batch)}
+    for kind, (registry, rule) in given.items():
+        if rule is None:
+            continue
+        if prim in registry:
+            raise ValueError(f"{prim} already has a {kind} rule")
+        registry[prim] = rule
     if transpose is not None:
         linear_primitives.add(prim)
     if not differentiable:
