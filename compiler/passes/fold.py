@@ -89,10 +89,11 @@ def _rewrite(eqn, ins, known):
 
 
 def _literal_operands(ins, scalars, out_type):
-    """Known operands replaced by literals where the others set the shape."""
-    shapes = [a.type.shape for a, s in zip(ins, scalars) if s is None]
+    """Known operands replaced by literals where the others set the shape;
+    ``ins`` itself when that replaces nothing (then the sign rewrites run)."""
     if all(isinstance(a, Lit) or s is None for a, s in zip(ins, scalars)):
-        return ins   # nothing to replace
+        return ins
+    shapes = [a.type.shape for a, s in zip(ins, scalars) if s is None]
     if not shapes or np.broadcast_shapes(*shapes) != out_type.shape:
         return ins
     return [a if s is None else s for a, s in zip(ins, scalars)]
