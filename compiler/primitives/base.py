@@ -25,6 +25,7 @@ from ..atoms import AType, Lit, Var
 from ..builder import bind
 from ..rules import Primitive, Zero, elementwise_primitives, is_undefined, register
 
+
 # -- ops: scalars become literals ------------------------------------------------
 
 def as_atom(x, dtype):
@@ -49,6 +50,7 @@ def make_op(prim):
     op.__name__ = prim.name
     op.__doc__ = f"Bind the `{prim.name}` primitive."
     return op
+
 
 # -- tangents and cotangents -----------------------------------------------------
 
@@ -76,6 +78,7 @@ def unbroadcast(ct, atype: AType):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(atype.shape) if n == 1 and shape[lead + i] != 1)
     return reshape(reduce_sum(ct, axes), atype.shape)
+
 
 # -- derivative rules from the algebra -----------------------------------------
 
@@ -122,6 +125,7 @@ def defbilinear(prim, transpose, **rules):
         return bind(prim, x, t, **params)
     defjvp(prim, lhs_tangent, rhs_tangent, transpose=transpose, **rules)
 
+
 # -- batching ------------------------------------------------------------------
 
 def batched_axes(axes) -> tuple:
@@ -153,6 +157,7 @@ def reduction_batch_rule(prim):
         return bind(prim, args[0], axes=batched_axes(axes), **params), True
     batch_rule.__name__ = f"{prim.name}_batch"
     return batch_rule
+
 
 # -- elementwise primitives ----------------------------------------------------
 
