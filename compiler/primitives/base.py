@@ -5,7 +5,8 @@ elementwise, structural and reductions families re-export these primitives
 and ops as their own.
 
 - ``elementwise(name, impl)``: a broadcasting primitive, its op, shape rule,
-  NumPy impl and batching rule.
+  NumPy impl and batching rule (``defelementwise`` for one with its own
+  shape rule).
 - ``defjvp(prim, *tangent_fns)``: the jvp from one tangent function per
   argument; ``deflinear(prim, transpose)``: a primitive linear in its one
   operand (its jvp applies it to the tangent); ``defbilinear(prim,
