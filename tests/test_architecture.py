@@ -309,10 +309,11 @@ def private_imports(module: Module) -> list:
     """``from m import _x`` of one of our modules m."""
     found = []
     for node in ast.walk(module.tree()):
-        if isinstance(node, ast.ImportFrom) and absolute_base(node, module) in MODULES:
-            base = absolute_base(node, module)
-            found += [f"  {module.where}:{node.lineno}: from {base} import {alias.name}"
-                      for alias in node.names if is_private(alias.name)]
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = absolute_base(node, module)
+        found += [f"  {module.where}:{node.lineno}: from {base} import {alias.name}"
+                  for alias in node.names if base in MODULES and is_private(alias.name)]
     return found
 
 
