@@ -6,7 +6,7 @@ import tempfile
 os.environ["NUMJAC_CHECK_IR"] = "1"
 
 # Transform tests run on the reference interpreter so the suite does not
-# compile hundreds of Numba kernels; tests/test_backend.py checks Numba
+# compile hundreds of Numba kernels; tests/runtime/test_backend.py checks Numba
 # against it explicitly.
 os.environ.setdefault("NUMJAC_BACKEND", "interpret")
 

@@ -1,6 +1,5 @@
 """nj.vmap and the batching pass: every OP_SPECS row against a Python loop,
 chunking, nesting, pytrees, errors, and the seed document's examples."""
-import inspect
 from collections import namedtuple
 
 import numpy as np
@@ -14,25 +13,12 @@ from numjac.compiler.passes.batching import (batch_ir, batch_ir_all, chunked_bat
 from numjac.compiler.primitives import elementwise as E
 from numjac.compiler.primitives.control import chunk_map_p
 from numjac.compiler.primitives.reductions import reduce_sum
-from numjac.compiler.rules import batch_rules, shape_rules
 from numjac.compiler.typecheck import typecheck
 from numjac.runtime.interpreter import evaluate
 from tests.helpers import check_grads, check_vmap, vmap_by_loop
 from tests.op_specs import OP_SPECS
 
 BATCH = 3
-
-
-def _takes_operands(rule) -> bool:
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-             inspect.Parameter.VAR_POSITIONAL)
-    return any(p.kind in kinds for p in inspect.signature(rule).parameters.values())
-
-
-def test_every_primitive_with_operands_has_a_batching_rule():
-    missing = [p.name for p, rule in shape_rules.items()
-               if _takes_operands(rule) and p not in batch_rules]
-    assert not missing, f"primitives without a batching rule: {missing}"
 
 
 # -- every OP_SPECS row ---------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-DOCS = sorted(pathlib.Path(__file__).resolve().parent.parent.joinpath("docs").glob("*.md"))
+DOCS = sorted(pathlib.Path(__file__).resolve().parents[2].joinpath("docs").glob("*.md"))
 
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
@@ -16,7 +16,7 @@ def test_doc_examples_run(path):
 
 
 def test_readme_quick_start_prints_the_ir_it_shows(capsys):
-    readme = pathlib.Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    readme = pathlib.Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
     blocks = re.findall(r"```(\w*)\n(.*?)```", readme, re.DOTALL)
     code = next(text for lang, text in blocks if lang == "python")
     shown_ir = next(text for lang, text in blocks if text.startswith("ir("))
