@@ -1,8 +1,9 @@
 """Tracer objects: stand-ins for arrays that record NumPy calls into an IR.
 
-A Tracer wraps an atom of the builder it belongs to.  NumPy routes ufuncs
-and array functions on it to the coverage table (``numpy_api``); operators
-and methods go through the same NumPy functions, so there is one handler per
+A Tracer wraps an atom of the builder it belongs to.  NumPy routes ufuncs,
+array functions and indexing on it to the coverage table (``numpy_api``,
+which installs a ``NumpyDispatch`` here when imported); operators and
+methods go through the same NumPy functions, so there is one handler per
 operation.  Anything that needs the concrete value raises
 ``ConcretizationError``, or asks the enclosing ``jit`` to specialize on a
 Python-scalar argument.
@@ -46,7 +47,7 @@ class NumpyDispatch:
     getitem: Callable     # (tracer, key) -> result
 
 
-_numpy: NumpyDispatch = None
+_numpy: NumpyDispatch | None = None
 
 
 def install_numpy_dispatch(dispatch: NumpyDispatch):
