@@ -143,6 +143,8 @@ class _JacobianTransform(DiffTransform):
 
     mode: JacobianMode
     chunk_size = None
+    # jacrev takes no randomness option: its rows differentiate one
+    # evaluation of func, so every row sees the same draws.
     randomness = "same"
 
     def stage(self, treedef, leaves, specs):
