@@ -4,6 +4,7 @@
     nj.jit(f), nj.make_ir(f)(x), nj.jacrev(f), nj.vmap(f), ...
 """
 from .errors import ConcretizationError, UnsupportedOperationError
+from . import numpy_api  # noqa: F401  (installs NumPy's protocols on Tracers)
 from . import api as _api
 from .api import make_ir
 from . import transforms as _transforms

@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 import numjac as nj
 from .compiler.ir import DTYPE_BY_NAME, AType
 from .runtime import cache
+from .runtime.dispatch import Lowered
 
 
 # -- numjac demo ------------------------------------------------------------
@@ -97,7 +99,7 @@ _ARRAY_SPEC = re.compile(r"(\w+)\[([\d,\s]*)\]")
 
 TRANSFORMS = {"jit": nj.jit, "jacrev": nj.jacrev, "jacfwd": nj.jacfwd, "grad": nj.grad,
               "hessian": nj.hessian, "vmap": nj.vmap}
-STAGES = ("traced", "optimized", "source", "all")
+STAGES = tuple(Lowered.STAGES) + ("all",)
 
 
 def argument_spec(text: str):
@@ -174,11 +176,7 @@ def lower(function, transform: str, specs):
 
 
 def stage_text(lowered, stage: str) -> str:
-    if stage == "source":
-        return lowered.source
-    if stage == "all":
-        return str(lowered)
-    return str(lowered.stages.get(stage, lowered.stages["final"]))
+    return str(lowered if stage == "all" else lowered.stage(stage))
 
 
 def run_ir(args) -> int:
@@ -191,8 +189,22 @@ def run_ir(args) -> int:
               f"{', '.join(map(str, args.args)) or 'no arguments'}:\n"
               f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    print(stage_text(lowered, args.stage))
+    try:
+        text = stage_text(lowered, args.stage)
+    except ValueError as error:     # a stage this transform does not have
+        print(f"numjac ir: {error}", file=sys.stderr)
+        return 1
+    print(text)
     return 0
+
+
+def stages_help() -> str:
+    """The --stage names with what each shows, for the help text."""
+    described = dict(Lowered.STAGES, all="every stage the transform has, each IR printed "
+                                         "once (a repeated one as 'same as ...')")
+    return "\n".join(textwrap.fill(what, 79, initial_indent=f"  {name:<12} ",
+                                    subsequent_indent=" " * 15)
+                     for name, what in described.items())
 
 
 # -- numjac cache ---------------------------------------------------------------
@@ -242,19 +254,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ir = commands.add_parser(
         "ir", help="print the IR or generated kernel of a function in a file",
-        description="Stage FUNC from FILE.py for arguments of the given types and print "
-                    "one stage: the traced IR, the optimized IR after the transform, the "
-                    "generated Numba kernel source, or all of them.",
-        epilog=f"An --args value is {ARG_GRAMMAR}. vmap maps axis 0 of every argument.")
+        description="Stage FUNC from FILE.py for arguments of the given types and\n"
+                    "print one stage of its pipeline, or all of them.",
+        epilog=f"stages (--stage), in pipeline order; a transform has some of them:\n"
+               f"{stages_help()}\n\n" + textwrap.fill(
+                   f"An --args value is {ARG_GRAMMAR}. vmap maps axis 0 of every argument.",
+                   79),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ir.add_argument("target", metavar="FILE.py:FUNC")
     ir.add_argument("--args", action="append", type=argument_spec, default=[],
                     metavar="SPEC", help="one per positional argument, in order")
     ir.add_argument("--transform", choices=TRANSFORMS, default="jit",
                     help="the transform to stage (default: jit, the function itself)")
-    ir.add_argument("--stage", choices=STAGES, default="optimized",
-                    help="traced: the function's IR; optimized: the IR after the "
-                         "transform and its clean-up passes (the default); source: the "
-                         "generated Numba kernel; all: every stage in between too")
+    ir.add_argument("--stage", choices=STAGES, default="optimized", metavar="STAGE",
+                    help=f"one of {', '.join(STAGES)} (default: optimized; listed below)")
     ir.set_defaults(run=run_ir, parser=ir)
 
     cache_parser = commands.add_parser(

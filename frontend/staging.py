@@ -27,6 +27,7 @@ from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
 from .pytree import TreeDef, flatten, unflatten
+from .runtime.dispatch import Lowered, compile_ir
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
 
 log = logging.getLogger("numjac")
@@ -70,7 +71,8 @@ class Staged:
     captures: list
     dynamic: tuple                    # flat indices of leaves that are IR inputs
     kernel: object = None             # compiled lazily on first concrete call
-    extra: dict = field(default_factory=dict)
+    # The IR after each pass, by stage name (runtime.dispatch.Lowered.STAGES)
+    stages: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
     backend: str = None               # None: NUMJAC_BACKEND, else Numba
     # Which capture stands for nj.random's state (filled in per call), if any.
@@ -85,7 +87,6 @@ class Staged:
             captures = random.fill_state(captures, self.rng_slot, traced=False)
         arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
         if self.kernel is None:
-            from .runtime.dispatch import compile_ir
             self.kernel = compile_ir(self.ir, self.backend)
         return self.kernel(*arrays)
 
@@ -171,7 +172,9 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
         _TRACING_SECONDS[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
-    return Staged(simplify(ir), out_tree, captures, dynamic, passthrough=kept)
+    optimized = simplify(ir)
+    return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
+                  stages={"traced": ir, "optimized": optimized})
 
 
 class SpecializeLeaf(Exception):
@@ -404,9 +407,9 @@ class StagedFunction:
 
     def lower(self, *args, **kwargs):
         """The stages of this function for these arguments (see Lowered)."""
-        from .runtime.dispatch import Lowered
         leaves, treedef = flatten((args, kwargs))
-        return Lowered(self.staged_for(args, leaves, treedef))
+        staged = self.staged_for(args, leaves, treedef)
+        return Lowered(staged.stages, staged.ir, self.label)
 
 
 def _format_specs(specs) -> str:

@@ -1,8 +1,9 @@
 """Tracer objects: stand-ins for arrays that record NumPy calls into an IR.
 
-A Tracer wraps an atom of the builder it belongs to.  NumPy routes ufuncs
-and array functions on it to the coverage table (``numpy_api``); operators
-and methods go through the same NumPy functions, so there is one handler per
+A Tracer wraps an atom of the builder it belongs to.  NumPy routes ufuncs,
+array functions and indexing on it to the coverage table (``numpy_api``,
+which installs a ``NumpyDispatch`` here when imported); operators and
+methods go through the same NumPy functions, so there is one handler per
 operation.  Anything that needs the concrete value raises
 ``ConcretizationError``, or asks the enclosing ``jit`` to specialize on a
 Python-scalar argument.
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import os
 import traceback
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
+from . import compiler, runtime
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
-from .errors import ConcretizationError
+from .errors import ConcretizationError, unsupported
 
 
 class NeedsSpecialization(Exception):
@@ -30,6 +34,25 @@ class NeedsSpecialization(Exception):
         super().__init__(source)
         self.source = source
         self.builder = builder
+
+
+@dataclass(frozen=True)
+class NumpyDispatch:
+    """The coverage table's entry points, where Tracers route NumPy's
+    protocols.  numpy_api installs them when it is imported, so that the
+    handlers import the tracer and never the reverse."""
+
+    ufunc: Callable       # (ufunc, method, inputs, kwargs) -> result
+    function: Callable    # (func, args, kwargs) -> result
+    getitem: Callable     # (tracer, key) -> result
+
+
+_numpy: NumpyDispatch | None = None
+
+
+def install_numpy_dispatch(dispatch: NumpyDispatch):
+    global _numpy
+    _numpy = dispatch
 
 
 class Tracer:
@@ -82,12 +105,10 @@ class Tracer:
 
     # -- NumPy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_api import dispatch_ufunc
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+        return _numpy.ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_api import dispatch_function
-        return dispatch_function(func, args, kwargs)
+        return _numpy.function(func, args, kwargs)
 
     def __array__(self, *args, **kwargs):
         self._concretize("converting it to a NumPy array (np.asarray, np.array; to "
@@ -127,11 +148,9 @@ class Tracer:
 
     # -- indexing -------------------------------------------------------------
     def __getitem__(self, key):
-        from .numpy_api.indexing import getitem
-        return getitem(self, key)
+        return _numpy.getitem(self, key)
 
     def __setitem__(self, key, value):
-        from .errors import unsupported
         raise unsupported("in-place assignment x[...] = value",
                           "traced arrays are immutable; build the result with "
                           "np.where, np.concatenate or np.pad instead")
@@ -214,7 +233,6 @@ for _name, _ufunc in _UNARY_OPERATORS.items():
 def checked_dtype(dtype, where: str) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in SUPPORTED_DTYPES:
-        from .errors import unsupported
         raise unsupported(f"dtype {dtype} in {where}",
                           "numjac handles bool, integer and float16/32/64 arrays")
     return dtype
@@ -285,17 +303,15 @@ def dtype_for_promotion(x):
     return np.asarray(x).dtype
 
 
-def _package_dirs():
-    from . import compiler, runtime
-    return tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
-                 for m in (compiler, runtime)) + (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
+# numjac's own source directories, which user_location looks past.
+_OWN_DIRS = tuple(os.path.dirname(os.path.abspath(path)) + os.sep
+                  for path in (compiler.__file__, runtime.__file__, __file__))
 
 
 def user_location() -> str:
     """file:line of the innermost stack frame outside numjac and NumPy."""
-    own = _package_dirs()
     for frame in reversed(traceback.extract_stack()):
         path = os.path.abspath(frame.filename)
-        if not path.startswith(own) and f"{os.sep}numpy{os.sep}" not in path:
+        if not path.startswith(_OWN_DIRS) and f"{os.sep}numpy{os.sep}" not in path:
             return f"{frame.filename}:{frame.lineno}"
     return "<unknown>"

@@ -24,7 +24,7 @@ from .compiler.primitives.structural import add_batch_axis, moveaxis
 from .pytree import broadcast_prefix, flatten, unflatten
 from .staging import Staged, StagedFunction, trace
 from .tracer import Tracer
-from .transforms import check_chunk_size
+from .transforms.arguments import check_chunk_size
 
 
 def check_randomness(randomness):
@@ -92,10 +92,9 @@ class vmap(StagedFunction):
         ir = _moving_batch_axes(batched, [specs[i][1] for i in inner.dynamic],
                                 [dims[i] for i in inner.dynamic], out_batched,
                                 outputs.ir_dims, size)
-        staged = Staged(ir, inner.out_tree, inner.captures, inner.dynamic,
-                        passthrough=inner.passthrough)
-        staged.extra["stages"] = {"traced": inner.ir, "batched": batched, "optimized": ir}
-        return staged
+        stages = {"traced": inner.stages["traced"], "batched": batched, "optimized": ir}
+        return Staged(ir, inner.out_tree, inner.captures, inner.dynamic,
+                      passthrough=inner.passthrough, stages=stages)
 
 
 def _moving_batch_axes(batched, arg_types, in_dims, out_batched, out_dims, size):

@@ -49,20 +49,60 @@ def kernel_source(ir: IR) -> str:
 
 
 class Lowered:
-    """The stages of a staged function for one signature, each printable:
-    the traced IR, the IR after each pass, and the generated kernel source."""
+    """The stages of a staged function for one signature: the IR after each
+    pass, by name in pipeline order (``stages``), and the generated kernel
+    source (``source``, generated when first read).
 
-    def __init__(self, staged):
-        self.staged = staged
-        self.ir = staged.ir
-        self.stages = dict(staged.extra.get("stages", {}))
-        self.stages.setdefault("final", staged.ir)
+    ``stage(name)`` returns one stage (the source as text); printing shows
+    them all, a stage identical to an earlier one as a reference to it.
+    Every transform has "traced", "optimized" and "final"; the others
+    belong to some transforms only."""
+
+    STAGES = {
+        "traced": "the function's IR as tracing recorded it",
+        "transformed": "the IR right after the transform's passes (jvp, vjp, transpose, "
+                       "linearize; for jacrev and jacfwd batched over the basis too)",
+        "batched": "vmap's batched IR, batch axes first, before they move to the "
+                   "in_dims and out_dims",
+        "optimized": "the IR after clean-up (constant folding, common subexpressions, "
+                     "dead code)",
+        "final": "the IR the kernel is generated from",
+        "source": "the generated Numba kernel",
+    }
+
+    def __init__(self, stages: dict, final: IR, label: str = "the function"):
+        order = list(self.STAGES)
+        self.stages = dict(sorted(stages.items(), key=lambda item: order.index(item[0])))
+        self.stages["final"] = final
+        self.ir = final
+        self.label = label
+
+    @property
+    def stage_names(self) -> tuple:
+        return tuple(self.stages) + ("source",)
+
+    def stage(self, name: str):
+        """The IR of stage ``name``, or the kernel source for "source"."""
+        if name == "source":
+            return self.source
+        if name not in self.stages:
+            raise ValueError(f"{self.label} has no stage {name!r}; its stages are "
+                             f"{', '.join(self.stage_names)}")
+        return self.stages[name]
 
     @property
     def source(self) -> str:
         return kernel_source(self.ir)
 
     def __str__(self):
-        parts = [f"# IR: {name}\n{ir}" for name, ir in self.stages.items()]
+        first_named = {}     # printed IR -> the first stage that printed it
+        parts = []
+        for name, ir in self.stages.items():
+            text = str(ir)
+            if text in first_named:
+                parts.append(f"# IR: {name}: same as {first_named[text]}")
+            else:
+                first_named[text] = name
+                parts.append(f"# IR: {name}\n{text}")
         parts.append(f"# generated kernel\n{self.source}")
         return "\n\n".join(parts)

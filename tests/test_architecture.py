@@ -19,7 +19,9 @@ LAYERS = ("numjac.compiler", "numjac.runtime", "numjac")
 # a module imports only modules of its own level or below.  The package
 # itself (its __init__, which fills the registries) sits on top of them all.
 COMPILER_LEVELS = (
-    ("ir", "printer"),      # the IR data types and their one text form
+    ("atoms",),             # types, variables and literals
+    ("printer",),           # the one text form of an IR
+    ("ir",),                # equations and IRs
     ("rules",),             # Primitive and the rule registries
     ("typecheck",),         # re-derives every type from the shape rules
     ("builder",),           # binds equations, typechecking what it builds

@@ -1,66 +1,26 @@
-"""The coverage table: NumPy callables -> handlers that trace them.
+"""NumPy on Tracers: the coverage table (table.py) and the family modules
+that fill it (ufuncs, reductions, linalg, joining, reshaping, indexing,
+attributes).
 
-``HANDLERS`` maps each supported NumPy function or ufunc to a handler with
-NumPy's signature that takes Tracers (and arrays, scalars) and returns
-Tracers.  Anything not in the table raises ``UnsupportedOperationError``
-naming the function.  Family modules register with ``@implements``.
+Importing this package registers every handler and installs the table's
+entry points in the tracer, which routes NumPy's protocols to them; the
+tracer never imports this package (numjac's ``__init__`` does).
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ..errors import unsupported
-
-HANDLERS: dict = {}
+from ..tracer import NumpyDispatch, install_numpy_dispatch
+from . import attributes, indexing, joining, linalg, reductions, reshaping, ufuncs  # noqa: F401
+from .table import HANDLERS, dispatch_function, dispatch_ufunc, implements, numpy_name
 
 
-def implements(*numpy_callables):
-    def register(handler):
-        for fn in numpy_callables:
-            HANDLERS[fn] = handler
-        return handler
-    return register
+def dispatch_getitem(tracer, key):
+    # Looks indexing.getitem up per call, as dispatch_function looks up
+    # HANDLERS, so that the coverage recorder can wrap it.
+    return indexing.getitem(tracer, key)
 
 
-def numpy_name(fn) -> str:
-    name = getattr(fn, "__name__", repr(fn))
-    module = getattr(fn, "__module__", None) or "numpy"
-    public = [part for part in module.split(".") if not part.startswith("_")]
-    return ".".join(public + [name])
+install_numpy_dispatch(NumpyDispatch(ufunc=dispatch_ufunc, function=dispatch_function,
+                                     getitem=dispatch_getitem))
 
-
-def dispatch_function(func, args, kwargs):
-    handler = HANDLERS.get(func)
-    if handler is None:
-        raise unsupported(numpy_name(func))
-    return handler(*args, **kwargs)
-
-
-# ufunc.reduce calls that are the same as a NumPy reduction function.
-_UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod,
-                     np.maximum: np.max, np.minimum: np.min}
-
-
-def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    if kwargs.get("out") is not None:
-        raise unsupported(f"numpy.{ufunc.__name__}(out=...)",
-                          "traced arrays are immutable; use the returned value")
-    kwargs.pop("out", None)
-    if method == "__call__" and ufunc in HANDLERS:
-        return HANDLERS[ufunc](*inputs, **kwargs)
-    if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
-        kwargs.setdefault("axis", 0)
-        return _UFUNC_REDUCTIONS[ufunc](*inputs, **kwargs)
-    suffix = "" if method == "__call__" else f".{method}"
-    raise unsupported(f"numpy.{ufunc.__name__}{suffix}")
-
-
-def _register_families():
-    from . import attributes  # noqa: F401
-    from . import ufuncs  # noqa: F401
-    from . import linalg  # noqa: F401
-    from . import shape, indexing  # noqa: F401
-    from . import reductions  # noqa: F401
-
-
-_register_families()
+__all__ = ["HANDLERS", "dispatch_function", "dispatch_getitem", "dispatch_ufunc", "implements",
+           "numpy_name"]

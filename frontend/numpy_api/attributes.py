@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import implements
+from .table import implements
 
 
 @implements(np.shape)

@@ -14,7 +14,7 @@ from ..compiler.primitives.structural import (broadcast_in_dim, broadcast_to, ey
                                               moveaxis, reshape, transpose)
 from ..errors import unsupported
 from ..tracer import is_traced, to_atom, wrap
-from . import implements
+from .table import implements
 from .ufuncs import reject_ufunc_kwargs, resolved_atoms
 
 

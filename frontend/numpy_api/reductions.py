@@ -21,7 +21,7 @@ from ..compiler.primitives import reductions as R
 from ..compiler.primitives.structural import broadcast_to, convert, reshape
 from ..errors import unsupported
 from ..tracer import Tracer, checked_dtype, to_atom, wrap
-from . import implements
+from .table import implements
 
 # Marks an argument the caller did not pass (NumPy uses its private _NoValue).
 _MISSING = object()

@@ -7,7 +7,7 @@ import numpy as np
 from ..compiler.primitives import elementwise as E
 from ..errors import unsupported
 from ..tracer import dtype_for_promotion, to_atom, wrap
-from . import implements
+from .table import implements
 
 
 def resolved_atoms(ufunc, inputs):

@@ -1,0 +1,55 @@
+"""The coverage table: NumPy callables -> handlers that trace them.
+
+``HANDLERS`` maps each supported NumPy function or ufunc to a handler with
+NumPy's signature that takes Tracers (and arrays, scalars) and returns
+Tracers.  Anything not in the table raises ``UnsupportedOperationError``
+naming the function.  Family modules register with ``@implements``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import unsupported
+
+HANDLERS: dict = {}
+
+
+def implements(*numpy_callables):
+    def register(handler):
+        for fn in numpy_callables:
+            HANDLERS[fn] = handler
+        return handler
+    return register
+
+
+def numpy_name(fn) -> str:
+    name = getattr(fn, "__name__", repr(fn))
+    module = getattr(fn, "__module__", None) or "numpy"
+    public = [part for part in module.split(".") if not part.startswith("_")]
+    return ".".join(public + [name])
+
+
+def dispatch_function(func, args, kwargs):
+    handler = HANDLERS.get(func)
+    if handler is None:
+        raise unsupported(numpy_name(func))
+    return handler(*args, **kwargs)
+
+
+# ufunc.reduce calls that are the same as a NumPy reduction function.
+_UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod,
+                     np.maximum: np.max, np.minimum: np.min}
+
+
+def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    if kwargs.get("out") is not None:
+        raise unsupported(f"numpy.{ufunc.__name__}(out=...)",
+                          "traced arrays are immutable; use the returned value")
+    kwargs.pop("out", None)
+    if method == "__call__" and ufunc in HANDLERS:
+        return HANDLERS[ufunc](*inputs, **kwargs)
+    if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
+        kwargs.setdefault("axis", 0)
+        return _UFUNC_REDUCTIONS[ufunc](*inputs, **kwargs)
+    suffix = "" if method == "__call__" else f".{method}"
+    raise unsupported(f"numpy.{ufunc.__name__}{suffix}")
