@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import re
 from contextlib import contextmanager
 
 import numpy as np
@@ -22,6 +23,7 @@ from ...compiler.printer import Namer, format_eqn, format_ir
 from ..lowering import (LOWERINGS, cast_expr, dtype_expr, operand_index, result_expr,
                         typed_literal_expr)
 from .planning import MAX_NESTING, Planner, nesting
+from .split import MAX_EXPRESSION_CHARS, split_statement
 from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evaluate_free,
                      folded_eqns)
 
@@ -48,15 +50,26 @@ class Codegen:
         self.loop_depth = 0
         self.fresh_count = 0
         self.support = set()   # kernel_support helpers the kernel calls
+        self.commented = set()  # IR lines commented in the current loop nest
         self.allocations = []  # (line index, name, AType) of each `empty`
 
     # -- helpers for lowerings
     def line(self, text):
         self.lines.append("    " * self.depth + text)
 
+    def assign(self, target, expr, op="="):
+        """The statement ``target op expr``, the parts of a long ``expr``
+        first put in temporaries named after the target."""
+        base = re.match(r"\w*", target).group().rstrip("_") or "t"
+        for depth, text in split_statement(target, op, expr, lambda: self.fresh(f"{base}_")):
+            self.line("    " * depth + text)
+
     def comment(self, ir_lines):
+        """The IR lines as comments, each once per loop nest."""
         for text in dict.fromkeys(ir_lines):
-            self.line(f"# {text}")
+            if text not in self.commented:
+                self.commented.add(text)
+                self.line(f"# {text}")
 
     def ir_line(self, eqn) -> str:
         return format_eqn(eqn, self.namer, "")[0]
@@ -143,7 +156,7 @@ class Codegen:
         """``value`` copied into a new array ``name`` of ``atype``."""
         target = self.alloc(atype, name)
         with self.loops(atype.shape) as idx:
-            self.line(f"{target.read(idx)} = {value.read(idx)}")
+            self.assign(target.read(idx), value.read(idx))
         return target
 
     def emit_ir(self, ir: IR, env) -> list:
@@ -207,6 +220,7 @@ class Codegen:
 
     # -- groups
     def emit_group(self, group):
+        self.commented = set()
         if group.custom is not None:
             self.emit_custom(group)
             return
@@ -250,38 +264,64 @@ class Codegen:
             else:
                 self.emit_elementwise(eqn, member, idx)
 
-    def read_inputs(self, eqn, member, idx):
-        """Expressions for an equation's inputs at ``idx`` of its group, and
-        the IR lines of the inlined ones (claimed once)."""
-        args, ir_lines = [], []
-        shape = member.group.shape
-        for atom, value in zip(eqn.inputs, member.ins):
+    def read_inputs(self, eqn, member, idx, build):
+        """The expression ``build(args)`` of an equation from its inputs'
+        expressions at ``idx`` of its group, and the IR lines of the inlined
+        inputs (claimed once).  Inlined inputs that make the expression too
+        long are first written to temporaries."""
+        expr = build(self.input_exprs(eqn, member, idx))
+        while len(expr) > MAX_EXPRESSION_CHARS and self.spill_inlined(member):
+            expr = build(self.input_exprs(eqn, member, idx))
+        ir_lines = []
+        for value in member.ins:
             if isinstance(value, Member) and value.local is not None:
-                args.append(value.local[0])
                 ir_lines.extend(value.local[1])
                 value.local[1] = []
             else:
-                args.append(value.read(operand_index(idx, shape, atom.type.shape)))
                 ir_lines.extend(self.ir_line(e) for e in folded_eqns(value))
-        return args, ir_lines
+        return expr, ir_lines
+
+    @staticmethod
+    def input_exprs(eqn, member, idx) -> list:
+        shape = member.group.shape
+        return [value.local[0] if isinstance(value, Member) and value.local is not None
+                else value.read(operand_index(idx, shape, atom.type.shape))
+                for atom, value in zip(eqn.inputs, member.ins)]
+
+    def spill_inlined(self, member) -> bool:
+        """Write the longest input of ``member`` that is an inlined
+        expression (its IR lines still unclaimed) to a temporary named after
+        it; False if there is none."""
+        inlined = [v for v in member.ins
+                   if isinstance(v, Member) and v.local is not None and v.local[1]]
+        if not inlined:
+            return False
+        value = max(inlined, key=lambda v: len(v.local[0]))
+        self.comment(value.local[1])
+        temp = f"{self.var_name(value.var)}_"
+        self.assign(temp, value.local[0])
+        value.local = [temp, []]
+        return True
 
     def emit_elementwise(self, eqn, member, idx):
         if not member.stored and not member.local_uses:
             return   # only views read it, and they recompute it
-        args, ir_lines = self.read_inputs(eqn, member, idx)
-        expr = result_expr(LOWERINGS[eqn.prim], eqn, args)
+        lowering = LOWERINGS[eqn.prim]
+        expr, ir_lines = self.read_inputs(
+            eqn, member, idx, lambda args: result_expr(lowering, eqn, args))
         ir_lines.append(self.ir_line(eqn))
-        if not member.stored and member.local_uses == 1 and nesting(expr) < MAX_NESTING:
+        if (not member.stored and member.local_uses == 1 and nesting(expr) < MAX_NESTING
+                and len(expr) <= MAX_EXPRESSION_CHARS):
             member.local = [expr, ir_lines]
             return
         self.comment(ir_lines)
         if isinstance(member.storage, Scalar) or (member.stored and not member.local_uses):
             target = member.storage.read(idx)
-            self.line(f"{target} = {expr}")
+            self.assign(target, expr)
             member.local = [target, []] if isinstance(member.storage, Scalar) else None
             return
         temp = f"{self.var_name(member.var)}_"
-        self.line(f"{temp} = {expr}")
+        self.assign(temp, expr)
         if member.stored:
             self.line(f"{member.storage.read(idx)} = {temp}")
         member.local = [temp, []]
@@ -313,10 +353,11 @@ class Codegen:
 
     def scalar_update(self, eqn, member, acc):
         def update(idx):
-            args, ir_lines = self.read_inputs(eqn, member, idx)
-            self.comment(ir_lines + [self.ir_line(eqn)])
             dtype = eqn.inputs[0].type.dtype
-            self.line(f"{acc} = {LOWERINGS[eqn.prim].combine(acc, args[0], dtype)}")
+            expr, ir_lines = self.read_inputs(
+                eqn, member, idx, lambda args: LOWERINGS[eqn.prim].combine(acc, args[0], dtype))
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            self.assign(acc, expr)
         return update
 
     def store_accumulator(self, eqn, member, outer, kept):
@@ -344,11 +385,12 @@ class Codegen:
 
     def array_update(self, eqn, member, kept):
         def update(idx):
-            args, ir_lines = self.read_inputs(eqn, member, idx)
-            self.comment(ir_lines + [self.ir_line(eqn)])
             target = member.storage.read(tuple(idx[a] for a in kept))
-            combined = LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype)
-            self.line(f"{target} = {cast_expr(combined, member.var.type.dtype, None)}")
+            expr, ir_lines = self.read_inputs(eqn, member, idx, lambda args: cast_expr(
+                LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype),
+                member.var.type.dtype, None))
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            self.assign(target, expr)
         return update
 
 

@@ -67,6 +67,8 @@ class Planner:
         for v in outs:
             mark_stored(v)
             store_transposed(v, outs)
+        for group in self.groups:
+            count_local_uses(group)
         return outs
 
     def plan_eqn(self, eqn, ins):
@@ -98,13 +100,22 @@ class Planner:
             self.groups.append(group)
         group.axes = group.axes or axes
         for v in ins:
-            if group.is_local(v):
-                v.local_uses += 1
-            else:
+            if not group.is_local(v):
                 mark_stored(v)
         member = Member(eqn, eqn.outs[0], group, ins, is_reduction=bool(axes))
         group.members.append((eqn, member))
         self.env[eqn.outs[0]] = member
+
+
+def count_local_uses(group):
+    """How often each member is read by members of its group that are
+    emitted: those stored or read in turn.  A member that only views read
+    is recomputed by them and never emitted, so its reads do not count."""
+    for _, member in reversed(group.members):
+        if member.stored or member.local_uses:
+            for v in member.ins:
+                if group.is_local(v):
+                    v.local_uses += 1
 
 
 def store_transposed(value, outs):

@@ -35,10 +35,10 @@ def _chunk(cg, body, start, ins, sliced, outs, sums):
         with cg.loops(atom.type.shape) as idx:
             element = value.read(idx)
             if summed:
-                cg.line(f"{out.read(idx)} += {element}")
+                cg.assign(out.read(idx), element, "+=")
             else:
                 rows = (f"{start} + {parenthesize(idx[0])}",) + idx[1:]
-                cg.line(f"{out.read(rows)} = {element}")
+                cg.assign(out.read(rows), element)
 
 
 lowers(chunk_map_p)(Custom(_chunk_map))

@@ -30,7 +30,7 @@ def _scatter_add(cg, eqn, ins):
         position = wrapped(indices.read(idx[axis:axis + k]), size)
         target = out.read(idx[:axis] + (position,) + idx[axis + k:])
         total = f"{target} + {parenthesize(updates.read(idx))}"
-        cg.line(f"{target} = {cast_expr(total, dtype, None)}")
+        cg.assign(target, cast_expr(total, dtype, None))
     return [out]
 
 

@@ -51,7 +51,7 @@ def _dot_general(cg, eqn, ins):
             l_idx = _operand_index(lhs_t.ndim, lc, lb, lf, idx, len(lb), cidx)
             r_idx = _operand_index(rhs_t.ndim, rc, rb, rf, idx, len(lb) + len(lf), cidx)
             product = f"{parenthesize(lhs.read(l_idx))} * {parenthesize(rhs.read(r_idx))}"
-            cg.line(f"{acc} += {product}")
+            cg.assign(acc, product, "+=")
         cg.line(f"{out.read(idx)} = {cast_expr(acc, out_t.dtype, acc_dtype)}")
     return [out]
 
@@ -75,7 +75,7 @@ def _matrix(cg, value, atype, rows, cols) -> tuple:
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:
         row = flat_index([idx[a] for a in rows], [atype.shape[a] for a in rows])
         col = flat_index([idx[a] for a in cols], [atype.shape[a] for a in cols])
-        cg.line(f"{target.read((row, col))} = {value.read(idx)}")
+        cg.assign(target.read((row, col)), value.read(idx))
     return target.name, shape
 
 

@@ -22,7 +22,7 @@ def random_draw(variate, combine):
             z = f"{variate}({key}, {j})"
             a_at = a.read(operand_index(idx, shape, eqn.inputs[2].type.shape))
             b_at = b.read(operand_index(idx, shape, eqn.inputs[3].type.shape))
-            cg.line(f"{out.read(idx)} = {combine(a_at, b_at, z)}")
+            cg.assign(out.read(idx), combine(a_at, b_at, z))
         return [out]
     emit.__name__ = f"random_{variate}"
     return emit

@@ -76,11 +76,11 @@ def arg_extremum(better):
         kept = tuple(a for a in range(len(shape)) if a != axis)
         with cg.loops(shape, kept) as idx:
             best, where, v, j = (cg.fresh(p) for p in ("best", "arg", "v", "j"))
-            cg.line(f"{best} = {x.read(along(idx, axis, '0'))}")
+            cg.assign(best, x.read(along(idx, axis, '0')))
             cg.line(f"{where} = 0")
             cg.line(f"for {j} in range(1, {shape[axis]}):")
             with cg.indented():
-                cg.line(f"{v} = {x.read(along(idx, axis, j))}")
+                cg.assign(v, x.read(along(idx, axis, j)))
                 cg.line(f"if {best} == {best} and ({v} {better} {best} or {v} != {v}):")
                 with cg.indented():
                     cg.line(f"{best} = {v}")
@@ -108,7 +108,7 @@ def scan(reduction: Reduction):
             with cg.indented():
                 position = f"{shape[axis] - 1} - {j}" if reverse else j
                 at = along(idx, axis, position)
-                cg.line(f"{acc} = {reduction.combine(acc, x.read(at), dtype)}")
+                cg.assign(acc, reduction.combine(acc, x.read(at), dtype))
                 cg.line(f"{out.read(at)} = {cast_expr(acc, dtype, acc_dtype)}")
         return [out]
     emit.__name__ = "scan"
