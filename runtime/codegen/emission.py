@@ -49,9 +49,9 @@ class Codegen:
         self.depth = 1
         self.loop_depth = 0
         self.fresh_count = 0
-        self.support = set()   # kernel_support helpers the kernel calls
-        self.commented = set()  # IR lines commented in the current loop nest
-        self.allocations = []  # (line index, name, AType) of each `empty`
+        self.support = set()     # kernel_support helpers the kernel calls
+        self.commented = set()   # IR lines commented in the current loop nest
+        self.allocations = []    # (line index, name, AType) of each `empty`
 
     # -- helpers for lowerings
     def line(self, text):
@@ -60,7 +60,7 @@ class Codegen:
     def assign(self, target, expr, op="="):
         """The statement ``target op expr``, the parts of a long ``expr``
         first put in temporaries named after the target."""
-        base = re.match(r"\w*", target).group().rstrip("_") or "t"
+        base = re.match(r"\w+", target).group().rstrip("_")
         for depth, text in split_statement(target, op, expr, lambda: self.fresh(f"{base}_")):
             self.line("    " * depth + text)
 

@@ -80,7 +80,7 @@ class Member(Value):
         self.eqn, self.var, self.group, self.ins = eqn, var, group, ins
         self.is_reduction = is_reduction
         self.ready = group.index + 1
-        self.local_uses = 0
+        self.local_uses = 0          # reads by emitted members of its group (planning)
         self.stored = is_reduction   # read outside its group: needs storage
         self.storage = None          # Array or Scalar, once emitted
         self.layout = None           # a permutation to store it with (Permuted)
@@ -100,10 +100,10 @@ class Member(Value):
 
 
 class Recomputed(Value):
-    """A cheap member read through a view: computed again at the view's
-    index from its inputs (recomputed in turn, or read from memory), so the
-    member need not be stored and the view's reader need not wait for its
-    loops."""
+    """A cheap member's equation read through a view: computed again at the
+    view's index from ``ins`` (its inputs, recomputed in turn or read from
+    memory: see planning.view_operand), so the member need not be stored and
+    the view's reader need not wait for its loops."""
 
     def __init__(self, eqn, ins):
         self.eqn, self.ins = eqn, ins
