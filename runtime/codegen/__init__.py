@@ -3,7 +3,7 @@
 Three stages, one module each: values.py (how an IR variable is read at an
 index), planning.py (which loop nest computes each equation, what is
 stored, inlined or recomputed) and emission.py (the Codegen class writing
-the source).
+the source; split.py breaks its long expressions into named temporaries).
 
 The kernel takes one array per IR input (0-d inputs as 0-d arrays, any
 layout), then one preallocated array per name in the module's WORKSPACE
@@ -15,11 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...compiler.ir import IR
+# The limits, for reading: each module reads its own (set them there).
 from .emission import WORKSPACE_BYTES, WORKSPACE_MAX_BYTES, Codegen
 from .planning import MAX_NESTING, RECOMPUTE_CHARS, RECOMPUTE_LIMIT
+from .split import MAX_EXPRESSION_CHARS
 
-__all__ = ["Codegen", "UnsupportedIR", "check_supported", "generate", "MAX_NESTING",
-           "RECOMPUTE_CHARS", "RECOMPUTE_LIMIT", "WORKSPACE_BYTES", "WORKSPACE_MAX_BYTES"]
+__all__ = ["Codegen", "UnsupportedIR", "check_supported", "generate", "MAX_EXPRESSION_CHARS",
+           "MAX_NESTING", "RECOMPUTE_CHARS", "RECOMPUTE_LIMIT", "WORKSPACE_BYTES",
+           "WORKSPACE_MAX_BYTES"]
 
 
 class UnsupportedIR(Exception):
