@@ -57,7 +57,7 @@ NOTES = """## How it is measured
   implementations) plus loading the kernel (a few ms) and tracing (a few
   ms). With an empty cache add the kernel's compilation (about 0.2 s): the
   generated code avoids what Numba is slow to compile (see
-  runtime/codegen.py). JAX starts XLA when it is imported.
+  runtime/codegen/emission.py). JAX starts XLA when it is imported.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,
   torch's intra-op pool): numjac's kernels are single-threaded, and on a
   small machine shared with other work idle BLAS threads can cost 100x.

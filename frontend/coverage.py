@@ -10,7 +10,7 @@ primitives each NumPy call can emit.  A primitive supports
 - reverse mode when it supports forward mode and, if it is linear, has a
   transpose rule (the jvp rules of the others emit only linear primitives);
 - vmap when it has a batching rule or takes no array operands;
-- the Numba backend when it has a lowering (runtime/lowering.py);
+- the Numba backend when it has a lowering (runtime/lowering/);
 
 and a NumPy call supports each when every primitive it emitted does.  The
 caller passes the examples: docs/coverage.md is built from the test suite's

@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -103,15 +104,12 @@ def kernel_key(ir_text: str) -> str:
 
 @functools.cache
 def _versions() -> tuple:
-    from importlib.metadata import PackageNotFoundError, version
-
-    import numba
-    import numpy
+    import numba   # here, not at the top: importing Numba takes a while (see numba_backend)
     try:
         own = version("numjac")
     except PackageNotFoundError:
         own = "unknown"
-    return (own, numba.__version__, numpy.__version__, sys.version)
+    return (own, numba.__version__, np.__version__, sys.version)
 
 
 def cache_dir():

@@ -11,6 +11,7 @@ import os
 from functools import partial
 
 from ..compiler.ir import IR
+from . import cache
 from .codegen import UnsupportedIR
 from .interpreter import evaluate
 
@@ -31,9 +32,8 @@ def compile_ir(ir: IR, backend=None):
     a sequence with one array per IR output."""
     if backend_name(backend) == "interpret":
         return partial(evaluate, ir)
-    from .cache import numba_kernel
     try:
-        return numba_kernel(ir)
+        return cache.numba_kernel(ir)
     except UnsupportedIR as reason:
         log.info("numjac: interpreting an IR the Numba backend cannot compile (%s)", reason)
         return partial(evaluate, ir)
@@ -41,9 +41,8 @@ def compile_ir(ir: IR, backend=None):
 
 def kernel_source(ir: IR) -> str:
     """The generated module for ``ir`` (what the Numba backend compiles)."""
-    from .cache import kernel_source as source
     try:
-        return source(ir)[1]
+        return cache.kernel_source(ir)[1]
     except UnsupportedIR as reason:
         return f"# no Numba kernel: {reason}; the interpreter runs this IR\n"
 

@@ -24,6 +24,8 @@ def module_source(kernel_source: str, ir_text: str, key: str) -> str:
 
 
 def jit(fn, cache: bool):
+    # Imported on the first compile, not with numjac: importing Numba takes
+    # a while, and the interpreter and the tracer never need it.
     import numba
     return numba.njit(cache=cache, error_model="numpy")(fn)
 

@@ -198,8 +198,8 @@ def test_big_temporaries_are_workspace_arguments():
 
 
 def test_workspace_is_capped(monkeypatch):
-    from numjac.runtime import codegen
-    monkeypatch.setattr(codegen, "WORKSPACE_MAX_BYTES", 100_000)
+    from numjac.runtime.codegen import emission
+    monkeypatch.setattr(emission, "WORKSPACE_MAX_BYTES", 100_000)
 
     def two_temporaries(x):
         y, z = np.exp(x), np.sin(x)
@@ -234,7 +234,7 @@ def test_identity_products_are_folded():
 
 
 def test_diagonal_detection():
-    from numjac.runtime.lower_linalg import diagonal
+    from numjac.runtime.lowering.linalg import diagonal
     assert diagonal(np.eye(3)) == (0, 1.0)
     assert diagonal(2.0 * np.eye(3, 4, k=1)) == (1, 2.0)
     assert diagonal(np.eye(4, 3, k=-1)) == (-1, 1.0)

@@ -1,15 +1,17 @@
-"""The lowering of ``dot_general``: an accumulator loop per output element,
-or one BLAS matrix product (kernel_support.gemm on C-contiguous operands)
-when the contraction is big enough to pay for packing the operands."""
+"""The lowering of compiler/primitives/linalg.py: ``dot_general`` as an
+accumulator loop per output element, or one BLAS matrix product
+(kernel_support.gemm on C-contiguous operands) when the contraction is big
+enough to pay for packing the operands, or a read of the other operand when
+one is an identity-like constant."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from ..compiler.primitives.linalg import free_axes
-from .lowering import (Custom, cast_expr, flat_index, literal_expr, lowers, parenthesize,
-                       plus, prim_named, unravel)
+from ...compiler.primitives.linalg import dot_general_p, free_axes
+from .expressions import cast_expr, flat_index, literal_expr, parenthesize, plus, unravel
+from .kinds import Custom, lowers
 
 # Multiply-adds from which BLAS beats the loops (packing included).
 BLAS_MIN_WORK = 32 * 32 * 32
@@ -40,7 +42,7 @@ def _dot_general(cg, eqn, ins):
     if not lb and out_t.ndim and lhs_t.dtype.kind == "f" and work >= BLAS_MIN_WORK:
         return _blas(cg, eqn, ins, (lc, lf), (rc, rf))
     lhs, rhs = ins
-    out = cg.alloc(out_t, cg.var_name(eqn.outs[0]))
+    out = cg.alloc_var(eqn.outs[0])
     acc_dtype = np.dtype(np.float64) if out_t.dtype.kind == "f" else np.dtype(np.int64)
     with cg.loops(out_t.shape) as idx:
         acc = cg.fresh("acc")
@@ -49,7 +51,7 @@ def _dot_general(cg, eqn, ins):
             l_idx = _operand_index(lhs_t.ndim, lc, lb, lf, idx, len(lb), cidx)
             r_idx = _operand_index(rhs_t.ndim, rc, rb, rf, idx, len(lb) + len(lf), cidx)
             product = f"{parenthesize(lhs.read(l_idx))} * {parenthesize(rhs.read(r_idx))}"
-            cg.line(f"{acc} += {product}")
+            cg.assign(acc, product, "+=")
         cg.line(f"{out.read(idx)} = {cast_expr(acc, out_t.dtype, acc_dtype)}")
     return [out]
 
@@ -73,7 +75,7 @@ def _matrix(cg, value, atype, rows, cols) -> tuple:
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:
         row = flat_index([idx[a] for a in rows], [atype.shape[a] for a in rows])
         col = flat_index([idx[a] for a in cols], [atype.shape[a] for a in cols])
-        cg.line(f"{target.read((row, col))} = {value.read(idx)}")
+        cg.assign(target.read((row, col)), value.read(idx))
     return target.name, shape
 
 
@@ -82,13 +84,13 @@ def _blas(cg, eqn, ins, lhs_axes, rhs_axes):
     lhs_t, rhs_t = (a.type for a in eqn.inputs)
     a, (m, k) = _matrix(cg, ins[0], lhs_t, lf, lc)
     b, (_, n) = _matrix(cg, ins[1], rhs_t, rc, rf)
-    out = cg.alloc(eqn.outs[0].type, cg.var_name(eqn.outs[0]))
+    out = cg.alloc_var(eqn.outs[0])
     cg.support.add("gemm")
     cg.line(f"gemm({a}, {b}, {out.name}, {m}, {k}, {n})")
     return [out]
 
 
-lowers(prim_named("dot_general"))(Custom(_dot_general))
+lowers(dot_general_p)(Custom(_dot_general))
 
 
 # -- identity-like operands ------------------------------------------------------

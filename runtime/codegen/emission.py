@@ -1,0 +1,398 @@
+"""Emission: the Codegen class, which writes the kernel source group by
+group; custom lowerings call its helpers (loops, allocation, naming).
+
+What Numba is slow to compile stays out of the kernel, which is typed anew
+for every IR: arrays come from helpers compiled once (kernel_support.empty
+and full, not ``np.empty``), scalar functions from ``math`` (not ufuncs),
+matrix products from an inline BLAS call (kernel_support.gemm, not
+``np.dot`` and reshapes).  Every statement carries the IR lines it came
+from as comments.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from contextlib import contextmanager
+
+import numpy as np
+
+from ...compiler.ir import IR
+from ...compiler.primitives.structural import transpose_p
+from ...compiler.printer import Namer, format_eqn, format_ir
+from ..lowering import (LOWERINGS, cast_expr, dtype_expr, operand_index, result_expr,
+                        typed_literal_expr)
+from .planning import MAX_NESTING, Planner, nesting
+from .split import MAX_EXPRESSION_CHARS, split_statement
+from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evaluate_free,
+                     folded_eqns)
+
+# Names the kernel module defines: modules, the kernel, kernel_support helpers.
+_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
+             "standard_uniform", "standard_normal"} | set(dir(builtins))
+# Temporaries from this size on are allocated once per kernel (see
+# Codegen.take_workspace); glibc maps fresh memory from 128 KB.  A kernel
+# keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
+WORKSPACE_BYTES = 64 * 1024
+WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
+
+
+class Codegen:
+    """Writes the kernel source; custom lowerings call its helpers."""
+
+    def __init__(self, ir: IR, name="kernel"):
+        self.ir = ir
+        self.name = name
+        self.namer = Namer()
+        format_ir(ir, self.namer, "", "ir")   # names every variable, nested ones too
+        self.lines = []
+        self.depth = 1
+        self.loop_depth = 0
+        self.fresh_count = 0
+        self.support = set()     # kernel_support helpers the kernel calls
+        self.commented = set()   # IR lines commented in the current loop nest
+        self.allocations = []    # (line index, name, AType) of each `empty`
+
+    # -- helpers for lowerings
+    def line(self, text):
+        self.lines.append("    " * self.depth + text)
+
+    def assign(self, target, expr, op="="):
+        """The statement ``target op expr``, the parts of a long ``expr``
+        first put in temporaries named after the target."""
+        base = re.match(r"\w+", target).group().rstrip("_")
+        for depth, text in split_statement(target, op, expr, lambda: self.fresh(f"{base}_")):
+            self.line("    " * depth + text)
+
+    def comment(self, ir_lines):
+        """The IR lines as comments, each once per loop nest."""
+        for text in dict.fromkeys(ir_lines):
+            if text not in self.commented:
+                self.commented.add(text)
+                self.line(f"# {text}")
+
+    def ir_line(self, eqn) -> str:
+        return format_eqn(eqn, self.namer, "")[0]
+
+    def var_name(self, var) -> str:
+        name = self.namer(var)
+        return f"v_{name}" if keyword.iskeyword(name) or name in _RESERVED else name
+
+    @staticmethod
+    def scalar(expr) -> Scalar:
+        return Scalar(expr)
+
+    @staticmethod
+    def bound(value, shift=None) -> Bound:
+        return Bound(value, shift)
+
+    @staticmethod
+    def constant(value, atype, limit=1 << 22):
+        """The array a free value (built from iota and literals only)
+        holds, computed now with NumPy; None for other values or sizes
+        over ``limit``."""
+        if not value.free or atype.size > limit:
+            return None
+        return np.asarray(evaluate_free(value, atype), dtype=atype.dtype)
+
+    @staticmethod
+    def array_of(value):
+        """The Array holding ``value``, if it is stored in one."""
+        storage = value.storage if isinstance(value, Member) else value
+        return storage if isinstance(storage, Array) else None
+
+    def fresh(self, prefix) -> str:
+        self.fresh_count += 1
+        return f"{prefix}{self.fresh_count}"
+
+    @contextmanager
+    def indented(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    @contextmanager
+    def loops(self, shape, axes=None):
+        """Loops over the ``axes`` of ``shape`` (default all, outermost
+        first); yields the index with one loop variable per looped axis
+        (None for the others)."""
+        axes = range(len(shape)) if axes is None else axes
+        idx = [None] * len(shape)
+        for axis in axes:
+            idx[axis] = f"i{self.loop_depth}"
+            self.line(f"for {idx[axis]} in range({shape[axis]}):")
+            self.loop_depth += 1
+            self.depth += 1
+        try:
+            yield tuple(idx)
+        finally:
+            self.loop_depth -= len(axes)
+            self.depth -= len(axes)
+
+    def alloc(self, atype, name, fill=None) -> Array:
+        """A new array ``name`` (filled with the Python value ``fill``, if
+        given), made by a kernel_support helper: Numba compiles ``np.empty``
+        anew in every kernel, the helper once.  Its arguments are typed
+        values, not constants: Numba would compile the helper per constant."""
+        dtype = dtype_expr(atype.dtype)
+        shape = "".join(f"{typed_literal_expr(n, np.int64)}, " for n in atype.shape)
+        if fill is None:
+            self.support.add("empty")
+            self.allocations.append((len(self.lines), name, atype))
+            self.line(f"{name} = empty(({shape}), {dtype})")
+        else:
+            self.support.add("full")
+            fill = typed_literal_expr(fill, atype.dtype)
+            self.line(f"{name} = full(({shape}), {fill}, {dtype})")
+        return Array(name, atype.ndim, contiguous=True)
+
+    def alloc_var(self, var, fill=None) -> Array:
+        """A new array for the IR variable ``var``, named after it."""
+        return self.alloc(var.type, self.var_name(var), fill)
+
+    def materialize(self, value, atype, name) -> Array:
+        """``value`` copied into a new array ``name`` of ``atype``."""
+        target = self.alloc(atype, name)
+        with self.loops(atype.shape) as idx:
+            self.assign(target.read(idx), value.read(idx))
+        return target
+
+    def emit_ir(self, ir: IR, env) -> list:
+        """Plan and emit ``ir`` with its inputs bound in ``env`` (a dict
+        var -> Value); returns the Values of its outputs, all readable
+        after the emitted code."""
+        planner = Planner(env)
+        outs = planner.plan(ir)
+        for group in planner.groups:
+            self.emit_group(group)
+        return outs
+
+    # -- the kernel
+    def generate(self) -> str:
+        params = [self.var_name(v) for v in self.ir.inputs]
+        env = {v: Array(p, v.type.ndim) for v, p in zip(self.ir.inputs, params)}
+        outs = self.emit_ir(self.ir, env)
+        names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
+        self.line(f"return ({''.join(n + ', ' for n in names)})")
+        workspace = self.take_workspace(set(names))
+        header = ["import math", "", "import numpy as np"]
+        if self.support:
+            helpers = ", ".join(sorted(self.support))
+            header += ["", f"from numjac.runtime.kernel_support import {helpers}"]
+        if workspace:
+            spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in workspace)
+            header += ["", f"WORKSPACE = ({spec})"]
+        params += [name for name, _ in workspace]
+        header += ["", "", f"def {self.name}({', '.join(params)}):"]
+        return "\n".join(header + self.lines) + "\n"
+
+    def take_workspace(self, outputs) -> list:
+        """(name, AType) of the big temporaries, which become arguments: the
+        caller allocates them once and passes them to every call (fresh
+        ones that big may be mapped from the system on each call, a page
+        fault per 4 KB written).  At most WORKSPACE_MAX_BYTES in all."""
+        counts = {}
+        for _, name, _ in self.allocations:
+            counts[name] = counts.get(name, 0) + 1
+        workspace, kept = [], 0
+        for index, name, atype in self.allocations:
+            size = atype.size * atype.dtype.itemsize
+            if (name not in outputs and counts[name] == 1 and size >= WORKSPACE_BYTES
+                    and kept + size <= WORKSPACE_MAX_BYTES):
+                kept += size
+                line = self.lines[index]
+                indent = line[:len(line) - len(line.lstrip())]
+                self.lines[index] = f"{indent}# {name}: {atype}, a workspace argument"
+                workspace.append((name, atype))
+        return workspace
+
+    def output_array(self, value, atype) -> Array:
+        array = self.array_of(value)
+        if array is not None and not isinstance(array, Permuted):
+            return array
+        if isinstance(value, FoldedValue) and value.eqn.prim is transpose_p:
+            stored = self.array_of(value.ins[0])
+            if isinstance(stored, Permuted) and stored.perm == value.eqn.params["perm"]:
+                return Array(stored.name, atype.ndim)
+        return self.materialize(value, atype, self.fresh("out"))
+
+    # -- groups
+    def emit_group(self, group):
+        self.commented = set()
+        if group.custom is not None:
+            self.emit_custom(group)
+            return
+        self.allocate(group)
+        if group.axes:
+            self.emit_reduction_group(group)
+        else:
+            start = len(self.lines)
+            with self.loops(group.shape) as idx:
+                self.emit_members(group, idx, {})
+            if len(self.lines) == start + len(group.shape):
+                del self.lines[start:]   # only views read its members
+        for _, member in group.members:
+            member.local = None
+
+    def emit_custom(self, group):
+        eqn = group.custom
+        self.comment([self.ir_line(eqn)])
+        outs = LOWERINGS[eqn.prim].emit(self, eqn, group.ins)
+        for (_, member), value in zip(group.members, outs):
+            member.storage = value
+
+    def allocate(self, group):
+        """Storage for the stored elementwise members (0-d: scalar variables)."""
+        for _, member in group.members:
+            if member.stored and not member.is_reduction:
+                name = self.var_name(member.var)
+                if not group.shape:
+                    member.storage = Scalar(name)
+                elif member.layout is None:
+                    member.storage = self.alloc(member.var.type, name)
+                else:
+                    shape = tuple(member.var.type.shape[p] for p in member.layout)
+                    self.alloc(member.var.type.with_shape(shape), name)
+                    member.storage = Permuted(name, member.layout)
+
+    def emit_members(self, group, idx, updates):
+        for eqn, member in group.members:
+            if member.is_reduction:
+                updates[member](idx)
+            else:
+                self.emit_elementwise(eqn, member, idx)
+
+    def read_inputs(self, eqn, member, idx, build):
+        """The expression ``build(args)`` of an equation from its inputs'
+        expressions at ``idx`` of its group, and the IR lines of the inlined
+        inputs (claimed once).  Inlined inputs that make the expression too
+        long are first written to temporaries."""
+        expr = build(self.input_exprs(eqn, member, idx))
+        while len(expr) > MAX_EXPRESSION_CHARS and self.spill_inlined(member):
+            expr = build(self.input_exprs(eqn, member, idx))
+        ir_lines = []
+        for value in member.ins:
+            if isinstance(value, Member) and value.local is not None:
+                ir_lines.extend(value.local[1])
+                value.local[1] = []
+            else:
+                ir_lines.extend(self.ir_line(e) for e in folded_eqns(value))
+        return expr, ir_lines
+
+    @staticmethod
+    def input_exprs(eqn, member, idx) -> list:
+        shape = member.group.shape
+        return [value.local[0] if isinstance(value, Member) and value.local is not None
+                else value.read(operand_index(idx, shape, atom.type.shape))
+                for atom, value in zip(eqn.inputs, member.ins)]
+
+    def spill_inlined(self, member) -> bool:
+        """Write the longest input of ``member`` that is an inlined
+        expression (its IR lines still unclaimed) to a temporary named after
+        it; False if there is none."""
+        inlined = [v for v in member.ins
+                   if isinstance(v, Member) and v.local is not None and v.local[1]]
+        if not inlined:
+            return False
+        value = max(inlined, key=lambda v: len(v.local[0]))
+        self.comment(value.local[1])
+        temp = f"{self.var_name(value.var)}_"
+        self.assign(temp, value.local[0])
+        value.local = [temp, []]
+        return True
+
+    def emit_elementwise(self, eqn, member, idx):
+        if not member.stored and not member.local_uses:
+            return   # only views read it, and they recompute it
+        lowering = LOWERINGS[eqn.prim]
+        expr, ir_lines = self.read_inputs(
+            eqn, member, idx, lambda args: result_expr(lowering, eqn, args))
+        ir_lines.append(self.ir_line(eqn))
+        if (not member.stored and member.local_uses == 1 and nesting(expr) < MAX_NESTING
+                and len(expr) <= MAX_EXPRESSION_CHARS):
+            member.local = [expr, ir_lines]
+            return
+        self.comment(ir_lines)
+        if isinstance(member.storage, Scalar) or (member.stored and not member.local_uses):
+            target = member.storage.read(idx)
+            self.assign(target, expr)
+            member.local = [target, []] if isinstance(member.storage, Scalar) else None
+            return
+        temp = f"{self.var_name(member.var)}_"
+        self.assign(temp, expr)
+        if member.stored:
+            self.line(f"{member.storage.read(idx)} = {temp}")
+        member.local = [temp, []]
+
+    def emit_reduction_group(self, group):
+        shape, axes = group.shape, group.axes
+        kept = tuple(a for a in range(len(shape)) if a not in axes)
+        reductions = [(eqn, m) for eqn, m in group.members if m.is_reduction]
+        if axes != tuple(range(len(kept), len(shape))):
+            self.emit_array_accumulators(group, kept, reductions)
+            return
+        # Reduced axes trailing: one scalar accumulator per output element.
+        for eqn, member in reductions:
+            if kept:
+                member.storage = self.alloc(member.var.type, self.var_name(member.var))
+        updates = {}
+        with self.loops(shape, kept) as outer:
+            for eqn, member in reductions:
+                acc = f"{self.var_name(member.var)}_acc"
+                lowering = LOWERINGS[eqn.prim]
+                dtype = lowering.acc_dtype(eqn.inputs[0].type.dtype)
+                self.line(f"{acc} = {lowering.init(dtype)}")
+                updates[member] = self.scalar_update(eqn, member, acc)
+            with self.loops(shape, axes) as inner:
+                idx = tuple(o if o is not None else i for o, i in zip(outer, inner))
+                self.emit_members(group, idx, updates)
+            for eqn, member in reductions:
+                self.store_accumulator(eqn, member, outer, kept)
+
+    def scalar_update(self, eqn, member, acc):
+        def update(idx):
+            dtype = eqn.inputs[0].type.dtype
+            expr, ir_lines = self.read_inputs(
+                eqn, member, idx, lambda args: LOWERINGS[eqn.prim].combine(acc, args[0], dtype))
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            self.assign(acc, expr)
+        return update
+
+    def store_accumulator(self, eqn, member, outer, kept):
+        lowering = LOWERINGS[eqn.prim]
+        dtype = member.var.type.dtype
+        acc = f"{self.var_name(member.var)}_acc"
+        value = cast_expr(acc, dtype, lowering.acc_dtype(eqn.inputs[0].type.dtype))
+        if kept:
+            self.line(f"{member.storage.read(tuple(outer[a] for a in kept))} = {value}")
+        else:
+            name = self.var_name(member.var)
+            self.line(f"{name} = {value}")
+            member.storage = Scalar(name)
+
+    def emit_array_accumulators(self, group, kept, reductions):
+        """Reduced axes not trailing: loop in memory order and accumulate
+        into the output arrays."""
+        updates = {}
+        for eqn, member in reductions:
+            init = LOWERINGS[eqn.prim].identity(member.var.type.dtype)
+            member.storage = self.alloc(member.var.type, self.var_name(member.var), fill=init)
+            updates[member] = self.array_update(eqn, member, kept)
+        with self.loops(group.shape) as idx:
+            self.emit_members(group, idx, updates)
+
+    def array_update(self, eqn, member, kept):
+        def update(idx):
+            target = member.storage.read(tuple(idx[a] for a in kept))
+            expr, ir_lines = self.read_inputs(eqn, member, idx, lambda args: cast_expr(
+                LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype),
+                member.var.type.dtype, None))
+            self.comment(ir_lines + [self.ir_line(eqn)])
+            self.assign(target, expr)
+        return update
+
+
+def shape_of(atype) -> str:
+    return repr(tuple(int(n) for n in atype.shape))

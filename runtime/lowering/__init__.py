@@ -1,0 +1,19 @@
+"""The Numba lowering table ``LOWERINGS``: one entry per primitive, keyed by
+the primitive object, of four kinds (see kinds.py).
+
+One module per primitive family, mirroring compiler/primitives: importing
+this package registers them all.  The shared expression helpers are in
+expressions.py.
+"""
+from __future__ import annotations
+
+from . import control, elementwise, indexing, linalg, random, reductions, structural  # noqa: F401
+from .expressions import (BOOL, F64, I64, along, cast_expr, dtype_expr, flat_index,
+                          literal_expr, operand_index, parenthesize, plus, result_expr,
+                          typed_literal_expr, unravel)
+from .kinds import LOWERINGS, Custom, Elementwise, Folded, Reduction, lowers
+
+__all__ = ["LOWERINGS", "Custom", "Elementwise", "Folded", "Reduction", "lowers", "BOOL", "F64",
+           "I64", "along", "cast_expr", "dtype_expr", "flat_index", "literal_expr",
+           "operand_index", "parenthesize", "plus", "result_expr", "typed_literal_expr",
+           "unravel"]
