@@ -236,6 +236,12 @@ def _fmod_rhs_tangent(t, ans, x, y):
     return mul(t, neg(trunc(div(x, y))))
 defjvp(fmod_p, _rem_lhs_tangent, _fmod_rhs_tangent)
 
+copysign_p, copysign = elementwise("copysign", np.copysign)
+def _copysign_lhs_tangent(t, ans, x, y):
+    # +-1 where the sign flips or not; 0 at x == 0, as the derivative of abs.
+    return mul(t, mul(sign(ans), sign(x)))
+defjvp(copysign_p, _copysign_lhs_tangent, None)
+
 # ------------------------------------------------- piecewise constant ----
 
 def piecewise_constant(name, impl):

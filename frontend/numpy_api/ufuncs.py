@@ -98,6 +98,7 @@ _DIRECT = {
     np.log2: E.log2, np.log10: E.log10, np.log1p: E.log1p, np.sqrt: E.sqrt,
     np.cbrt: E.cbrt, np.sin: E.sin, np.cos: E.cos, np.tan: E.tan,
     np.arcsin: E.asin, np.arccos: E.acos, np.arctan: E.atan, np.arctan2: E.atan2,
+    np.copysign: E.copysign,
     np.sinh: E.sinh, np.cosh: E.cosh, np.tanh: E.tanh, np.arcsinh: E.asinh,
     np.arccosh: E.acosh, np.arctanh: E.atanh, np.hypot: _hypot,
     np.maximum: E.max, np.minimum: E.min, np.fmax: _nan_ignoring(E.max),

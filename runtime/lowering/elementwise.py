@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...compiler.primitives.elementwise import (
     abs_p, acos_p, acosh_p, add_p, and_p, asin_p, asinh_p, atan2_p, atan_p, atanh_p, cbrt_p,
-    ceil_p, cos_p, cosh_p, div_p, eq_p, exp2_p, exp_p, expm1_p, floor_divide_p, floor_p,
-    fmod_p, ge_p, gt_p, isfinite_p, isinf_p, isnan_p, le_p, log10_p, log1p_p, log2_p, log_p,
-    lt_p, max_p, min_p, mul_p, ne_p, neg_p, not_p, or_p, pow_p, rem_p, round_p, select_p,
+    ceil_p, copysign_p, cos_p, cosh_p, div_p, eq_p, exp2_p, exp_p, expm1_p, floor_divide_p,
+    floor_p, fmod_p, ge_p, gt_p, isfinite_p, isinf_p, isnan_p, le_p, log10_p, log1p_p, log2_p,
+    log_p, lt_p, max_p, min_p, mul_p, ne_p, neg_p, not_p, or_p, pow_p, rem_p, round_p, select_p,
     sign_p, sin_p, sinh_p, sqrt_p, sub_p, tan_p, tanh_p, trunc_p, xor_p)
 from .expressions import F64, parenthesize
 from .kinds import Elementwise, lowers
@@ -54,7 +54,8 @@ _CALLS = {exp_p: "math.exp", exp2_p: "math.exp2", expm1_p: "math.expm1", log_p: 
           tan_p: "math.tan", asin_p: "math.asin", acos_p: "math.acos", atan_p: "math.atan",
           sinh_p: "math.sinh", cosh_p: "math.cosh", tanh_p: "math.tanh",
           asinh_p: "math.asinh", acosh_p: "math.acosh", atanh_p: "math.atanh",
-          pow_p: "np.power", atan2_p: "math.atan2", rem_p: "np.remainder",
+          pow_p: "np.power", atan2_p: "math.atan2", copysign_p: "math.copysign",
+          rem_p: "np.remainder",
           fmod_p: "np.fmod", floor_divide_p: "np.floor_divide", isnan_p: "np.isnan",
           isfinite_p: "np.isfinite", isinf_p: "np.isinf"}
 

@@ -9,7 +9,7 @@ _UNARY_REAL = [np.sin, np.cos, np.tan, np.arctan, np.sinh, np.cosh, np.tanh,
 _UNARY_POSITIVE = [np.log, np.log2, np.log10, np.log1p, np.sqrt, np.reciprocal]
 _UNARY_UNIT = [np.arcsin, np.arccos, np.arctanh]
 _BINARY = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,
-           np.minimum, np.fmax, np.fmin, np.arctan2, np.hypot, np.logaddexp,
+           np.minimum, np.fmax, np.fmin, np.arctan2, np.copysign, np.hypot, np.logaddexp,
            np.logaddexp2]
 _PIECEWISE = [np.floor, np.ceil, np.rint, np.trunc, np.sign]
 _PREDICATES = [np.isfinite, np.isnan]
