@@ -1,14 +1,17 @@
 """Compiled kernels, shared in memory by the hash of their IR, and kept on
-disk across processes through Numba's cache of the generated module.
+disk across processes in verified entries (kernel_store.py).
 
 The key hashes the printed IR (which includes every dtype and shape) with
 the code generator's, numjac's and Numba's versions, so a kernel is never
 reused across changes of any of them.  ``NUMJAC_CACHE_DIR`` moves the disk
 cache (default: the user's cache directory), ``NUMJAC_DISABLE_DISK_CACHE=1``
-turns it off.  A cache entry that fails to load is deleted and rebuilt.
-``disk_cache_info`` and ``clear_disk_cache`` are what ``numjac cache`` shows
-and does.  Each kernel's first call (Numba compiles lazily) logs how long
-it took and whether its machine code came from the disk cache.
+turns it off.  An entry is checked against its key, the versions and a
+checksum before Numba loads it; a bad one is rebuilt, an unusable folder
+turns the disk cache off for the process.  A kernel that fails to run never
+touches the disk cache.  ``disk_cache_info`` and ``clear_disk_cache`` are
+what ``numjac cache`` shows and does.  Each kernel's first call (Numba
+compiles lazily) logs how long it took and whether its machine code came
+from the disk cache.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compiler.printer import print_ir
-from . import numba_backend
+from . import kernel_store, numba_backend
 from .codegen import generate
 
 log = logging.getLogger("numjac")
@@ -40,34 +43,25 @@ class NumbaKernel:
     """A compiled kernel: call it with one array per IR input.
 
     ``fast`` is the Numba dispatcher itself, for callers that pass the
-    ``workspace`` arrays after the inputs themselves and handle a failure
-    by calling the kernel again (which recovers from a bad cache entry).
-    The workspace holds the kernel's big temporaries, allocated once: the
-    kernel holds the GIL while it runs, so calls never share it."""
+    ``workspace`` arrays after the inputs themselves.  The workspace holds
+    the kernel's big temporaries, allocated once: the kernel holds the GIL
+    while it runs, so calls never share it."""
 
     def __init__(self, key: str, source: str, directory, signature: str = ""):
         self.key, self.source, self.directory = key, source, directory
         self.signature = signature
         start = time.perf_counter()
-        self.fast, spec = self._load()
+        entry = None if directory is None else kernel_store.Entry(directory, key, _versions(), source)
+        self.fast, spec = numba_backend.load(source, key, entry)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
 
-    def _load(self):
-        if self.directory is not None:
-            try:
-                return numba_backend.load_from_file(self.source, self.key, self.directory)
-            except OSError as error:
-                log.warning("numjac: disk cache unusable (%s); compiling in memory", error)
-                self.directory = None
-        return numba_backend.load_in_memory(self.source, self.key)
-
     def __call__(self, *arrays):
         if self.called:
-            return self._call(arrays)
+            return self.fast(*arrays, *self.workspace)
         start = time.perf_counter()
-        outs = self._call(arrays)
+        outs = self.fast(*arrays, *self.workspace)
         self.called = True
         self._log_compiled(self.load_seconds + time.perf_counter() - start)
         return outs
@@ -78,23 +72,11 @@ class NumbaKernel:
             how = "compiled by Numba in memory (disk cache off)"
         elif hits:
             how = f"disk cache hit (machine code loaded from {self.directory})"
+        elif not kernel_store.usable(self.directory):
+            how = f"compiled by Numba in memory ({self.directory} is unusable)"
         else:
             how = f"disk cache miss (compiled by Numba, saved to {self.directory})"
         log.info("kernel %s %s: %.1f ms, %s", self.key, self.signature, 1e3 * seconds, how)
-
-    def _call(self, arrays):
-        try:
-            return self.fast(*arrays, *self.workspace)
-        except Exception:
-            if self.directory is None:
-                raise
-            # A corrupt or foreign cache entry: drop it and compile afresh.
-            log.warning("numjac: kernel %s failed to load from the disk cache; rebuilding",
-                        self.key)
-            numba_backend.purge_numba_cache(self.directory, self.key)
-            self.fast, _ = self._load()
-            self.directory = None
-            return self.fast(*arrays, *self.workspace)
 
 
 def kernel_key(ir_text: str) -> str:
@@ -113,8 +95,12 @@ def _versions() -> tuple:
 
 
 def cache_dir():
-    """The disk cache directory, or None when the disk cache is off."""
-    return None if disk_cache_disabled() else configured_cache_dir()
+    """The disk cache directory, or None when the disk cache is off (or
+    this process found the folder unusable)."""
+    if disk_cache_disabled():
+        return None
+    directory = configured_cache_dir()
+    return directory if kernel_store.usable(directory) else None
 
 
 def disk_cache_disabled() -> bool:
@@ -139,33 +125,32 @@ def _user_cache_dir() -> Path:
 @dataclass
 class DiskCacheInfo:
     directory: Path
-    entries: int          # kernels (generated modules) held
-    size: int             # bytes of their sources and Numba's machine code
+    entries: int          # kernels held (each has one file per compiled signature)
+    size: int             # bytes of numjac's files there
     disabled: bool
-
-
-def _entry_files(directory: Path) -> list:
-    """The files of numjac's kernels in ``directory``: generated modules
-    (and their temporary files) and Numba's index and machine code."""
-    prefix = numba_backend.MODULE_PREFIX + "*"
-    return [p for p in [*directory.glob(prefix), *(directory / "__pycache__").glob(prefix)]
-            if p.is_file()]
 
 
 def disk_cache_info() -> DiskCacheInfo:
     directory = configured_cache_dir()
-    files = _entry_files(directory)
-    entries = sum(1 for p in files if p.parent == directory and p.suffix == ".py")
-    return DiskCacheInfo(directory, entries, sum(p.stat().st_size for p in files),
-                         disk_cache_disabled())
+    files = kernel_store.entry_files(directory)
+    return DiskCacheInfo(directory, len(kernel_store.entry_keys(directory)),
+                         sum(map(_size, files)), disk_cache_disabled())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:   # renamed or deleted by another process meanwhile
+        return 0
 
 
 def clear_disk_cache() -> int:
     """Delete every kernel from the disk cache (other files in the
     directory are left alone); returns how many kernels there were.
-    Kernels already loaded in this process keep working."""
+    Kernels already loaded in this process keep working, and processes
+    compiling meanwhile recreate what they need."""
     entries = disk_cache_info().entries
-    for path in _entry_files(configured_cache_dir()):
+    for path in kernel_store.entry_files(configured_cache_dir()):
         path.unlink(missing_ok=True)
     return entries
 

@@ -1,20 +1,21 @@
 """Generated kernel source -> a Numba dispatcher and its workspace spec.
 
-With the disk cache on, the source is written to a real file and imported
-as a module registered in ``sys.modules`` before it runs: that is what lets
-Numba's own cache (``cache=True``) store and reload the machine code of
-generated functions.  Without it, the source is compiled in memory.
+The source runs as a module registered in ``sys.modules`` (Numba finds a
+cached kernel's globals through its module name).  With the disk cache on,
+the dispatcher gets a ``VerifiedCache`` in place of Numba's own file cache:
+Numba asks it for machine code before compiling and hands it what it
+compiled, and it keeps that in numjac's verified entries (kernel_store.py).
+Numba itself never reads or writes a cache file for a kernel, so no
+locator, ``NUMBA_CACHE_DIR`` or ``__pycache__`` is involved.
 """
 from __future__ import annotations
 
-import importlib.util
-import os
+import functools
+import pickle
 import sys
-import tempfile
-from pathlib import Path
+import types
 
-MODULE_PREFIX = "numjac_kernel_"
-_SOURCE_MTIME = 946684800   # 2000-01-01: see write_atomically
+from .kernel_store import PREFIX
 
 
 def module_source(kernel_source: str, ir_text: str, key: str) -> str:
@@ -23,59 +24,58 @@ def module_source(kernel_source: str, ir_text: str, key: str) -> str:
             f'{ir_text}\n"""\n{kernel_source}')
 
 
-def jit(fn, cache: bool):
+def load(source: str, key: str, entry=None):
+    """(dispatcher, WORKSPACE) of the kernel module ``source``; with a
+    kernel_store ``entry``, the dispatcher's machine code goes through it."""
     # Imported on the first compile, not with numjac: importing Numba takes
     # a while, and the interpreter and the tracer never need it.
     import numba
-    return numba.njit(cache=cache, error_model="numpy")(fn)
-
-
-def load_in_memory(source: str, key: str):
-    """(dispatcher, WORKSPACE) of the kernel module ``source``."""
-    namespace = {"__name__": MODULE_PREFIX + key}
-    exec(compile(source, f"<numjac kernel {key}>", "exec"), namespace)
-    return jit(namespace["kernel"], cache=False), namespace.get("WORKSPACE", ())
-
-
-def load_from_file(source: str, key: str, directory: Path):
-    """Write ``source`` to ``directory`` (unless the same text is there),
-    import it, and jit its kernel with Numba's disk cache."""
-    name = MODULE_PREFIX + key
-    path = directory / f"{name}.py"
-    if not _holds(path, source):
-        write_atomically(path, source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    name = PREFIX + key
+    module = types.ModuleType(name)
+    exec(compile(source, f"<numjac kernel {key}>", "exec"), module.__dict__)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return jit(module.kernel, cache=True), getattr(module, "WORKSPACE", ())
+    dispatcher = numba.njit(error_model="numpy")(module.kernel)
+    if entry is not None:
+        # Numba has no public hook for a cache of one's own; this attribute
+        # is where ``cache=True`` puts its file cache.
+        dispatcher._cache = verified_cache_class()(entry)
+    return dispatcher, getattr(module, "WORKSPACE", ())
 
 
-def _holds(path: Path, text: str) -> bool:
-    try:
-        return path.read_text() == text
-    except (OSError, UnicodeDecodeError):
-        return False
+@functools.cache
+def verified_cache_class():
+    """The Numba cache class (Numba's ``_Cache`` interface) that loads and
+    saves a dispatcher's machine code through a kernel_store ``Entry``."""
+    from numba.core.caching import NullCache
+    from numba.core.compiler import CompileResult
+    from numba.core.serialize import dumps
 
+    class VerifiedCache(NullCache):
+        def __init__(self, entry):
+            self.entry = entry
 
-def write_atomically(path: Path, text: str):
-    """Write via a temporary file and ``os.replace``, so that concurrent
-    writers and readers only ever see a whole file.  The modification time
-    is fixed: Numba stamps its cache with it, and two processes writing the
-    same module must not invalidate each other's machine code."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.utime(tmp, (_SOURCE_MTIME, _SOURCE_MTIME))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        @property
+        def cache_path(self):
+            return str(self.entry.directory)
 
+        def load_overload(self, sig, target_context):
+            target_context.refresh()
+            target = repr(target_context.codegen().magic_tuple())
+            payload = self.entry.load(str(sig), target)
+            if payload is None:
+                return None
+            # The payload is verified: a failure here is not a damaged file
+            # but something Numba cannot rebuild; compiling is the way out.
+            try:
+                return CompileResult._rebuild(target_context, *pickle.loads(payload))
+            except Exception as error:   # noqa: BLE001 - any failure means: compile
+                self.entry.warn_unloadable(error)
+                return None
 
-def purge_numba_cache(directory: Path, key: str):
-    """Delete Numba's cached machine code for a kernel (after a failed load)."""
-    for path in (directory / "__pycache__").glob(f"{MODULE_PREFIX}{key}*"):
-        path.unlink(missing_ok=True)
+        def save_overload(self, sig, cres):
+            if cres.library.has_dynamic_globals or any(not f.can_cache for f in cres.lifted):
+                return   # machine code holding this process's addresses
+            target = repr(cres.library.codegen.magic_tuple())
+            self.entry.save(str(sig), target, dumps(cres._reduce()))
+
+    return VerifiedCache
