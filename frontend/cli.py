@@ -222,6 +222,8 @@ def run_cache(args) -> int:
         print(f"removed {removed} kernel(s), {format_size(info.size)}, from {info.directory}")
         return 0
     state = "off (NUMJAC_DISABLE_DISK_CACHE is set)" if info.disabled else "on"
+    if info.problem and not info.disabled:
+        state = f"unusable ({info.problem}): kernels compile in memory"
     print(f"directory:  {info.directory}\n"
           f"kernels:    {info.entries}\n"
           f"size:       {format_size(info.size)}\n"

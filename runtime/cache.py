@@ -128,13 +128,23 @@ class DiskCacheInfo:
     entries: int          # kernels held (each has one file per compiled signature)
     size: int             # bytes of numjac's files there
     disabled: bool
+    problem: str = ""     # why the folder cannot hold the cache, if it cannot
 
 
 def disk_cache_info() -> DiskCacheInfo:
     directory = configured_cache_dir()
     files = kernel_store.entry_files(directory)
     return DiskCacheInfo(directory, len(kernel_store.entry_keys(directory)),
-                         sum(map(_size, files)), disk_cache_disabled())
+                         sum(map(_size, files)), disk_cache_disabled(),
+                         _folder_problem(directory))
+
+
+def _folder_problem(directory: Path) -> str:
+    if directory.exists() and not directory.is_dir():
+        return "it is not a folder"
+    if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
+        return "it is not writable"
+    return ""
 
 
 def _size(path: Path) -> int:

@@ -174,11 +174,12 @@ def test_ir_errors_show_no_traceback_from_the_console(model):
 # -- numjac cache --------------------------------------------------------------------------
 
 def fake_entry(directory, key, sizes=(100, 20, 3000)):
-    """The files of one kernel as the disk cache lays them out."""
-    source = directory / f"numjac_kernel_{key}.py"
-    index = directory / "__pycache__" / f"numjac_kernel_{key}.kernel-3.py311.nbi"
-    code = directory / "__pycache__" / f"numjac_kernel_{key}.kernel-3.py311.1.nbc"
-    for path, size in zip((source, index, code), sizes):
+    """The files of one kernel: two compiled signatures, and an index file
+    as numjac versions before verified entries left in __pycache__."""
+    first = directory / f"numjac_kernel_{key}.0123456789abcdef.nbk"
+    second = directory / f"numjac_kernel_{key}.fedcba9876543210.nbk"
+    legacy = directory / "__pycache__" / f"numjac_kernel_{key}.kernel-3.py311.nbi"
+    for path, size in zip((first, second, legacy), sizes):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * size)
 
@@ -208,6 +209,16 @@ def test_cache_info_says_when_the_disk_cache_is_off(capsys, tmp_path, monkeypatc
     monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
     main(["cache", "info"])
     assert "disk cache: off (NUMJAC_DISABLE_DISK_CACHE is set)" in capsys.readouterr().out
+
+
+def test_cache_info_says_when_the_folder_is_unusable(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    folder.write_text("a file")
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(folder))
+    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    main(["cache", "info"])
+    assert ("disk cache: unusable (it is not a folder): kernels compile in memory"
+            in capsys.readouterr().out)
 
 
 def test_cache_clear_removes_what_a_real_kernel_left(capsys, tmp_path, monkeypatch):

@@ -1,11 +1,7 @@
 """The Numba backend against the reference interpreter: every OP_SPECS row
 (float64, and float32 with non-contiguous inputs), 0-d values, the
 transforms of realistic functions, random draws; the shape of the generated
-code; the memory and disk caches; backend selection."""
-import os
-import subprocess
-import sys
-import textwrap
+code; the memory cache (the disk cache: test_cache_integrity.py); backend selection."""
 
 import numpy as np
 import pytest
@@ -367,67 +363,3 @@ def test_results_never_stale():
         # Same dtype and shape, another layout: the fast path still fits.
         y = np.arange(12.0).reshape(2, 6)[:, ::2].T.copy().T * scale
         np.testing.assert_array_equal(f(y), _scaled(y))
-
-
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch):
-    """An empty disk cache in ``tmp_path`` and an empty memory cache."""
-    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
-    monkeypatch.setattr(cache, "_KERNELS", {})
-    return tmp_path
-
-
-def _cubic(x):
-    return x * x * x + 0.5
-
-
-def test_corrupt_cache_entries_are_rebuilt(fresh_cache):
-    x = np.linspace(0.0, 1.0, 7)
-    nj.jit(_cubic, backend="numba")(x)
-    files = [p for p in fresh_cache.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".nbi" for p in files) and any(p.suffix == ".py" for p in files)
-    for path in files:
-        path.write_bytes(b"\x00garbage")
-    cache._KERNELS.clear()
-    np.testing.assert_allclose(nj.jit(_cubic, backend="numba")(x), _cubic(x))
-
-
-def test_disk_cache_can_be_disabled(fresh_cache, monkeypatch):
-    monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
-    x = np.arange(3.0)
-    np.testing.assert_allclose(nj.jit(_cubic, backend="numba")(x), _cubic(x))
-    assert not list(fresh_cache.iterdir())
-
-
-_SCRIPT = textwrap.dedent("""
-    import numpy as np, numjac as nj
-    from numjac.runtime import cache
-    f = nj.jit(lambda x: np.tanh(x) @ x.T, backend="numba")
-    x = np.linspace(0.0, 1.0, 6).reshape(2, 3)
-    assert np.allclose(f(x), np.tanh(x) @ x.T)
-    (kernel,) = cache._KERNELS.values()
-    print(sum(kernel.fast.stats.cache_hits.values()))
-""")
-
-
-def _run_script(cache_dir):
-    env = dict(os.environ, NUMJAC_CACHE_DIR=str(cache_dir))
-    env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
-    return subprocess.Popen([sys.executable, "-c", _SCRIPT], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _hits(process):
-    out, err = process.communicate(timeout=300)
-    assert process.returncode == 0, err
-    return int(out.split()[-1])
-
-
-def test_disk_cache_serves_a_new_process_and_concurrent_writers(tmp_path):
-    # Two processes compile and write the same entry at about the same time
-    # (the later may already find the earlier's) ...
-    first = [_run_script(tmp_path) for _ in range(2)]
-    assert min(_hits(p) for p in first) == 0
-    # ... and a third loads the machine code instead of compiling.
-    assert _hits(_run_script(tmp_path)) >= 1

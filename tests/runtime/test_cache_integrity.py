@@ -75,13 +75,20 @@ def check_rebuilt(fn, caplog, expected_warning):
     assert not warnings_in(caplog)
 
 
-# -- damaged and foreign entries ------------------------------------------------------
-
-def test_an_entry_is_reused_across_kernels_only_when_it_is_theirs(disk_cache):
+def test_an_entry_serves_the_next_kernel(disk_cache):
     assert not run_afresh(_twice)[1]
     out, hit = run_afresh(_twice)
     assert hit
     np.testing.assert_array_equal(out, _twice(X))
+
+
+def test_disk_cache_can_be_disabled(disk_cache, monkeypatch):
+    monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
+    np.testing.assert_array_equal(run_afresh(_twice)[0], _twice(X))
+    assert not disk_cache.exists()
+
+
+# -- damaged and foreign entries ------------------------------------------------------
 
 
 def test_truncated_entry_is_rebuilt(disk_cache, caplog):
