@@ -51,7 +51,8 @@ class NumbaKernel:
         self.key, self.source, self.directory = key, source, directory
         self.signature = signature
         start = time.perf_counter()
-        entry = None if directory is None else kernel_store.Entry(directory, key, _versions(), source)
+        entry = (None if directory is None
+                 else kernel_store.Entry(directory, key, _versions(), source))
         self.fast, spec = numba_backend.load(source, key, entry)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
