@@ -170,6 +170,7 @@ def test_swapped_machine_code_between_kernels_is_detected(tmp_path):
 def test_a_failing_call_keeps_valid_entries(disk_cache):
     run_afresh(_twice)
     before = {p: p.read_bytes() for p in entries(disk_cache)}
+    assert before
     (kernel,) = cache._KERNELS.values()
     with pytest.raises(Exception):      # Numba cannot type an object array
         kernel(np.array([2**70, 1], dtype=object))
@@ -180,12 +181,15 @@ def test_a_failing_call_keeps_valid_entries(disk_cache):
 
 
 def test_a_failing_call_through_a_transform_keeps_valid_entries(disk_cache):
-    f = nj.jit(_twice, backend="numba")
-    f(X)
+    """Before, the int beyond int64 (an object array to Numba) deleted the
+    entry of the kernel it was passed to."""
+    f = nj.jit(lambda a, n: a * n, backend="numba")
+    f(X, 3)
     before = {p: p.read_bytes() for p in entries(disk_cache)}
-    for bad in (np.ma.masked_array(X, mask=[0, 1, 0, 0, 0]), 2**70):
+    assert before
+    for bad in ((X, 2**70), (np.ma.masked_array(X, mask=[0, 1, 0, 0, 0]), 3)):
         try:
-            f(bad)
+            f(*bad)
         except Exception:   # noqa: BLE001 - whichever error: the entry must survive
             pass
     assert {p: p.read_bytes() for p in entries(disk_cache)} == before
@@ -215,18 +219,29 @@ _MANY_KERNELS = textwrap.dedent("""
 """)
 
 
-CLEAR = "from numjac.cli import main; main(['cache', 'clear'])"
+_CLEAR_UNTIL = textwrap.dedent("""
+    import os, sys
+    from numjac.cli import main
+    while not os.path.exists(sys.argv[1]):
+        main(["cache", "clear"])
+""")
 
 
 def test_clear_while_other_processes_compile(tmp_path):
-    compilers = [run_python(_MANY_KERNELS, tmp_path) for _ in range(2)]
-    env = dict(os.environ, NUMJAC_CACHE_DIR=str(tmp_path))
-    while any(p.poll() is None for p in compilers):
-        subprocess.run([sys.executable, "-c", CLEAR], env=env, check=True,
-                       capture_output=True)
-    for process in compilers:
-        out, err = finish(process)
-        assert out == "ok\n" and "WARNING" not in err.upper()
+    """Before, every compiling process failed: its module was cleared
+    between its writing and Numba's looking for it ('no locator')."""
+    directory, stop = tmp_path / "cache", tmp_path / "stop"
+    compilers = [run_python(_MANY_KERNELS, directory) for _ in range(2)]
+    clearer = subprocess.Popen([sys.executable, "-c", _CLEAR_UNTIL, str(stop)],
+                               env=dict(os.environ, NUMJAC_CACHE_DIR=str(directory)),
+                               stdout=subprocess.DEVNULL)
+    try:
+        for process in compilers:
+            out, err = finish(process)
+            assert out == "ok\n" and "WARNING" not in err.upper()
+    finally:
+        stop.touch()
+        assert clearer.wait(timeout=300) == 0
 
 
 # -- unusable folders ------------------------------------------------------------------
