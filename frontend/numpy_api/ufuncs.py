@@ -62,6 +62,14 @@ def root_of_squares(total):
 
 
 def _hypot(x, y):
+    # As NumPy, an infinite argument gives inf even beside a NaN; the finite
+    # formula gets zeros in its place, so no inf / inf enters any derivative.
+    x_inf, y_inf = E.isinf(x), E.isinf(y)
+    finite = _finite_hypot(E.select(x_inf, 0, x), E.select(y_inf, 0, y))
+    return E.select(x_inf, E.abs(x), E.select(y_inf, E.abs(y), finite))
+
+
+def _finite_hypot(x, y):
     # Scaled by the larger magnitude so that large inputs do not overflow.
     big = E.max(E.abs(x), E.abs(y))
     safe = E.select(E.eq(big, 0), 1, big)
