@@ -417,7 +417,14 @@ def _vector_norm(x, axes, ord):
     if ord == 1:
         return R.reduce_sum(magnitude, axes)
     total = R.reduce_sum(E.pow(magnitude, ord), axes)
-    return E.pow(total, np.reciprocal(ord, dtype=x.type.dtype).item())
+    exponent = np.reciprocal(ord, dtype=x.type.dtype).item()
+    if ord < 0:
+        return E.pow(total, exponent)
+    return root_of_squares(total, functools.partial(_power_of, exponent=exponent))
+
+
+def _power_of(total, exponent):
+    return E.pow(total, exponent)
 
 
 def _matrix_norm(x, axes, ord):

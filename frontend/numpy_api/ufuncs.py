@@ -51,14 +51,15 @@ def _nan_ignoring(choose):
     return op
 
 
-def root_of_squares(total):
-    """``sqrt(total)`` for a sum of squares (a length: hypot, norm, std),
-    with derivative 0 where ``total == 0`` instead of 0 * inf = NaN: the
-    length is a cone there, and 0 is its smallest subgradient (and exact
-    where the length is 0 identically, as the std of one element).  The
-    inner select keeps inf out of the other branch's reverse-mode products."""
+def root_of_squares(total, root=E.sqrt):
+    """``root(total)`` for a sum of squares (or of p-th powers: a length, as
+    in hypot, norm, std), with derivative 0 where ``total == 0`` instead of
+    0 * inf = NaN: the length is a cone there, and 0 is its smallest
+    subgradient (and exact where the length is 0 identically, as the std of
+    one element).  The inner select keeps inf out of the other branch's
+    reverse-mode products."""
     zero = E.eq(total, 0)
-    return E.select(zero, 0, E.sqrt(E.select(zero, 1, total)))
+    return E.select(zero, 0, root(E.select(zero, 1, total)))
 
 
 def _hypot(x, y):

@@ -75,6 +75,8 @@ TIES = [
     ("std-constant", np.std, [2.0, 2.0], [0.0, 0.0], ZERO2),
     ("std-ddof1-constant", lambda v: np.std(v, ddof=1), [2.0, 2.0], [0.0, 0.0], ZERO2),
     ("norm-zero", np.linalg.norm, [0.0, 0.0], [0.0, 0.0], ZERO2),
+    ("norm-3-zero", lambda v: np.linalg.norm(v, 3), [0.0, 0.0], [0.0, 0.0], ZERO2),
+    ("norm-fro-zero", lambda v: np.linalg.norm(v.reshape(1, 2)), [0.0, 0.0], [0.0, 0.0], ZERO2),
     ("hypot-zero", _hypot, [0.0, 0.0], [0.0, 0.0], ZERO2),
     ("hypot-axis", _hypot, [0.0, 2.0], [0.0, 1.0], [[0.5, 0.0], [0.0, 0.0]]),
     ("hypot-inf", _hypot, [-INF, 1.0], [-1.0, 0.0], ZERO2),
@@ -184,7 +186,8 @@ RNG = np.random.default_rng(11)
     (lambda x: np.std(x, axis=1), (RNG.normal(size=(3, 4)),)),
     (lambda x: np.std(x, ddof=1), (RNG.normal(size=5),)),
     (np.linalg.norm, (RNG.normal(size=5),)),
-], ids=["logaddexp", "logaddexp2", "hypot", "power", "std-axis", "std-ddof1", "norm"])
+    (lambda x: np.linalg.norm(x, 3), (RNG.normal(size=5),)),
+], ids=["logaddexp", "logaddexp2", "hypot", "power", "std-axis", "std-ddof1", "norm", "norm-3"])
 def test_derivatives_away_from_ties(f, args):
     check_grads(f, args, order=2)
 
