@@ -86,7 +86,7 @@ def _log_add(x, y, log1p_of_exp):
     weights 1/2 each).  Equal infinities, where small - big would be NaN, are
     their mean: the same value and the same 1/2 weights.  NaN propagates.
     """
-    x_first = E.logical_or(E.ge(x, y), E.isnan(x))
+    x_first = E.logical_not(E.lt(x, y))  # also where x is NaN, so NaN wins
     big, small = E.select(x_first, x, y), E.select(x_first, y, x)
     equal_infinities = E.logical_and(E.eq(x, y), E.isinf(x))
     gap = E.select(equal_infinities, 0, E.sub(small, big))
