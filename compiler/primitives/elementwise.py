@@ -192,8 +192,16 @@ defjvp(abs_p, _abs_tangent)
 
 pow_p, pow = elementwise("pow", np.power)
 def _pow_base_tangent(t, ans, x, y):
-    # y * x**(y-1), written so that x == 0 with y >= 1 stays finite.
-    return mul(t, mul(y, pow(x, sub(y, 1))))
+    # y * x**(y-1), which is finite at x == 0 for y >= 1.  At x == 0, y == 0
+    # it is 0 * inf: 0 is right (x**0 == 1 everywhere), and by the same rule
+    # the second derivative of x**1 at 0 is 0.  Elsewhere the select keeps the
+    # slope's own derivative in y; the inner select keeps inf out of the
+    # discarded branch, whose reverse-mode products would turn 0 * inf to NaN.
+    if isinstance(y, Lit):
+        return mul(t, 0 if y.value == 0 else mul(y, pow(x, sub(y, 1))))
+    origin = logical_and(eq(y, 0), eq(x, 0))
+    slope = mul(y, pow(select(origin, 1, x), sub(y, 1)))
+    return mul(t, select(origin, 0, slope))
 def _pow_exponent_tangent(t, ans, x, y):
     safe_log = select(eq(x, 0), 0, log(select(eq(x, 0), 1, x)))
     return mul(t, mul(ans, safe_log))

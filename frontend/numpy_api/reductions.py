@@ -22,6 +22,7 @@ from ..compiler.primitives.structural import broadcast_to, convert, reshape
 from ..errors import unsupported
 from ..tracer import Tracer, checked_dtype, to_atom, wrap
 from .table import implements
+from .ufuncs import root_of_squares
 
 # Marks an argument the caller did not pass (NumPy uses its private _NoValue).
 _MISSING = object()
@@ -296,7 +297,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
         mean=None, correction=_MISSING):
     reject_unsupported("std", out=out, where=where, mean=mean)
     ddof = _degrees_of_freedom(ddof, correction)
-    return _variance(np.std, a, axis, dtype, ddof, keepdims, E.sqrt)
+    return _variance(np.std, a, axis, dtype, ddof, keepdims, root_of_squares)
 
 
 # -- clip, where ------------------------------------------------------------------
@@ -398,7 +399,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
 # -- linalg.norm --------------------------------------------------------------------
 
 def _euclidean(x, axes):
-    return E.sqrt(R.reduce_sum(E.mul(x, x), axes))
+    return root_of_squares(R.reduce_sum(E.mul(x, x), axes))
 
 
 def _vector_norm(x, axes, ord):
@@ -416,7 +417,14 @@ def _vector_norm(x, axes, ord):
     if ord == 1:
         return R.reduce_sum(magnitude, axes)
     total = R.reduce_sum(E.pow(magnitude, ord), axes)
-    return E.pow(total, np.reciprocal(ord, dtype=x.type.dtype).item())
+    exponent = np.reciprocal(ord, dtype=x.type.dtype).item()
+    if ord < 0:
+        return E.pow(total, exponent)
+    return root_of_squares(total, functools.partial(_power_of, exponent=exponent))
+
+
+def _power_of(total, exponent):
+    return E.pow(total, exponent)
 
 
 def _matrix_norm(x, axes, ord):

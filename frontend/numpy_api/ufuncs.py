@@ -51,27 +51,63 @@ def _nan_ignoring(choose):
     return op
 
 
+def root_of_squares(total, root=E.sqrt):
+    """``root(total)`` for a sum of squares (or of p-th powers: a length, as
+    in hypot, norm, std), with derivative 0 where ``total == 0`` instead of
+    0 * inf = NaN: the length is a cone there, and 0 is its smallest
+    subgradient (and exact where the length is 0 identically, as the std of
+    one element).  The inner select keeps inf out of the other branch's
+    reverse-mode products."""
+    zero = E.eq(total, 0)
+    return E.select(zero, 0, root(E.select(zero, 1, total)))
+
+
 def _hypot(x, y):
+    # As NumPy, an infinite argument gives inf even beside a NaN; the finite
+    # formula gets zeros in its place, so no inf / inf enters any derivative.
+    x_inf, y_inf = E.isinf(x), E.isinf(y)
+    finite = _finite_hypot(E.select(x_inf, 0, x), E.select(y_inf, 0, y))
+    return E.select(x_inf, E.abs(x), E.select(y_inf, E.abs(y), finite))
+
+
+def _finite_hypot(x, y):
     # Scaled by the larger magnitude so that large inputs do not overflow.
     big = E.max(E.abs(x), E.abs(y))
     safe = E.select(E.eq(big, 0), 1, big)
     ratio_x, ratio_y = E.div(x, safe), E.div(y, safe)
-    return E.mul(big, E.sqrt(E.add(E.mul(ratio_x, ratio_x), E.mul(ratio_y, ratio_y))))
+    return E.mul(big, root_of_squares(E.add(E.mul(ratio_x, ratio_x), E.mul(ratio_y, ratio_y))))
+
+
+def _log_add(x, y, log1p_of_exp):
+    """logaddexp in base e or 2: ``big + log1p_of_exp(small - big)``.
+
+    big and small are picked by a select, not max/min/abs: each branch is an
+    exact formula, so derivatives of every order hold at x == y (ties get
+    weights 1/2 each).  Equal infinities, where small - big would be NaN, are
+    their mean: the same value and the same 1/2 weights.  NaN propagates.
+    """
+    x_first = E.logical_not(E.lt(x, y))  # also where x is NaN, so NaN wins
+    big, small = E.select(x_first, x, y), E.select(x_first, y, x)
+    equal_infinities = E.logical_and(E.eq(x, y), E.isinf(x))
+    gap = E.select(equal_infinities, 0, E.sub(small, big))
+    finite = E.add(big, log1p_of_exp(gap))
+    return E.select(equal_infinities, E.mul(E.add(x, y), 0.5), finite)
+
+
+def _log1p_exp(gap):
+    return E.log1p(E.exp(gap))
+
+
+def _log1p_exp2_in_bits(gap):
+    return E.div(E.log1p(E.exp2(gap)), np.log(2.0))
 
 
 def _logaddexp(x, y):
-    # max + log1p(exp(-|x - y|)); equal infinities would give inf - inf.
-    big = E.max(x, y)
-    gap = E.neg(E.abs(E.sub(x, y)))
-    finite_gap = E.select(E.isnan(gap), 0, gap)
-    return E.add(big, E.log1p(E.exp(finite_gap)))
+    return _log_add(x, y, _log1p_exp)
 
 
 def _logaddexp2(x, y):
-    big = E.max(x, y)
-    gap = E.neg(E.abs(E.sub(x, y)))
-    finite_gap = E.select(E.isnan(gap), 0, gap)
-    return E.add(big, E.div(E.log1p(E.exp2(finite_gap)), np.log(2.0)))
+    return _log_add(x, y, _log1p_exp2_in_bits)
 
 
 def _float_power(x, y):
