@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.primitives.indexing import IndexOutOfBounds
 from ..compiler.printer import print_ir
 from . import numba_backend
 from .codegen import generate
@@ -85,6 +86,8 @@ class NumbaKernel:
     def _call(self, arrays):
         try:
             return self.fast(*arrays, *self.workspace)
+        except IndexOutOfBounds:
+            raise   # the caller's index, not the cache entry, is at fault
         except Exception:
             if self.directory is None:
                 raise
