@@ -2,8 +2,8 @@
 arrays.
 
 ``check_index`` is NumPy's bounds rule: it raises IndexOutOfBounds for an
-index outside -n..n-1 and returns the others as positions 0..n-1.  ``take``
-is NumPy's ``np.take(x, idx, axis)`` (negative indices wrap); ``scatter_add``
+index outside -n..n-1 and passes the others on (as int64).  ``take`` is
+NumPy's ``np.take(x, idx, axis)`` (negative indices wrap); ``scatter_add``
 is its transpose: it adds updates into zeros at the indexed positions.
 Neither checks: Numba reads and writes at their indices unchecked, so every
 index array they get from user values must come out of ``check_index`` (the
@@ -67,9 +67,8 @@ class IndexOutOfBounds(IndexError):
 
 check_index_p = Primitive("check_index")
 def check_index(idx, size: int, axis: int):
-    """``idx`` as int64 positions 0..size-1 (negative indices wrap); raises
-    IndexOutOfBounds outside -size..size-1.  ``axis`` names the user's axis
-    in the message."""
+    """``idx`` as int64, after raising IndexOutOfBounds if any index is
+    outside -size..size-1.  ``axis`` names the user's axis in the message."""
     return bind(check_index_p, idx, size=int(size), axis=int(axis))
 def _check_index_shape(idx, *, size, axis):
     _check_index(idx)
@@ -79,8 +78,7 @@ def _check_index_impl(idx, *, size, axis):
     bad = (idx >= size) | ((idx < -size) if idx.dtype.kind == "i" else False)
     if np.any(bad):
         raise IndexOutOfBounds(int(idx[bad].flat[0]), axis, size)
-    idx = idx.astype(np.int64)
-    return np.where(idx < 0, idx + size, idx)
+    return idx.astype(np.int64)
 def _check_index_batch(args, batched, *, size, axis):
     return check_index(args[0], size, axis), True
 register(check_index_p, shape=_check_index_shape, impl=_check_index_impl,

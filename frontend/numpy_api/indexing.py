@@ -227,16 +227,15 @@ def _advanced(atom, items):
 
 
 def _index_operand(index, n: int, axis: int):
-    """An integer index array as positions 0..n-1, checked against ``n``
-    now when its value is known, else when the kernel runs."""
+    """An integer index array checked against ``n``: now when its value is
+    known, else when the kernel runs."""
     if isinstance(index, Tracer):
         return wrap(check_index(to_atom(index), n, axis))
     index = np.asarray(index)
     bad = index[(index < -n) | (index >= n)]
     if bad.size:
         raise IndexError(f"index {bad.flat[0]} is out of bounds for axis {axis} with size {n}")
-    index = index.astype(np.int64)
-    return np.where(index < 0, index + n, index)
+    return index.astype(np.int64)
 
 
 def _broadcast_index_shapes(indices) -> tuple:
@@ -249,9 +248,9 @@ def _broadcast_index_shapes(indices) -> tuple:
 
 
 def _gather_merged(atom, axes, indices):
-    """``take`` of the flat positions picked by ``indices`` (positions
-    0..n-1, one array per axis in ``axes``) from ``atom`` with those axes
-    merged into its first axis."""
+    """``take`` of the flat positions picked by ``indices`` (checked, one
+    array per axis in ``axes``) from ``atom`` with those axes merged into
+    its first axis."""
     shape = atom.type.shape
     rest = [a for a in range(len(shape)) if a not in axes]
     moved = S.transpose(atom, list(axes) + rest)
@@ -259,5 +258,6 @@ def _gather_merged(atom, axes, indices):
                        + tuple(shape[a] for a in rest))
     flat = None
     for a, index in zip(axes, indices):
-        flat = index if flat is None else flat * shape[a] + index
+        wrapped = index + (index < 0) * shape[a]
+        flat = wrapped if flat is None else flat * shape[a] + wrapped
     return take(merged, to_atom(flat), 0)

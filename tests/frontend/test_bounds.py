@@ -91,10 +91,12 @@ def _checked(i):
     return wrap(check_index(to_atom(i), 4, 1))
 
 
-def test_check_index_wraps_negative_and_raises_outside():
+def test_check_index_passes_indices_in_range_and_raises_outside():
     ir = nj.make_ir(_checked)(np.array([0, -1, 3]))
     assert [e.prim for e in ir.eqns] == [check_index_p]
-    np.testing.assert_array_equal(nj.jit(_checked)(np.array([0, -1, 3, -4])), [0, 3, 3, 0])
+    checked = nj.jit(_checked)(np.array([0, -1, 3, -4], np.int32))
+    assert checked.dtype == np.int64
+    np.testing.assert_array_equal(checked, [0, -1, 3, -4])
     with pytest.raises(IndexError, match="^index -5 is out of bounds for axis 1 with size 4$"):
         nj.jit(_checked)(np.array([0, -5]))
 
