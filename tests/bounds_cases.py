@@ -59,6 +59,7 @@ def _transforms():
         ("vmap x", vmap_x),
         ("vmap index", vmap_i),
         ("vmap chunked", lambda f, x, i: vmap_i(f, x, i, chunk_size=1)),
+        ("vmap both", lambda f, x, i: nj.vmap(f)(np.stack([x, x]), np.stack([i, i]))),
         ("jacrev", lambda f, x, i: nj.jacrev(f)(x, i)),
         ("jacfwd", lambda f, x, i: nj.jacfwd(f)(x, i)),
         ("jacrev chunked", lambda f, x, i: nj.jacrev(f, chunk_size=1)(x, i)),
