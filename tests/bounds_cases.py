@@ -56,6 +56,7 @@ def _transforms():
         ("grad", lambda f, x, i: nj.grad(_loss(f))(x, i)),
         ("vjp", lambda f, x, i: nj.vjp(lambda x: f(x, i), x)),
         ("jvp", lambda f, x, i: nj.jvp(lambda x: f(x, i), (x,), (np.ones_like(x),))),
+        ("linearize", lambda f, x, i: nj.linearize(lambda x: f(x, i), x)),
         ("vmap x", vmap_x),
         ("vmap index", vmap_i),
         ("vmap chunked", lambda f, x, i: vmap_i(f, x, i, chunk_size=1)),
