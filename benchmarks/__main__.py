@@ -4,6 +4,7 @@ inputs in one process: per-call medians and the ratio numjac / peer.
     python -m benchmarks                       # everything, printed
     python -m benchmarks --only jacrev         # workloads whose name matches
     python -m benchmarks --markdown docs/benchmarks.md
+    python -m benchmarks.bounds                # what index bounds checks cost
 
 The cold-start rows run fresh processes: the first call of jacrev of the
 MLP with an empty disk cache, again with the cache warm, and JAX's first

@@ -2,7 +2,7 @@
 Numba's cache (so a kernel that calls them compiles without them): array
 allocation, BLAS products, and the counter-based random number generator of
 compiler/primitives/random.py in uint64 arithmetic that wraps exactly as
-NumPy's does."""
+NumPy's does; and the exception bounds checks raise (IndexOutOfBounds)."""
 from __future__ import annotations
 
 import math
@@ -15,6 +15,8 @@ from numba import types
 from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
+
+from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

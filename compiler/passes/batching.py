@@ -23,6 +23,7 @@ from __future__ import annotations
 from ..builder import Builder, current, inline
 from ..ir import IR, AType, Lit, Var
 from ..primitives.control import START, chunk_map
+from ..primitives.indexing import check_index, check_index_p
 from ..primitives.random import RandomnessError, eqn_draws
 from ..primitives.structural import add_batch_axis, reshape
 from ..rules import BatchContext, batch_rules, batching
@@ -153,7 +154,11 @@ def _chunked_into(ir, ins, varying, size, chunk, randomness):
 
     loop_eqns = []
     for eqn in ir.eqns:
-        if any(v in varying for v in eqn.outs):
+        if eqn.prim is check_index_p and eqn.inputs[0] in env:
+            # Checked once over the whole batch, before the loop: also an
+            # index that no output reads (no loop may be left to check it).
+            env[eqn.outs[0]] = check_index(read(eqn.inputs[0]), **eqn.params)
+        elif any(v in varying for v in eqn.outs):
             loop_eqns.append(eqn)
         else:
             outs = current().add_eqn(eqn.prim, [read(a) for a in eqn.inputs], eqn.params,

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from ..ir import IR, Eqn, Lit, Var
 from ..primitives import elementwise as E
+from ..primitives.indexing import check_index_p
 from ..typecheck import maybe_typecheck
 from .fold import fold
 
 COMMUTATIVE = frozenset({E.add_p, E.mul_p, E.max_p, E.min_p, E.eq_p, E.ne_p,
                          E.and_p, E.or_p, E.xor_p})
+# Kept even when nothing reads their outputs: they raise on bad input, as
+# NumPy does for an index whose gather is unused.
+CHECKS = frozenset({check_index_p})
 
 
 def dce(ir: IR) -> IR:
-    """Drop equations none of whose outputs are used."""
+    """Drop equations none of whose outputs are used (checks excepted)."""
     live = {a for a in ir.outputs if isinstance(a, Var)}
     kept = []
     for eqn in reversed(ir.eqns):
-        if any(v in live for v in eqn.outs):
+        if eqn.prim in CHECKS or any(v in live for v in eqn.outs):
             kept.append(eqn)
             live.update(a for a in eqn.inputs if isinstance(a, Var))
     return IR(list(ir.inputs), kept[::-1], list(ir.outputs))

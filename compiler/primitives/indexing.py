@@ -1,10 +1,16 @@
-"""Gather and scatter along one axis with integer index arrays.
+"""Bounds checks, and gather and scatter along one axis with integer index
+arrays.
 
-``take`` is NumPy's ``np.take(x, idx, axis)`` (negative indices wrap);
-``scatter_add`` is its transpose: it adds updates into zeros at the indexed
-positions.  Each is linear in its array operand and has no derivative with
-respect to the indices.  Several index arrays (``x[i, j]``) are handled by
-the frontend as one ``take`` of flat indices over the merged axes.
+``check_index`` is NumPy's bounds rule: it raises IndexOutOfBounds for an
+index outside -n..n-1 and passes the others on (as int64).  ``take`` is
+NumPy's ``np.take(x, idx, axis)`` (negative indices wrap); ``scatter_add``
+is its transpose: it adds updates into zeros at the indexed positions.
+Neither checks: Numba reads and writes at their indices unchecked, so every
+index array they get from user values must come out of ``check_index`` (the
+frontend checks each before it merges several into one flat index).  Both
+are linear in their array operand and have no derivative with respect to the
+indices.  Several index arrays (``x[i, j]``) are handled by the frontend as
+one ``take`` of flat indices over the merged axes.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import numpy as np
 
 from ..atoms import AType
 from ..builder import bind
-from ..rules import Primitive
+from ..rules import Primitive, register
 from .base import defjvp
 from .elementwise import add, lt, mul, select
 from .structural import add_batch_axis, convert, iota, moveaxis, reshape
@@ -43,6 +49,40 @@ def _merge_batch_axis(x, axis: int):
     shape = moved.type.shape
     return reshape(moved, shape[:axis] + (shape[axis] * shape[axis + 1],) + shape[axis + 2:])
 
+
+class IndexOutOfBounds(IndexError):
+    """NumPy's IndexError for an index outside -size..size-1 of an axis.
+    Generated kernels raise it with the values as arguments (Numba builds
+    the message in Python, not in the kernel)."""
+
+    def __init__(self, index, axis, size):
+        super().__init__(f"index {index} is out of bounds for axis {axis} with size {size}")
+        self.index, self.axis, self.size = index, axis, size
+
+    def __reduce__(self):
+        return type(self), (self.index, self.axis, self.size)
+
+
+# ----------------------------------------------------------- check_index ----
+
+check_index_p = Primitive("check_index")
+def check_index(idx, size: int, axis: int):
+    """``idx`` as int64, after raising IndexOutOfBounds if any index is
+    outside -size..size-1.  ``axis`` names the user's axis in the message."""
+    return bind(check_index_p, idx, size=int(size), axis=int(axis))
+def _check_index_shape(idx, *, size, axis):
+    _check_index(idx)
+    return AType(np.dtype(np.int64), idx.shape)
+def _check_index_impl(idx, *, size, axis):
+    idx = np.asarray(idx)
+    bad = (idx >= size) | ((idx < -size) if idx.dtype.kind == "i" else False)
+    if np.any(bad):
+        raise IndexOutOfBounds(int(idx[bad].flat[0]), axis, size)
+    return idx.astype(np.int64)
+def _check_index_batch(args, batched, *, size, axis):
+    return check_index(args[0], size, axis), True
+register(check_index_p, shape=_check_index_shape, impl=_check_index_impl,
+         batch=_check_index_batch, differentiable=False)
 
 # ------------------------------------------------------------------ take ----
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..compiler.primitives import structural as S
-from ..compiler.primitives.indexing import take
+from ..compiler.primitives.indexing import check_index, take
 from ..errors import ConcretizationError, unsupported
 from ..tracer import Tracer, to_atom, user_location, wrap
 
@@ -227,14 +227,15 @@ def _advanced(atom, items):
 
 
 def _index_operand(index, n: int, axis: int):
-    """An integer index array checked against ``n`` when its value is known."""
+    """An integer index array checked against ``n``: now when its value is
+    known, else when the kernel runs."""
     if isinstance(index, Tracer):
-        return index.astype(np.int64)
-    index = np.asarray(index, dtype=np.int64)
+        return wrap(check_index(to_atom(index), n, axis))
+    index = np.asarray(index)
     bad = index[(index < -n) | (index >= n)]
     if bad.size:
         raise IndexError(f"index {bad.flat[0]} is out of bounds for axis {axis} with size {n}")
-    return index
+    return index.astype(np.int64)
 
 
 def _broadcast_index_shapes(indices) -> tuple:
@@ -247,8 +248,9 @@ def _broadcast_index_shapes(indices) -> tuple:
 
 
 def _gather_merged(atom, axes, indices):
-    """``take`` of the flat positions picked by ``indices`` (one per axis in
-    ``axes``) from ``atom`` with those axes merged into its first axis."""
+    """``take`` of the flat positions picked by ``indices`` (checked, one
+    array per axis in ``axes``) from ``atom`` with those axes merged into
+    its first axis."""
     shape = atom.type.shape
     rest = [a for a in range(len(shape)) if a not in axes]
     moved = S.transpose(atom, list(axes) + rest)
