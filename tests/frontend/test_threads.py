@@ -6,7 +6,9 @@ threads every microsecond to shake out races; every result is compared
 with NumPy or a closed form, and each signature must be traced once."""
 import collections
 import logging
+import os
 import re
+import subprocess
 import sys
 import threading
 
@@ -113,7 +115,9 @@ def test_first_calls_from_many_threads_trace_each_signature_once(name, shapes, r
     assert sorted(calls) == sorted(traced_shapes)   # each signature traced once
 
 
-def test_compiled_functions_called_while_other_threads_trace(racy):
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+def test_compiled_functions_called_while_other_threads_trace(backend, racy, monkeypatch):
+    monkeypatch.setenv("NUMJAC_BACKEND", backend)
     calls = []
     f, _ = counted(calls)
     jitted, jacobian = nj.jit(f), nj.jacrev(f)
@@ -128,9 +132,9 @@ def test_compiled_functions_called_while_other_threads_trace(racy):
             np.testing.assert_allclose(jac, f_jacobian(x), rtol=1e-13)
 
     def trace_new_ones(i):
-        for n in range(1, 6):
+        for n in range(1, 4):     # new functions; their kernels are shared across threads
             y = np.linspace(0.5, 1.0, n) + i
-            h = nj.jacfwd(lambda z: np.cos(z) ** 2 + i)
+            h = nj.jacfwd(lambda z: np.cos(z) ** 2)
             np.testing.assert_allclose(h(y), np.diag(-np.sin(2.0 * y)), atol=1e-13)
 
     run_in_threads(8, lambda i: call_compiled(i) if i < 4 else trace_new_ones(i))
@@ -214,6 +218,36 @@ def test_numba_kernels_compile_once_when_many_threads_call_first(sizes, racy, mo
     compiled = kernels_compiled(caplog)
     assert len(compiled) == 2 * len(sizes) and set(compiled.values()) == {1}, compiled
     assert sorted(calls) == sorted((n,) for n in sizes for _ in range(2))   # jit, jacrev
+
+
+# Kernels with literals of their own (no other test compiles them), each run
+# in its own thread; a new process then loads them from the disk cache.
+DISK_SCRIPT = """
+import sys, threading, numpy as np, numjac as nj
+kernels = [nj.jit(lambda x: np.exp(x) * 101), nj.jit(lambda x: np.exp(x) * 102),
+           nj.jit(lambda x: np.exp(x) * 103), nj.jacfwd(lambda x: np.exp(x) * 104)]
+x, results = np.linspace(0.0, 1.0, 3), {}
+threads = [threading.Thread(target=lambda k=k: results.update({k: kernels[k](x)}))
+           for k in range(len(kernels))]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+for k in range(3):
+    assert np.allclose(results[k], np.exp(x) * (101 + k)), k
+assert np.allclose(results[3], np.diag(np.exp(x) * 104))
+"""
+
+
+def test_kernels_written_to_disk_from_threads_load_in_a_new_process(tmp_path, racy,
+                                                                    monkeypatch, caplog):
+    monkeypatch.setenv("NUMJAC_BACKEND", "numba")
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    with caplog.at_level(logging.INFO, logger="numjac"):
+        exec(DISK_SCRIPT, {})
+    assert sum("disk cache miss" in r.getMessage() for r in caplog.records) == 4
+    env = dict(os.environ, NUMJAC_LOG="info")
+    log = subprocess.run([sys.executable, "-c", DISK_SCRIPT], env=env, capture_output=True,
+                         text=True, check=True).stderr
+    assert log.count("disk cache hit") == 4 and "disk cache miss" not in log, log
 
 
 # -- nj.random: one generator, every draw its own -----------------------------------
