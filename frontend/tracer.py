@@ -117,7 +117,7 @@ class Tracer:
     # -- concretization -----------------------------------------------------
     def _concretize(self, what: str):
         if not _builder.is_active(self.builder):
-            raise outside_its_trace()
+            raise _outside_its_trace()
         sources = self.builder.sources.get(self.atom)
         if sources:
             raise NeedsSpecialization(min(sources, key=repr), self.builder)
@@ -292,11 +292,11 @@ def _active_builder():
     to another thread's."""
     current = _builder.innermost()
     if current is None:
-        raise outside_its_trace()
+        raise _outside_its_trace()
     return current
 
 
-def outside_its_trace() -> ConcretizationError:
+def _outside_its_trace() -> ConcretizationError:
     return ConcretizationError(
         "an operation on a traced value ran outside the trace that made it (at "
         f"{user_location()}): the value escaped from its function (stored in a global "
