@@ -16,7 +16,7 @@ def seen_from_another_thread(probe):
     def run():
         try:
             seen.append(probe())
-        except Exception as error:      # noqa: BLE001 - handed back to the test
+        except Exception as error:      # handed back to the test
             seen.append(error)
     thread = threading.Thread(target=run)
     thread.start()

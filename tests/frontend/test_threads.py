@@ -38,7 +38,7 @@ def run_in_threads(count, work):
         barrier.wait()
         try:
             results[i] = work(i)
-        except BaseException as error:      # noqa: B902 - re-raised below
+        except BaseException as error:      # re-raised in the calling thread
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
