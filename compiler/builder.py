@@ -4,14 +4,42 @@ A builder owns the inputs and equations of one IR under construction.  The
 innermost active builder (``with builder:``) receives the equations that
 ``bind`` emits, so rules and NumPy handlers can be written as plain calls
 (``mul(t, cos(x))``) without threading a builder through them.
+
+The stack of active builders is per thread: a thread that traces never sees
+another thread's builder, and a thread that does not trace sees none.
 """
 from __future__ import annotations
+
+import threading
 
 from .atoms import AType, Lit, Var
 from .ir import IR, Eqn
 from .typecheck import maybe_typecheck
 
-_ACTIVE: list = []
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.active = []    # the open builders of this thread, innermost last
+
+
+_THREAD = _ThreadState()
+
+
+class TracingThreads:
+    """How many threads have an open builder.  Hot paths read ``count``
+    (one attribute) before calling ``is_tracing()`` (a thread-local lookup,
+    slower): when it is 0 no thread is tracing, this one included."""
+
+    def __init__(self):
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, delta: int):
+        with self._lock:
+            self.count += delta
+
+
+TRACING = TracingThreads()
 
 
 class Builder:
@@ -29,11 +57,17 @@ class Builder:
         self.sources: dict = {}
 
     def __enter__(self):
-        _ACTIVE.append(self)
+        active = _THREAD.active
+        if not active:
+            TRACING.add(1)
+        active.append(self)
         return self
 
     def __exit__(self, *exc):
-        _ACTIVE.pop()
+        active = _THREAD.active
+        active.pop()
+        if not active:
+            TRACING.add(-1)
 
     def new_input(self, atype: AType) -> Var:
         var = Var(atype)
@@ -76,23 +110,26 @@ class Builder:
 
 
 def innermost():
-    """The innermost active builder, or None when nothing is being traced."""
-    return _ACTIVE[-1] if _ACTIVE else None
+    """This thread's innermost active builder, or None when it is not tracing."""
+    active = _THREAD.active
+    return active[-1] if active else None
 
 
 def is_tracing() -> bool:
-    return bool(_ACTIVE)
+    """Whether this thread is tracing."""
+    return bool(_THREAD.active)
 
 
 def is_active(builder) -> bool:
-    """Whether ``builder`` is still open (its trace has not finished)."""
-    return builder in _ACTIVE
+    """Whether ``builder`` is open in this thread (its trace has not finished)."""
+    return builder in _THREAD.active
 
 
 def current() -> Builder:
-    if not _ACTIVE:
+    active = _THREAD.active
+    if not active:
         raise RuntimeError("no active IR builder: ops can only run while tracing")
-    return _ACTIVE[-1]
+    return active[-1]
 
 
 def bind(prim, *inputs, **params):

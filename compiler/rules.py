@@ -22,6 +22,7 @@ the other rules on to ``register``.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -129,20 +130,27 @@ class BatchContext:
     squeeze: bool = False
 
 
-_CONTEXTS: list = []
+class _ThreadContexts(threading.local):
+    def __init__(self):
+        self.stack = []     # this thread's open batching contexts, innermost last
+
+
+_CONTEXTS = _ThreadContexts()
 
 
 @contextmanager
 def batching(context: BatchContext):
-    """Publish ``context`` to the batching rules run inside the block."""
-    _CONTEXTS.append(context)
+    """Publish ``context`` to the batching rules run inside the block (in
+    this thread: each thread batches with its own contexts)."""
+    _CONTEXTS.stack.append(context)
     try:
         yield context
     finally:
-        _CONTEXTS.pop()
+        _CONTEXTS.stack.pop()
 
 
 def batch_context() -> BatchContext:
-    if not _CONTEXTS:
+    stack = _CONTEXTS.stack
+    if not stack:
         raise RuntimeError("batch_context() is only set while a batching pass runs")
-    return _CONTEXTS[-1]
+    return stack[-1]

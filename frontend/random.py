@@ -19,10 +19,17 @@ and the element index.  Every call of ``normal``/``uniform`` is one draw.
   the outer state advanced by the outer draws made so far.
 
 The initial seed is 0, so a fresh process is reproducible too.
+
+Threads share the one generator: each eager draw, and each call of a
+staged function for all its draws, reserves its counter values atomically.
+No two draws in the process get the same key, and the draws of all threads
+together use the counter values one thread would have used; which thread
+gets which depends on the scheduling.
 """
 from __future__ import annotations
 
 import operator
+import threading
 import weakref
 
 import numpy as np
@@ -43,6 +50,7 @@ _RNG_TYPE = AType(_U64, ())
 class _State:
     key = 0        # mix(seed)
     counter = 0    # draws since seed()
+    lock = threading.Lock()   # held while key and counter are read or moved
 
 
 class RngInput:
@@ -59,8 +67,14 @@ class RngInput:
         return f"<numjac random state, {self.draws} draws>"
 
 
-# The state input of each trace in progress (keyed by its builder).
-_TRACE_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class _ThreadTraces(threading.local):
+    def __init__(self):
+        # The state input of each of this thread's traces in progress,
+        # keyed by its builder.
+        self.states = weakref.WeakKeyDictionary()
+
+
+_TRACES = _ThreadTraces()
 
 
 def seed(s: int) -> None:
@@ -68,23 +82,26 @@ def seed(s: int) -> None:
     s = operator.index(s)
     if not 0 <= s <= _MASK:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {s}")
-    _State.key = int(R.mix(np.array([s], _U64))[0])
-    _State.counter = 0
+    key = int(R.mix(np.array([s], _U64))[0])
+    with _State.lock:
+        _State.key, _State.counter = key, 0
 
 
 def _take(draws: int) -> np.ndarray:
     """The state value for the next ``draws`` draws, which it reserves."""
-    value = (_State.key + _State.counter * R.GAMMA) & _MASK
-    _State.counter += draws
+    with _State.lock:
+        value = (_State.key + _State.counter * R.GAMMA) & _MASK
+        _State.counter += draws
     return np.array(value, _U64)
 
 
 def _reserve(draws: int):
     """Reserve ``draws`` draws in the active trace: (state var, draws before)."""
     builder = _builder.current()
-    state = _TRACE_STATES.get(builder)
+    states = _TRACES.states
+    state = states.get(builder)
     if state is None:
-        state = _TRACE_STATES[builder] = RngInput()
+        state = states[builder] = RngInput()
     used, state.draws = state.draws, state.draws + draws
     return builder.capture(state, _RNG_TYPE), used
 

@@ -8,11 +8,18 @@ inlines its IR instead, which is how transforms compose.
 
 Each staging logs (logger "numjac", INFO) what was staged, for which
 signature, and how long tracing and the passes took.
+
+Threads: cache reads are lock-free; a miss stages under one process-wide
+reentrant lock, so each signature is traced once while the other threads
+wait and then find it.  One lock rather than one per signature: tracing
+holds the GIL anyway, and it lends a function's closure cells to tracers
+(``_lifted_closure_floats``), which two traces at once would fight over.
 """
 from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import time
 import types
 import weakref
@@ -21,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compiler.builder import Builder, is_tracing
+from .compiler.builder import TRACING, Builder, is_tracing
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
@@ -168,8 +175,8 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
             if not isinstance(need.source, ClosureFloat):
                 raise SpecializeLeaf(need.source) from None
             literal_cells.add(id(need.source.cell))
-    if _TRACING_SECONDS:
-        _TRACING_SECONDS[-1] += time.perf_counter() - start
+    if _THREAD.tracing_seconds:
+        _THREAD.tracing_seconds[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
     optimized = simplify(ir)
@@ -245,10 +252,20 @@ def output_atom(out, index):
 
 # -- the cache ----------------------------------------------------------------
 
-# Seconds spent tracing by each staging in progress (innermost last), so
-# that its log line can tell tracing from the passes; a nested staging's
-# time counts as tracing of the enclosing one.
-_TRACING_SECONDS: list = []
+class _ThreadStagings(threading.local):
+    def __init__(self):
+        # Seconds spent tracing by each of this thread's stagings in
+        # progress (innermost last), so that its log line can tell tracing
+        # from the passes; a nested staging's time counts as tracing of
+        # the enclosing one.
+        self.tracing_seconds = []
+
+
+_THREAD = _ThreadStagings()
+# Held while a signature is staged and filed (see the module docstring).
+_STAGING_LOCK = threading.RLock()
+# Held while a fast-path entry is filed; the fast path reads without it.
+_FAST_LOCK = threading.Lock()
 # Per user function (weakly held, so that the entries of a lambda written
 # inside a loop go away with it): a dict with
 #   (function key, treedef) -> flat indices of Python scalars found to need
@@ -336,7 +353,7 @@ class StagedFunction:
     backend = None
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not is_tracing():
+        if not kwargs and not (TRACING.count and is_tracing()):
             try:
                 if len(args) == 1:
                     run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
@@ -369,19 +386,33 @@ class StagedFunction:
             return
         # check_args passed for this signature, so the fast path skips it.
         signature = tuple((a.__class__, a.dtype, a.shape) for a in args)
-        self._fast[signature[0] if len(args) == 1 else signature] = run
+        with _FAST_LOCK:
+            self._fast[signature[0] if len(args) == 1 else signature] = run
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
+        staged = self._lookup(base, leaves, treedef)[0]
+        if staged is not None:
+            return staged
+        with _STAGING_LOCK:     # another thread may have staged it meanwhile
+            return self._stage_missing(base, leaves, treedef)
+
+    def _lookup(self, base, leaves, treedef):
+        """(the cached Staged or None, specs, cache key) for these leaves;
+        ``base`` are the leaves static whatever the cache says."""
         cache, own_key = self._cache, self._own_key
+        static = base | cache.get((own_key, treedef), frozenset())
+        specs = tuple(leaf_spec(leaf, i in static, i) for i, leaf in enumerate(leaves))
+        key = (own_key, treedef, specs)
+        return cache.get(key), specs, key
+
+    def _stage_missing(self, base, leaves, treedef) -> Staged:
+        cache = self._cache
         while True:
-            static = base | cache.get((own_key, treedef), frozenset())
-            specs = tuple(leaf_spec(leaf, i in static, i) for i, leaf in enumerate(leaves))
-            key = (own_key, treedef, specs)
-            staged = cache.get(key)
+            staged, specs, key = self._lookup(base, leaves, treedef)
             if staged is not None:
                 return staged
-            _TRACING_SECONDS.append(0.0)
+            _THREAD.tracing_seconds.append(0.0)
             start = time.perf_counter()
             try:
                 staged = self.stage(treedef, leaves, specs)
@@ -389,7 +420,7 @@ class StagedFunction:
                 self._specialize(treedef, need.leaf_index, leaves)
                 continue
             finally:
-                tracing = _TRACING_SECONDS.pop()
+                tracing = _THREAD.tracing_seconds.pop()
             total = time.perf_counter() - start
             log.info("staged %s for %s in %.1f ms (tracing %.1f ms, passes %.1f ms)",
                      self.label, _format_specs(specs), 1e3 * total, 1e3 * tracing,

@@ -116,6 +116,8 @@ class Tracer:
 
     # -- concretization -----------------------------------------------------
     def _concretize(self, what: str):
+        if not _builder.is_active(self.builder):
+            raise _outside_its_trace()
         sources = self.builder.sources.get(self.atom)
         if sources:
             raise NeedsSpecialization(min(sources, key=repr), self.builder)
@@ -257,7 +259,7 @@ def to_atom(x, dtype=None):
 
 
 def _atom_of(x):
-    current = _builder.current()
+    current = _active_builder()
     if isinstance(x, Tracer):
         if x.builder is current or isinstance(x.atom, Lit):
             return x.atom
@@ -278,10 +280,29 @@ def _atom_of(x):
 
 
 def wrap(atom) -> Tracer:
-    current = _builder.current()
+    current = _active_builder()
     if current.no_grad_depth and not isinstance(atom, Lit):
         atom = stop_gradient(atom)
     return Tracer(atom, current)
+
+
+def _active_builder():
+    """This thread's innermost builder; an operation on a Tracer when this
+    thread is not tracing means the Tracer belongs to a finished trace or
+    to another thread's."""
+    current = _builder.innermost()
+    if current is None:
+        raise _outside_its_trace()
+    return current
+
+
+def _outside_its_trace() -> ConcretizationError:
+    return ConcretizationError(
+        "an operation on a traced value ran outside the trace that made it (at "
+        f"{user_location()}): the value escaped from its function (stored in a global "
+        "or a closure?), or this thread ran a function while another thread was "
+        "tracing it, which lends its closure variables holding floats to the trace "
+        "(see 'Threads' in docs/guide.md)")
 
 
 _WEAK_TYPES = {"f": float, "i": int}

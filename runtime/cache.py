@@ -12,6 +12,12 @@ touches the disk cache.  ``disk_cache_info`` and ``clear_disk_cache`` are
 what ``numjac cache`` shows and does.  Each kernel's first call (Numba
 compiles lazily) logs how long it took and whether its machine code came
 from the disk cache.
+
+Threads: concurrent first uses of one kernel build it once (one lock per
+key while it is made, then lock-free reads) and compile it once (the first
+call holds the kernel's lock; Numba's own compiler lock serializes the
+compilations of different kernels; kernel_store.py writes entries
+atomically).
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import hashlib
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -37,6 +44,8 @@ log = logging.getLogger("numjac")
 CODEGEN_VERSION = "1"
 
 _KERNELS: dict = {}   # key -> NumbaKernel
+_KEY_LOCKS: dict = {}  # key -> the lock held while its kernel is made
+_KEY_LOCKS_LOCK = threading.Lock()
 
 
 class NumbaKernel:
@@ -57,13 +66,17 @@ class NumbaKernel:
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
+        self._first_call = threading.Lock()
 
     def __call__(self, *arrays):
         if self.called:
             return self.fast(*arrays, *self.workspace)
-        start = time.perf_counter()
-        outs = self.fast(*arrays, *self.workspace)
-        self.called = True
+        with self._first_call:   # Numba compiles then: once, the other threads wait
+            if self.called:
+                return self.fast(*arrays, *self.workspace)
+            start = time.perf_counter()
+            outs = self.fast(*arrays, *self.workspace)
+            self.called = True
         self._log_compiled(self.load_seconds + time.perf_counter() - start)
         return outs
 
@@ -178,16 +191,29 @@ def kernel_source(ir) -> tuple:
 
 def numba_kernel(ir) -> NumbaKernel:
     """The compiled kernel for ``ir``, shared by every IR that prints the same."""
-    key, source = kernel_source(ir)
+    text = print_ir(ir)
+    key = kernel_key(text)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        # On disk the kernel is named by its source, not its IR, so that a
-        # change in code generation can never meet stale machine code.
-        kernel = _KERNELS[key] = NumbaKernel(kernel_key(source), source, cache_dir(),
-                                             signature(ir))
-    else:
-        log.info("kernel %s %s: memory cache hit", kernel.key, signature(ir))
+        with _key_lock(key):
+            kernel = _KERNELS.get(key)      # made by another thread meanwhile?
+            if kernel is None:
+                kernel = _KERNELS[key] = _new_kernel(ir, text, key)
+                return kernel
+    log.info("kernel %s %s: memory cache hit", kernel.key, signature(ir))
     return kernel
+
+
+def _new_kernel(ir, text: str, key: str) -> NumbaKernel:
+    source = numba_backend.module_source(generate(ir), text, key)
+    # On disk the kernel is named by its source, not its IR, so that a
+    # change in code generation can never meet stale machine code.
+    return NumbaKernel(kernel_key(source), source, cache_dir(), signature(ir))
+
+
+def _key_lock(key: str) -> threading.Lock:
+    with _KEY_LOCKS_LOCK:
+        return _KEY_LOCKS.setdefault(key, threading.Lock())
 
 
 def signature(ir) -> str:
