@@ -36,6 +36,17 @@ def normalize_argnums(argnums, nargs: int) -> tuple:
     return tuple(resolved)
 
 
+def check_not_python_int(arg, position, name):
+    """A differentiated Python int (or bool) is a TypeError, as in torch and
+    JAX: an int argument is most often a count or an index, so the likelier
+    mistake is in argnums; a Python float is a 0-d float64 input."""
+    if type(arg) in (int, bool):
+        raise TypeError(f"{name}: argument {position} is the Python {type(arg).__name__} "
+                        f"{arg!r}, which cannot be differentiated (only float inputs can); "
+                        f"pass {float(arg)!r} if it is a real number, or leave it out of "
+                        "argnums")
+
+
 def check_chunk_size(chunk_size):
     if chunk_size is not None and (isinstance(chunk_size, bool) or
                                    not isinstance(chunk_size, int) or chunk_size <= 0):
