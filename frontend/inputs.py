@@ -13,6 +13,7 @@ import numpy as np
 
 from .numpy_random import check_not_random_state
 from .pytree import TreeDef, flatten, unflatten
+from .compiler.ir import SUPPORTED_DTYPES
 from .tracer import Tracer, checked_dtype, native_byte_order, subclass_error
 
 MAX_NDIM = 32
@@ -21,21 +22,29 @@ MAX_NDIM = 32
 # per number, whose compilation grows faster than linearly.
 MAX_SCALAR_LEAVES = 64
 _INT64 = np.iinfo(np.int64)
+_PLAIN = frozenset({float, int, bool, str, Tracer})
 
 
 def prepared_call(args, kwargs):
     """``(args, kwargs, leaves, treedef)`` of a call, its leaves checked and
     converted (the arguments rebuilt only if a leaf was converted)."""
     leaves, treedef = flatten((args, kwargs))
-    prepared = [_prepared_leaf(leaf, treedef, i) for i, leaf in enumerate(leaves)]
-    if any(p is not leaf for p, leaf in zip(prepared, leaves)):
-        leaves = prepared
+    changed = False
+    for i, leaf in enumerate(leaves):
+        kind = type(leaf)
+        if kind in _PLAIN or (kind is np.ndarray and leaf.dtype in SUPPORTED_DTYPES
+                              and leaf.ndim <= MAX_NDIM):
+            continue          # the common cases, kept quick
+        prepared = _prepared_leaf(leaf, treedef, i)
+        if prepared is not leaf:
+            leaves[i], changed = prepared, True
+    if changed:
         args, kwargs = unflatten(treedef, leaves)
     return args, kwargs, leaves, treedef
 
 
 def _prepared_leaf(leaf, treedef, index):
-    if isinstance(leaf, Tracer) or type(leaf) in (float, bool, int, str):
+    if isinstance(leaf, Tracer):
         return leaf
     if isinstance(leaf, np.ndarray):
         return _prepared_array(leaf, treedef, index)
