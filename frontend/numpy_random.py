@@ -55,8 +55,8 @@ def numpy_random_refused(fn):
     _tracing.depth = getattr(_tracing, "depth", 0) + 1
     with _lock:
         if not _installed[0]:
-            for name, original in _FUNCTIONS.items():
-                setattr(np.random, name, _refusing(name, original))
+            for name, refusing in _REFUSING.items():
+                setattr(np.random, name, refusing)
         _installed[0] += 1
     try:
         yield
@@ -76,6 +76,9 @@ def _refusing(name, original):
             raise random_error(f"numpy.random.{name}")
         return original(*args, **kwargs)
     return refusing
+
+
+_REFUSING = {name: _refusing(name, original) for name, original in _FUNCTIONS.items()}
 
 
 def check_not_random_state(value, where: str):

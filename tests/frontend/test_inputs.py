@@ -10,6 +10,7 @@ from numjac.inputs import MAX_SCALAR_LEAVES
 from tests.helpers import check_backends
 
 X = np.arange(1.0, 4.0)
+pytestmark = pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 BACKENDS = ("interpret", "numba")
 
 
@@ -29,7 +30,7 @@ def nothing_staged(monkeypatch):
     (np.ma.array([1.0, 2.0], mask=[False, True]), "MaskedArray"),
 ])
 def test_ndarray_subclass_arguments_are_refused(nothing_staged, value, type_name):
-    for transform in (nj.jit, nj.jacrev, nj.vmap):
+    for transform in (nj.jit, nj.jacrev, nj.vmap, nj.make_ir):
         with pytest.raises(TypeError, match=f"argument 0 is a .*{type_name}.*np.asarray"):
             transform(lambda a: a * a)(value)
 
