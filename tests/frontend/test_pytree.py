@@ -95,6 +95,7 @@ def test_dict_subclasses_round_trip_with_their_types():
         leaves, treedef = flatten(tree)
         rebuilt = unflatten(treedef, leaves)
         assert type(rebuilt) is type(tree) and list(rebuilt) == list(tree)
+        assert flatten(rebuilt)[1] == treedef      # nested types too
         assert all(a is b for a, b in zip(flatten(rebuilt)[0], leaves))
     assert unflatten(*flatten(counts)[::-1]).default_factory is int
     assert flatten(ordered)[1] != flatten(dict(ordered))[1]
