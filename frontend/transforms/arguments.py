@@ -8,6 +8,11 @@ from ..pytree import flatten
 from ..tracer import Tracer
 
 
+def check_callable(func, name):
+    if not callable(func):
+        raise TypeError(f"{name}: func must be callable, got {func!r} ({type(func).__name__})")
+
+
 def check_argnums_type(argnums):
     """Validate argnums as far as possible without the arguments."""
     if isinstance(argnums, tuple):

@@ -25,7 +25,7 @@ from ..compiler.primitives.structural import convert, iota, reshape, transpose
 from ..compiler.rules import Zero
 from ..pytree import unflatten
 from ..tracer import Tracer
-from .arguments import check_chunk_size
+from .arguments import check_callable, check_chunk_size
 from .differentiation import Collector, DiffSetup, DiffTransform, finish
 
 
@@ -209,9 +209,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     are always differentiable when traced, so ``vectorize`` and
     ``create_graph`` only take part in the option checks, which are torch's.
     """
-    if not callable(func):
-        raise TypeError(f"jacobian: func must be callable, got {func!r} "
-                        f"({type(func).__name__})")
+    check_callable(func, "jacobian")
     _check_options(create_graph, strict, vectorize, strategy)
     is_tuple = isinstance(inputs, tuple)
     args = inputs if is_tuple else (inputs,)

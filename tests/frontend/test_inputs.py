@@ -155,6 +155,13 @@ def test_a_non_callable_func_is_a_type_error(transform, func):
         transform(func)
 
 
+@pytest.mark.parametrize("name", ["vjp", "jvp", "linearize", "jacobian"])
+def test_a_non_callable_func_of_the_functional_transforms_is_a_type_error(name):
+    args = {"vjp": (X,), "jvp": ((X,), (X,)), "linearize": (X,), "jacobian": (X,)}[name]
+    with pytest.raises(TypeError, match=f"{name}: func must be callable, got None"):
+        getattr(nj, name)(None, *args)
+
+
 def test_decorator_forms_still_work():
     @nj.jit(static_argnums=1)
     def scaled(a, k):
