@@ -80,10 +80,13 @@ def check_scalar_leaf_count(specs, treedef):
         return
     owners = [_owner(treedef, i) for i in scalars]
     busiest = max(set(owners), key=owners.count)
+    held = owners.count(busiest)
+    where = f"{busiest} holds {held}" if held == len(owners) else \
+        f"the call has {len(owners)} ({busiest} holds {held})"
     raise TypeError(
-        f"{busiest} holds {owners.count(busiest)} Python numbers; numjac traces each Python "
-        f"number as a separate input (at most {MAX_SCALAR_LEAVES} per call), so pass "
-        "numbers that belong together as one array: np.asarray(values)")
+        f"{where} Python numbers; numjac traces each Python number as a separate input "
+        f"(at most {MAX_SCALAR_LEAVES} per call), so pass numbers that belong together as "
+        "one array: np.asarray(values)")
 
 
 # -- naming a flat leaf for messages ------------------------------------------------

@@ -180,6 +180,8 @@ def test_a_long_list_of_python_floats_is_refused_at_once(nothing_staged):
     values = [float(i) for i in range(1000)]
     with pytest.raises(TypeError, match="argument 0 holds 1000 Python numbers.*np.asarray"):
         nj.jit(lambda v: sum(v))(values)
+    with pytest.raises(TypeError, match=r"the call has 80 \(argument 1 holds 50\) Python"):
+        nj.jit(lambda u, v: sum(u) + sum(v))(values[:30], values[:50])
 
 
 def test_short_lists_of_python_numbers_keep_pytree_semantics():
