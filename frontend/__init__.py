@@ -3,7 +3,8 @@
     import numjac as nj
     nj.jit(f), nj.make_ir(f)(x), nj.jacrev(f), nj.vmap(f), ...
 """
-from .errors import ConcretizationError, UnsupportedOperationError
+from .errors import (ConcretizationError, NumpyRandomError, UnsupportedDtypeError,
+                     UnsupportedOperationError)
 from . import numpy_api  # noqa: F401  (installs NumPy's protocols on Tracers)
 from . import api as _api
 from .api import make_ir
@@ -16,10 +17,14 @@ from .logging_setup import configure_from_environment as _configure_logging
 _configure_logging()
 
 
+_NO_FUNC = object()
+
+
 def _with_decorator_form(transform):
-    """``@nj.jacrev`` and ``@nj.jacrev(argnums=1, chunk_size=64)`` alike."""
-    def make(func=None, *args, **kwargs):
-        if func is None:
+    """``@nj.jacrev`` and ``@nj.jacrev(argnums=1, chunk_size=64)`` alike;
+    ``nj.jacrev(None)`` is a TypeError, not a decorator."""
+    def make(func=_NO_FUNC, *args, **kwargs):
+        if func is _NO_FUNC:
             return lambda f: transform(f, *args, **kwargs)
         return transform(func, *args, **kwargs)
     make.__name__ = make.__qualname__ = transform.__name__
@@ -38,6 +43,7 @@ vmap = _with_decorator_form(_vmap.vmap)
 
 __version__ = "0.1.0"
 
-__all__ = ["ConcretizationError", "UnsupportedOperationError", "grad", "hessian",
+__all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
+           "UnsupportedOperationError", "grad", "hessian",
            "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
            "no_grad", "random", "stop_gradient", "value_and_grad", "vjp", "vmap"]

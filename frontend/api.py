@@ -1,7 +1,7 @@
 """``nj.jit`` and ``nj.make_ir``."""
 from __future__ import annotations
 
-from .pytree import flatten
+from .inputs import prepared_call
 from .runtime.dispatch import backend_name
 from .staging import StagedFunction, argument_leaf_ranges
 
@@ -47,5 +47,5 @@ class make_ir:
         self.staged_function = jit(func, **options)
 
     def __call__(self, *args, **kwargs):
-        leaves, treedef = flatten((args, kwargs))
+        args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         return self.staged_function.staged_for(args, leaves, treedef).ir

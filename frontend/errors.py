@@ -9,6 +9,16 @@ class UnsupportedOperationError(NotImplementedError):
     """A NumPy function or argument combination numjac cannot trace."""
 
 
+class UnsupportedDtypeError(UnsupportedOperationError, TypeError):
+    """A value of a dtype numjac does not handle (complex, object, str...):
+    a TypeError, as NumPy raises for a dtype a function has no loop for."""
+
+
+class NumpyRandomError(UnsupportedOperationError):
+    """numpy.random used inside a traced function, where its numbers would
+    be drawn once, while tracing, and frozen into the compiled function."""
+
+
 def unsupported(name: str, detail: str = "") -> UnsupportedOperationError:
     message = f"{name} is not supported by numjac"
     if detail:

@@ -1,17 +1,24 @@
 """Pytrees: tuples, lists, dicts, namedtuples and None around array leaves.
 
 ``flatten`` gives the leaves in a fixed order and a hashable ``TreeDef``;
-dicts keep their insertion order (as torch.func does).
+dicts keep their insertion order (as torch.func does).  Containers come
+back with their exact types: a namedtuple as its class, a dict subclass
+(OrderedDict, defaultdict with its default_factory) as that class.
 """
 from __future__ import annotations
+
+from collections import defaultdict
 
 
 class TreeDef:
     __slots__ = ("kind", "meta", "children", "num_leaves", "_hash")
 
     def __init__(self, kind, meta=None, children=()):
-        self.kind = kind          # "leaf", "none", "tuple", "list", "dict", "namedtuple"
-        self.meta = meta          # dict keys or namedtuple class
+        # "leaf", "none", "tuple", "list", "dict", "mapping" (a dict subclass),
+        # "namedtuple"
+        self.kind = kind
+        # dict keys, namedtuple class, or a mapping's (class, keys, default_factory)
+        self.meta = meta
         self.children = tuple(children)
         self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in self.children)
         self._hash = hash((kind, meta, self.children))
@@ -35,6 +42,10 @@ class TreeDef:
             return "{" + inner + "}"
         if self.kind == "namedtuple":
             return f"{self.meta.__name__}({inner})"
+        if self.kind == "mapping":
+            cls, keys, _ = self.meta
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(keys, self.children))
+            return f"{cls.__name__}({{{inner}}})"
         return f"[{inner}]" if self.kind == "list" else f"({inner})"
 
 
@@ -62,7 +73,11 @@ def _flatten_into(tree, leaves):
         return TreeDef(kind, None, [_flatten_into(c, leaves) for c in tree])
     if isinstance(tree, dict):
         keys = tuple(tree)
-        return TreeDef("dict", keys, [_flatten_into(tree[k], leaves) for k in keys])
+        children = [_flatten_into(tree[k], leaves) for k in keys]
+        if type(tree) is dict:
+            return TreeDef("dict", keys, children)
+        meta = (type(tree), keys, getattr(tree, "default_factory", None))
+        return TreeDef("mapping", meta, children)
     leaves.append(tree)
     return LEAF
 
@@ -86,7 +101,16 @@ def _build(treedef, it):
         return children
     if kind == "dict":
         return dict(zip(treedef.meta, children))
+    if kind == "mapping":
+        return _mapping(treedef.meta, children)
     return treedef.meta(*children)
+
+
+def _mapping(meta, children):
+    cls, keys, default_factory = meta
+    if issubclass(cls, defaultdict):
+        return cls(default_factory, zip(keys, children))
+    return cls(zip(keys, children))
 
 
 def tree_map(fn, tree, *rest):
@@ -103,18 +127,20 @@ def flatten_as(treedef: TreeDef, tree):
     return leaves
 
 
-def broadcast_prefix(prefix, tree):
+def broadcast_prefix(prefix, tree, exact_sequences=False):
     """Leaves of ``prefix`` repeated over the subtrees of ``tree`` they cover.
 
     Used for vmap's in_dims/out_dims: an int or None at a node applies to
-    every leaf below it.  Raises ValueError when the structures disagree.
+    every leaf below it.  Raises ValueError when the structures disagree;
+    with ``exact_sequences`` a tuple in ``prefix`` matches only a tuple (or
+    namedtuple) and a list only a list, as torch.func's in_dims do.
     """
     out: list = []
-    _broadcast_into(prefix, tree, out)
+    _broadcast_into(prefix, tree, out, exact_sequences)
     return out
 
 
-def _broadcast_into(prefix, tree, out):
+def _broadcast_into(prefix, tree, out, exact):
     if not isinstance(prefix, (tuple, list, dict)):
         out.extend([prefix] * flatten(tree)[1].num_leaves)
         return
@@ -122,10 +148,13 @@ def _broadcast_into(prefix, tree, out):
         if not isinstance(tree, dict) or set(prefix) != set(tree):
             raise ValueError(f"dict keys {sorted(map(str, prefix))} do not match the argument's")
         for key in tree:
-            _broadcast_into(prefix[key], tree[key], out)
+            _broadcast_into(prefix[key], tree[key], out, exact)
         return
     if not isinstance(tree, (tuple, list)) or len(prefix) != len(tree):
         length = len(tree) if isinstance(tree, (tuple, list)) else "a non-sequence"
         raise ValueError(f"a sequence of length {len(prefix)} does not match {length}")
+    if exact and isinstance(prefix, tuple) != isinstance(tree, tuple):
+        raise ValueError(f"a {type(prefix).__name__} does not match a "
+                         f"{type(tree).__name__}; give a {type(tree).__name__} of dims")
     for p, t in zip(prefix, tree):
-        _broadcast_into(p, t, out)
+        _broadcast_into(p, t, out, exact)

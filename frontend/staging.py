@@ -33,6 +33,8 @@ from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
+from .inputs import check_scalar_leaf_count, fits_int64, prepared_call
+from .numpy_random import numpy_random_refused
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
@@ -54,7 +56,7 @@ def leaf_spec(leaf, static: bool, index=None):
         return ("array", AType(checked_dtype(leaf.dtype, where), leaf.shape))
     if isinstance(leaf, np.generic):
         return ("array", AType(checked_dtype(leaf.dtype, where), ()))
-    if type(leaf) in _PYTHON_SCALAR_DTYPES and not static:
+    if type(leaf) in _PYTHON_SCALAR_DTYPES and not static and _fits_traced_scalar(leaf):
         return ("scalar", AType(_PYTHON_SCALAR_DTYPES[type(leaf)], ()))
     try:
         hash(leaf)
@@ -62,6 +64,12 @@ def leaf_spec(leaf, static: bool, index=None):
         raise TypeError(f"argument leaf of type {type(leaf).__name__} is neither an "
                         "array nor hashable, so it cannot be part of the cache key") from None
     return ("value", leaf)
+
+
+def _fits_traced_scalar(leaf) -> bool:
+    """A Python int beyond int64 stays a static value: computed on as
+    NumPy would (exactly in float arithmetic, OverflowError with integers)."""
+    return type(leaf) is not int or fits_int64(leaf)
 
 
 def is_dynamic(spec) -> bool:
@@ -158,7 +166,8 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     while True:
         builder = Builder()
         try:
-            with builder, _lifted_closure_floats(fn, builder, literal_cells):
+            with builder, numpy_random_refused(fn), \
+                    _lifted_closure_floats(fn, builder, literal_cells):
                 traced_leaves = [_traced_leaf(builder, i, leaf, spec)
                                  for i, (leaf, spec) in enumerate(zip(leaves, specs))]
                 args, kwargs = unflatten(treedef, traced_leaves)
@@ -311,7 +320,8 @@ class StagedFunction:
 
     def __init__(self, fn, options=()):
         if not callable(fn):
-            raise TypeError(f"func must be callable, got {type(fn).__name__}")
+            raise TypeError(f"{type(self).__name__.lstrip('_')}: func must be callable, "
+                            f"got {fn!r} ({type(fn).__name__})")
         self.fn = fn
         self.options = tuple(options)
         self.cache_key = (type(self).__name__, fn, self.options)
@@ -364,7 +374,7 @@ class StagedFunction:
             else:
                 return run(args)
         self.check_args(args, kwargs)
-        leaves, treedef = flatten((args, kwargs))
+        args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         staged = self.staged_for(args, leaves, treedef)
         # Inside a trace inline even with concrete arguments, so that random
         # draws stay draws of the enclosing function, not baked constants.
@@ -410,6 +420,7 @@ class StagedFunction:
         cache = self._cache
         while True:
             staged, specs, key = self._lookup(base, leaves, treedef)
+            check_scalar_leaf_count(specs, treedef)
             if staged is not None:
                 return staged
             _THREAD.tracing_seconds.append(0.0)
@@ -438,7 +449,7 @@ class StagedFunction:
 
     def lower(self, *args, **kwargs):
         """The stages of this function for these arguments (see Lowered)."""
-        leaves, treedef = flatten((args, kwargs))
+        args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         staged = self.staged_for(args, leaves, treedef)
         return Lowered(staged.stages, staged.ir, self.label)
 

@@ -21,7 +21,7 @@ from . import compiler, runtime
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
-from .errors import ConcretizationError, unsupported
+from .errors import ConcretizationError, UnsupportedDtypeError, unsupported
 
 
 class NeedsSpecialization(Exception):
@@ -235,9 +235,32 @@ for _name, _ufunc in _UNARY_OPERATORS.items():
 def checked_dtype(dtype, where: str) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in SUPPORTED_DTYPES:
-        raise unsupported(f"dtype {dtype} in {where}",
-                          "numjac handles bool, integer and float16/32/64 arrays")
+        raise dtype_error(dtype, where)
     return dtype
+
+
+def dtype_error(dtype, where: str) -> UnsupportedDtypeError:
+    kind = "complex numbers are" if dtype.kind == "c" else f"dtype {dtype} is"
+    return UnsupportedDtypeError(
+        f"{kind} not supported by numjac ({dtype} in {where}): numjac handles bool, "
+        "integer and float16/32/64 arrays")
+
+
+def subclass_error(array, where: str) -> TypeError:
+    kind = type(array)
+    return TypeError(
+        f"{where} is a {kind.__module__}.{kind.__qualname__}, a subclass of numpy.ndarray "
+        "whose operations may differ from ndarray's (np.matrix multiplies as matrices, "
+        "masked arrays keep masks); numjac traces plain arrays only: pass np.asarray(x) "
+        "(or x.filled(...) for a masked array)")
+
+
+def native_byte_order(array: np.ndarray) -> np.ndarray:
+    """``array``, converted to the machine's byte order if it is not in it
+    (NumPy computes on big-endian data correctly; kernels need native)."""
+    if array.dtype.isnative:
+        return array
+    return array.astype(array.dtype.newbyteorder("="))
 
 
 def is_traced(x) -> bool:
@@ -251,11 +274,26 @@ def to_atom(x, dtype=None):
     inputs; scalars become literals.
     """
     atom = _atom_of(x)
+    if isinstance(atom, Lit):
+        return _literal_as(atom, atom.type.dtype if dtype is None else np.dtype(dtype))
     if dtype is None or atom.type.dtype == dtype:
         return atom
-    if isinstance(atom, Lit):
-        return Lit(atom.value, dtype)
     return convert(atom, dtype)
+
+
+def _literal_as(lit, dtype):
+    """``lit`` as a literal of ``dtype``; a Python int that does not fit
+    raises NumPy's OverflowError (not a wrapped value or a Numba error)."""
+    value = lit.value
+    if type(value) is int and (dtype == object or dtype.kind in "iu"):
+        bounds = np.iinfo(np.int64 if dtype == object else dtype)
+        if not bounds.min <= value <= bounds.max:
+            raise OverflowError(f"Python integer {value} out of bounds for "
+                                f"{'int64' if dtype == object else dtype} (numjac "
+                                "traces Python ints as 64-bit integers)")
+    if dtype == lit.type.dtype:
+        return lit
+    return Lit(value, dtype)
 
 
 def _atom_of(x):
@@ -270,7 +308,9 @@ def _atom_of(x):
         return current.capture(x, x.type)
     if isinstance(x, (bool, int, float)):
         return Lit(x, np.result_type(x))
-    array = np.asarray(x)
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+        raise subclass_error(x, "an array used in a traced function")
+    array = native_byte_order(np.asarray(x))
     if array.dtype == object:
         raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
     dtype = checked_dtype(array.dtype, "an array used in a traced function")

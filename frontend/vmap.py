@@ -152,7 +152,7 @@ def _leaf_in_dims(name, in_dims, args, specs, paths) -> list:
     dims = []
     for i, (arg, arg_dims) in enumerate(zip(args, per_arg)):
         try:
-            dims += broadcast_prefix(arg_dims, arg)
+            dims += broadcast_prefix(arg_dims, arg, exact_sequences=True)
         except ValueError as err:
             raise ValueError(f"vmap({name}): in_dims entry {arg_dims!r} does not match the "
                              f"structure of argument {i}: {err}") from None
@@ -200,8 +200,11 @@ class _OutDims:
         self.leaf_index = []    # the output leaf of each IR output
 
     def __call__(self, out_leaves, out_tree) -> dict:
+        out_dims = self.out_dims
+        if out_tree.kind == "leaf" and isinstance(out_dims, tuple) and len(out_dims) == 1:
+            out_dims = out_dims[0]     # torch.func accepts (d,) for a single output
         try:
-            dims = broadcast_prefix(self.out_dims, unflatten(out_tree, out_leaves))
+            dims = broadcast_prefix(out_dims, unflatten(out_tree, out_leaves))
         except ValueError as err:
             raise ValueError(f"vmap({self.name}): out_dims {self.out_dims!r} does not match "
                              f"the structure of the outputs {out_tree}: {err}") from None

@@ -55,6 +55,15 @@ def standard_normal(key, j):
 
 
 @numba.njit(cache=True)
+def integer_power(x, y):
+    """``np.power`` of signed integers, which NumPy refuses for a negative
+    exponent (Numba's returns 0)."""
+    if y < 0:
+        raise ValueError("Integers to negative integer powers are not allowed.")
+    return np.power(x, y)
+
+
+@numba.njit(cache=True)
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in
     every kernel."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compiler.ir import Lit
 from ..compiler.primitives import elementwise as E
 from ..errors import unsupported
 from ..tracer import dtype_for_promotion, to_atom, wrap
@@ -114,6 +115,15 @@ def _float_power(x, y):
     return E.pow(x, y)
 
 
+def _power(x, y):
+    # NumPy refuses integers to negative integer powers: a literal exponent
+    # is checked here, a computed one when the kernel runs (its lowering).
+    if (isinstance(y, Lit) and y.type.dtype.kind == "i" and y.value < 0
+            and x.type.dtype.kind in "iu"):
+        raise ValueError("Integers to negative integer powers are not allowed.")
+    return E.pow(x, y)
+
+
 def _bool_only(ufunc, op):
     def checked(*atoms):
         if any(a.type.dtype != np.bool_ for a in atoms):
@@ -127,7 +137,7 @@ def _bool_only(ufunc, op):
 _DIRECT = {
     np.add: E.add, np.subtract: E.sub, np.multiply: E.mul, np.true_divide: E.div,
     np.floor_divide: E.floor_divide, np.remainder: E.rem, np.fmod: E.fmod,
-    np.power: E.pow, np.float_power: _float_power, np.negative: E.neg,
+    np.power: _power, np.float_power: _float_power, np.negative: E.neg,
     np.positive: _identity, np.absolute: E.abs, np.fabs: E.abs, np.sign: E.sign,
     np.square: _square, np.reciprocal: _reciprocal, np.conjugate: _identity,
     np.exp: E.exp, np.exp2: E.exp2, np.expm1: E.expm1, np.log: E.log,

@@ -8,6 +8,11 @@ from ..pytree import flatten
 from ..tracer import Tracer
 
 
+def check_callable(func, name):
+    if not callable(func):
+        raise TypeError(f"{name}: func must be callable, got {func!r} ({type(func).__name__})")
+
+
 def check_argnums_type(argnums):
     """Validate argnums as far as possible without the arguments."""
     if isinstance(argnums, tuple):
@@ -34,6 +39,17 @@ def normalize_argnums(argnums, nargs: int) -> tuple:
     if len(set(resolved)) != len(resolved):
         raise ValueError(f"argnums {argnums} names the same argument twice")
     return tuple(resolved)
+
+
+def check_not_python_int(arg, position, name):
+    """A differentiated Python int (or bool) is a TypeError, as in torch and
+    JAX: an int argument is most often a count or an index, so the likelier
+    mistake is in argnums; a Python float is a 0-d float64 input."""
+    if type(arg) in (int, bool):
+        raise TypeError(f"{name}: argument {position} is the Python {type(arg).__name__} "
+                        f"{arg!r}, which cannot be differentiated (only float inputs can); "
+                        f"pass {float(arg)!r} if it is a real number, or leave it out of "
+                        "argnums")
 
 
 def check_chunk_size(chunk_size):

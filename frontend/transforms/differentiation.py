@@ -11,7 +11,8 @@ from ..compiler.passes.simplify import simplify
 from ..compiler.rules import Zero
 from ..pytree import TreeDef, flatten, unflatten
 from ..staging import Staged, StagedFunction, trace
-from .arguments import OutputChecks, check_argnums_type, normalize_argnums
+from .arguments import (OutputChecks, check_argnums_type, check_not_python_int,
+                        normalize_argnums)
 
 
 class DiffSetup:
@@ -99,15 +100,8 @@ class DiffTransform(StagedFunction):
         self.argnums, self.has_aux = argnums, has_aux
 
     def check_args(self, args, kwargs):
-        normalize_argnums(self.argnums, len(args))
-
-    def __call__(self, *args, **kwargs):
-        # A differentiated Python int is a 0-d float64, as a Python float is.
-        if any(type(a) is int for a in args):
-            positions = normalize_argnums(self.argnums, len(args))
-            args = tuple(float(a) if n in positions and type(a) is int else a
-                         for n, a in enumerate(args))
-        return super().__call__(*args, **kwargs)
+        for n in normalize_argnums(self.argnums, len(args)):
+            check_not_python_int(args[n], n, self.name)
 
     def setup(self, treedef, leaves, specs) -> DiffSetup:
         return diff_setup(self.fn, self.argnums, self.has_aux, self.name,

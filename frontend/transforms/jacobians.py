@@ -25,7 +25,7 @@ from ..compiler.primitives.structural import convert, iota, reshape, transpose
 from ..compiler.rules import Zero
 from ..pytree import unflatten
 from ..tracer import Tracer
-from .arguments import check_chunk_size
+from .arguments import check_callable, check_chunk_size
 from .differentiation import Collector, DiffSetup, DiffTransform, finish
 
 
@@ -191,6 +191,12 @@ def hessian(func, argnums=0):
 # -- torch.autograd.functional.jacobian ------------------------------------------------
 
 _STRATEGIES = ("reverse-mode", "forward-mode")
+_NAME = "torch.autograd.functional.jacobian"
+
+
+class JacobianOptionError(ValueError, RuntimeError):
+    """What torch's jacobian raises as a RuntimeError (strict mode's
+    checks and options), caught as either."""
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -201,33 +207,61 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     tuple, or a tuple of tuples ``J[i][j]`` (output i, input j) with shape
     ``out_i.shape + in_j.shape``.  numjac always vectorizes, and its results
     are always differentiable when traced, so ``vectorize`` and
-    ``create_graph`` only take part in the option checks.
+    ``create_graph`` only take part in the option checks, which are torch's.
     """
-    if not callable(func):
-        raise TypeError(f"func must be callable, got {type(func).__name__}")
-    if strategy not in _STRATEGIES:
-        raise ValueError(f"strategy must be one of {_STRATEGIES}, got {strategy!r}")
-    if strategy == "forward-mode" and not vectorize:
-        raise ValueError('jacobian: strategy="forward-mode" requires vectorize=True')
-    if strict and (vectorize or strategy == "forward-mode"):
-        raise ValueError("jacobian: strict=True is not supported with vectorize=True "
-                         'or strategy="forward-mode"')
+    check_callable(func, "jacobian")
+    _check_options(create_graph, strict, vectorize, strategy)
     is_tuple = isinstance(inputs, tuple)
     args = inputs if is_tuple else (inputs,)
     for i, arg in enumerate(args):
         if not isinstance(arg, (np.ndarray, np.generic, Tracer)):
             raise TypeError(f"jacobian: inputs[{i}] must be an array, got {type(arg).__name__}")
     argnums = tuple(range(len(args))) if is_tuple else 0
-    if strict:
-        _check_strict(func, args)
     transform = jacfwd if strategy == "forward-mode" else jacrev
+    if strict:
+        _check_strict(func, args, create_graph)
     return transform(func, argnums)(*args)
 
 
-def _check_strict(func, args):
-    ir = make_ir(func)(*args)
-    for i, depends in enumerate(dependencies(ir)):
+def _check_options(create_graph, strict, vectorize, strategy):
+    """The option combinations torch's jacobian refuses, with its errors."""
+    if strategy not in _STRATEGIES:
+        raise ValueError(f"jacobian: strategy must be one of {_STRATEGIES}, got {strategy!r}")
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(f'{_NAME}: `create_graph=True` and `strategy="forward-'
+                                      'mode"` are not supported together')
+        if strict:
+            raise JacobianOptionError(f'{_NAME}: `strict=True` and `strategy="forward-mode"` '
+                                      "are not supported together")
+        if not vectorize:
+            raise NotImplementedError(f'{_NAME}: `strategy="forward-mode"` is only '
+                                      "implemented for `vectorize=True`")
+    if vectorize and strict:
+        raise JacobianOptionError(f"{_NAME}: `strict=True` and `vectorize=True` are not "
+                                  "supported together")
+
+
+def _check_strict(func, args, create_graph):
+    """torch's strict mode: every output depends on every input (and, with
+    create_graph, every Jacobian block on some input)."""
+    for i, depends in enumerate(dependencies(make_ir(func)(*args))):
+        if not depends & set(range(len(args))):
+            raise JacobianOptionError(
+                f"Output {i} of the user-provided function does not require gradients. The "
+                "outputs must be computed in a differentiable manner from the input when "
+                "running in strict mode.")
         for j in range(len(args)):
             if j not in depends:
-                raise ValueError(f"Output {i} of the user-provided function is independent "
-                                 f"of input {j}. This is not allowed in strict mode.")
+                raise JacobianOptionError(
+                    f"Output {i} of the user-provided function is independent of input {j}. "
+                    "This is not allowed in strict mode.")
+    if create_graph:
+        argnums = tuple(range(len(args)))
+        jac_ir = make_ir(jacrev(func, argnums))(*args)
+        for block, depends in enumerate(dependencies(jac_ir)):
+            if not depends & set(range(len(args))):
+                raise JacobianOptionError(
+                    f"The jacobian of the user-provided function is independent of input "
+                    f"{block % len(args)}. This is not allowed in strict mode when "
+                    "create_graph=True.")

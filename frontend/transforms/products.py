@@ -9,7 +9,7 @@ from ..compiler.primitives.base import instantiate
 from ..compiler.rules import Zero
 from ..pytree import LEAF, TreeDef, flatten, unflatten
 from ..staging import Staged, StagedFunction
-from .arguments import check_like, check_primals_tuple
+from .arguments import check_callable, check_like, check_primals_tuple
 from .differentiation import Collector, diff_setup, setup_on_primals, transformed_staged
 
 
@@ -17,6 +17,7 @@ def vjp(func, *primals, has_aux=False):
     """``(out, vjp_fn)`` or ``(out, vjp_fn, aux)``; ``vjp_fn(cotangents)``
     returns a tuple with one cotangent per primal, and is reusable and
     vmappable.  The forward pass runs once: ``vjp_fn`` reads its residuals."""
+    check_callable(func, "vjp")
     result, residuals = _PrimalPart(func, has_aux, "vjp")(*primals)
     out, aux = result if has_aux else (result, None)
     pullback = _LinearPart(func, has_aux, transposed=True)
@@ -29,6 +30,7 @@ def vjp(func, *primals, has_aux=False):
 
 def jvp(func, primals, tangents, has_aux=False):
     """``(out, tangent_out)`` or ``(out, tangent_out, aux)``."""
+    check_callable(func, "jvp")
     check_primals_tuple(primals, "jvp")
     if not isinstance(tangents, tuple):
         raise TypeError(f"jvp: tangents must be a tuple, got {type(tangents).__name__}")
@@ -39,6 +41,7 @@ def jvp(func, primals, tangents, has_aux=False):
 def linearize(func, *primals):
     """``(out, jvp_fn)`` where ``jvp_fn(*tangents)`` is the jvp at primals,
     evaluated from the residuals of one forward pass."""
+    check_callable(func, "linearize")
     out, residuals = _PrimalPart(func, False, "linearize")(*primals)
     pushforward = _LinearPart(func, False, transposed=False)
 

@@ -307,6 +307,8 @@ class Codegen:
         if not member.stored and not member.local_uses:
             return   # only views read it, and they recompute it
         lowering = LOWERINGS[eqn.prim]
+        if lowering.support is not None:
+            self.support.update(lowering.support(eqn))
         expr, ir_lines = self.read_inputs(
             eqn, member, idx, lambda args: result_expr(lowering, eqn, args))
         ir_lines.append(self.ir_line(eqn))

@@ -54,10 +54,24 @@ _CALLS = {exp_p: "math.exp", exp2_p: "math.exp2", expm1_p: "math.expm1", log_p: 
           tan_p: "math.tan", asin_p: "math.asin", acos_p: "math.acos", atan_p: "math.atan",
           sinh_p: "math.sinh", cosh_p: "math.cosh", tanh_p: "math.tanh",
           asinh_p: "math.asinh", acosh_p: "math.acosh", atanh_p: "math.atanh",
-          pow_p: "np.power", atan2_p: "math.atan2", copysign_p: "math.copysign",
+          atan2_p: "math.atan2", copysign_p: "math.copysign",
           rem_p: "np.remainder",
           fmod_p: "np.fmod", floor_divide_p: "np.floor_divide", isnan_p: "np.isnan",
           isfinite_p: "np.isfinite", isinf_p: "np.isinf"}
+
+
+def _is_signed_integer(eqn) -> bool:
+    return eqn.outs[0].type.dtype.kind == "i"
+
+
+def _pow(eqn, x, y):
+    if _is_signed_integer(eqn):
+        return f"integer_power({x}, {y})"
+    return f"np.power({x}, {y})"
+
+
+def _pow_support(eqn):
+    return ("integer_power",) if _is_signed_integer(eqn) else ()
 
 
 def _register_tables():
@@ -73,5 +87,6 @@ _register_tables()
 # Division of integers is a float in Numba: its keeps is float64 only.
 lowers(div_p)(Elementwise(infix("/"), keeps=frozenset({F64})))
 lowers(neg_p)(Elementwise(_neg, cheap=True))
+lowers(pow_p)(Elementwise(_pow, support=_pow_support))
 lowers(not_p)(Elementwise(_not, cheap=True, typed=True))
 lowers(select_p)(Elementwise(_select, cheap=True, first_value=1))

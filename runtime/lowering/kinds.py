@@ -29,6 +29,7 @@ class Elementwise:
     cheap: bool = False       # recomputed where read when its inputs are free
     typed: bool = False       # expr already has the output dtype
     first_value: int = 0      # inputs before this one are not values (select's predicate)
+    support: Callable = None  # eqn -> the kernel_support helpers its expression calls
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Pytrees: flatten/unflatten of tuples, lists, dicts, namedtuples and None."""
-from collections import namedtuple
+from collections import OrderedDict, defaultdict, namedtuple
 
 import numpy as np
 import pytest
@@ -85,3 +85,19 @@ def test_broadcast_prefix_repeats_a_leaf_over_a_subtree():
 def test_broadcast_prefix_errors(prefix, tree, message):
     with pytest.raises(ValueError, match=message):
         broadcast_prefix(prefix, tree)
+
+
+def test_dict_subclasses_round_trip_with_their_types():
+    x = np.arange(2.0)
+    ordered = OrderedDict([("b", x), ("a", [x])])
+    counts = defaultdict(int, {"z": x})
+    for tree in (ordered, counts, {"outer": ordered}):
+        leaves, treedef = flatten(tree)
+        rebuilt = unflatten(treedef, leaves)
+        assert type(rebuilt) is type(tree) and list(rebuilt) == list(tree)
+        assert flatten(rebuilt)[1] == treedef      # nested types too
+        assert all(a is b for a, b in zip(flatten(rebuilt)[0], leaves))
+    assert unflatten(*flatten(counts)[::-1]).default_factory is int
+    assert flatten(ordered)[1] != flatten(dict(ordered))[1]
+    assert flatten(defaultdict(int, counts))[1] != flatten(defaultdict(list, counts))[1]
+
