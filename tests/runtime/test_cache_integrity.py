@@ -192,7 +192,10 @@ def test_a_failing_call_through_a_transform_keeps_valid_entries(disk_cache):
             f(*bad)
         except Exception:   # noqa: BLE001 - whichever error: the entry must survive
             pass
-    assert {p: p.read_bytes() for p in entries(disk_cache)} == before
+    # The int beyond int64 is now a static value with a kernel (and entry) of
+    # its own; the earlier entry must be intact beside it.
+    after = {p: p.read_bytes() for p in entries(disk_cache)}
+    assert {p: after.get(p) for p in before} == before
 
 
 # -- concurrent processes -------------------------------------------------------------
