@@ -16,7 +16,6 @@ import logging
 import time
 import types
 import weakref
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +27,7 @@ from .compiler.passes.simplify import simplify
 from . import random
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
+from .guards import Slot, guard_captures, lifted_floats, reachable_state
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
 
 log = logging.getLogger("numjac")
@@ -75,14 +75,26 @@ class Staged:
     stages: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
     backend: str = None               # None: NUMJAC_BACKEND, else Numba
+    # The check of the Python state the trace read (frontend/guards.py): a
+    # function returning the captures to pass now, or None when stale.
+    guards: object = None
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
 
     def __post_init__(self):
         self.rng_slot = random.state_slot(self.captures)
 
+    def is_current(self) -> bool:
+        return self.guards is None or self.guards() is not None
+
+    def live_captures(self) -> list:
+        """The captured values, with the closure floats and arrays the
+        function reads as they are now."""
+        captures = None if self.guards is None else self.guards()
+        return self.captures if captures is None else list(captures)
+
     def run(self, leaves):
-        captures = self.captures
+        captures = self.live_captures()
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=False)
         arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
@@ -90,12 +102,15 @@ class Staged:
             self.kernel = compile_ir(self.ir, self.backend)
         return self.kernel(*arrays)
 
-    def fast_runner(self):
+    def fast_runner(self, slow):
         """``run`` for a tuple of plain arrays (one per IR input before the
         captures), without flattening; None where ``run`` is needed (random
-        state, passed-through outputs, no kernel yet)."""
+        state, passed-through outputs, no kernel yet).  ``slow(args)`` is
+        the full call, for when the guards find the entry stale."""
         if self.rng_slot is not None or self.passthrough or self.kernel is None:
             return None
+        if self.guards is not None:
+            return self._guarded_runner(slow)
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
         captures, tree = tuple(self.captures), self.out_tree
         extra = captures + getattr(self.kernel, "workspace", ())
@@ -115,8 +130,24 @@ class Staged:
                 return checked(*args)[0]
         return run_single if single and not extra else run
 
+    def _guarded_runner(self, slow):
+        kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
+        workspace, tree, guards = getattr(self.kernel, "workspace", ()), self.out_tree, self.guards
+        single = tree.kind == "leaf"
+
+        def run(args):
+            captures = guards()
+            if captures is None:
+                return slow(args)
+            try:
+                outs = kernel(*args, *captures, *workspace)
+            except Exception:
+                outs = checked(*args, *captures)   # recovers from a bad cache entry
+            return outs[0] if single else unflatten(tree, outs)
+        return run
+
     def inline(self, leaves):
-        captures = self.captures
+        captures = self.live_captures()
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]
@@ -147,11 +178,12 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     leaves (index -> value) to return as they are instead of as IR outputs.
     """
     start = time.perf_counter()
-    literal_cells: set = set()
+    reads = reachable_state(fn)
+    literal: set = set()        # slots holding floats whose value the trace needs
     while True:
         builder = Builder()
         try:
-            with builder, _lifted_closure_floats(fn, builder, literal_cells):
+            with builder, lifted_floats(reads, builder, literal) as lifted:
                 traced_leaves = [_traced_leaf(builder, i, leaf, spec)
                                  for i, (leaf, spec) in enumerate(zip(leaves, specs))]
                 args, kwargs = unflatten(treedef, traced_leaves)
@@ -165,16 +197,17 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
         except NeedsSpecialization as need:
             if need.builder is not builder:     # an enclosing trace's scalar
                 raise
-            if not isinstance(need.source, ClosureFloat):
+            if not isinstance(need.source, Slot):
                 raise SpecializeLeaf(need.source) from None
-            literal_cells.add(id(need.source.cell))
+            literal.add(need.source)
     if _TRACING_SECONDS:
         _TRACING_SECONDS[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
-                  stages={"traced": ir, "optimized": optimized})
+                  stages={"traced": ir, "optimized": optimized},
+                  guards=guard_captures(reads, lifted, builder.captures))
 
 
 class SpecializeLeaf(Exception):
@@ -184,44 +217,6 @@ class SpecializeLeaf(Exception):
     def __init__(self, leaf_index: int):
         super().__init__(leaf_index)
         self.leaf_index = leaf_index
-
-
-class ClosureFloat:
-    """Marks a tracer standing for a Python float the traced function closes
-    over.  Such floats become IR inputs rather than literals, so that the
-    torch.func idiom ``jacfwd(lambda y: f(t, y))`` re-created for each new
-    ``t`` shares one kernel; one whose value the function needs (a Python
-    ``if``) is traced again as a literal."""
-
-    __slots__ = ("cell",)
-
-    def __init__(self, cell):
-        self.cell = cell
-
-
-@contextmanager
-def _lifted_closure_floats(fn, builder, literal_cells):
-    """Temporarily put tracers into ``fn``'s closure cells holding floats
-    (except those in ``literal_cells``, a set of cell ids)."""
-    cells = [c for c in getattr(inspect.unwrap(fn), "__closure__", None) or ()
-             if id(c) not in literal_cells and _holds_float(c)]
-    values = [c.cell_contents for c in cells]
-    for cell, value in zip(cells, values):
-        var = builder.capture(np.array(value, dtype=np.float64), AType(np.float64, ()))
-        builder.mark_source(var, ClosureFloat(cell))
-        cell.cell_contents = Tracer(var, builder, weak=True)
-    try:
-        yield
-    finally:
-        for cell, value in zip(cells, values):
-            cell.cell_contents = value
-
-
-def _holds_float(cell) -> bool:
-    try:
-        return type(cell.cell_contents) is float
-    except ValueError:      # an empty cell (a name not bound yet)
-        return False
 
 
 def _traced_leaf(builder, index, leaf, spec):
@@ -346,6 +341,9 @@ class StagedFunction:
                 pass
             else:
                 return run(args)
+        return self._call_slow(args, kwargs)
+
+    def _call_slow(self, args, kwargs):
         self.check_args(args, kwargs)
         leaves, treedef = flatten((args, kwargs))
         staged = self.staged_for(args, leaves, treedef)
@@ -364,7 +362,7 @@ class StagedFunction:
         if (kwargs or len(leaves) != len(args) or staged.dynamic != tuple(range(len(args)))
                 or any(type(a) is not np.ndarray for a in args)):
             return
-        run = staged.fast_runner()
+        run = staged.fast_runner(lambda args: self._call_slow(args, {}))
         if run is None:
             return
         # check_args passed for this signature, so the fast path skips it.
@@ -379,8 +377,10 @@ class StagedFunction:
             specs = tuple(leaf_spec(leaf, i in static, i) for i, leaf in enumerate(leaves))
             key = (own_key, treedef, specs)
             staged = cache.get(key)
-            if staged is not None:
+            if staged is not None and staged.is_current():
                 return staged
+            if staged is not None:
+                log.info("%s: Python state its trace read changed; staging again", self.label)
             _TRACING_SECONDS.append(0.0)
             start = time.perf_counter()
             try:
