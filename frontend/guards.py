@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -229,13 +230,14 @@ def lifted_floats(reads, builder, literal: set):
 _BY_VALUE = (bool, int, float, complex, str, bytes, type(None), np.generic)
 
 
-def guard_captures(reads, lifted, captures):
+def guard_captures(root, reads, lifted, captures):
     """The staged entry's check, or None when the trace read nothing: a
     function returning the captured values to pass to the kernel now, or
     None when a guarded value changed (the entry is stale).
 
     ``lifted`` maps slots to the capture vars of their floats; ``captures``
-    is the builder's [(var, value)] in IR order.
+    is the builder's [(var, value)] in IR order.  The check holds the traced
+    function ``root`` weakly: the cache it is stored in is keyed by it.
     """
     if not reads:
         return None
@@ -253,7 +255,8 @@ def guard_captures(reads, lifted, captures):
             feeds.append(_Feed(slot, index, value, AType(value.dtype, value.shape)))
         else:
             checks.append((slot, value))
-    return _generated_check(checks, feeds, tuple(value for _, value in captures))
+    captures = tuple(value for _, value in captures)
+    return _generated_check(inspect.unwrap(root), checks, feeds, captures)
 
 
 class _Feed:
@@ -277,13 +280,18 @@ class _Feed:
         return np.array(value, dtype=self.atype.dtype)
 
 
-def _generated_check(checks, feeds, captures):
+def _generated_check(root, checks, feeds, captures):
     namespace = {"_state": [tuple(f.value for f in feeds) + (captures,)],
-                 "_MISSING": MISSING, "_empty": _is_empty_cell}
+                 "_MISSING": MISSING, "_empty": _is_empty_cell, "_root": lambda: root}
+    if isinstance(root, types.FunctionType):
+        namespace["_root"] = weakref.ref(root)
     conditions = []
     for i, (slot, value) in enumerate(checks):
-        namespace[f"h{i}"], namespace[f"v{i}"] = slot.holder, value
-        conditions.append(_condition(slot, f"h{i}", f"v{i}", value, namespace))
+        holder = "_r" if slot.holder is root else f"h{i}"
+        expected = "_r" if value is root else f"v{i}"
+        namespace[holder], namespace[expected] = slot.holder, value
+        conditions.append(_condition(slot, holder, expected, value, namespace))
+    namespace.pop("_r", None)
     same_feeds = []
     for k, feed in enumerate(feeds):
         namespace[f"f{k}"] = feed.slot.holder
@@ -291,6 +299,7 @@ def _generated_check(checks, feeds, captures):
     namespace["_update"] = _updater(feeds, namespace["_state"])
     source = ("def check():\n"
               "    try:\n"
+              "        _r = _root()\n"
               f"        if not ({' and '.join(conditions) or 'True'}):\n"
               "            return None\n"
               "        s = _state[0]\n"
@@ -312,9 +321,10 @@ def _condition(slot, holder, expected, value, namespace) -> str:
     read = slot.expression(holder)
     if not isinstance(value, _BY_VALUE):
         return f"{read} is {expected}"
-    namespace[f"t{holder}"] = type(value)
+    kind = f"t{len(namespace)}"
+    namespace[kind] = type(value)
     # Equal values in new objects (a recomputed int) do not restage.
-    return f"((_x := {read}) is {expected} or (type(_x) is t{holder} and _x == {expected}))"
+    return f"((_x := {read}) is {expected} or (type(_x) is {kind} and _x == {expected}))"
 
 
 def _is_empty_cell(cell) -> bool:

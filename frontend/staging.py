@@ -102,43 +102,44 @@ class Staged:
             self.kernel = compile_ir(self.ir, self.backend)
         return self.kernel(*arrays)
 
-    def fast_runner(self, slow):
-        """``run`` for a tuple of plain arrays (one per IR input before the
-        captures), without flattening; None where ``run`` is needed (random
-        state, passed-through outputs, no kernel yet).  ``slow(args)`` is
-        the full call, for when the guards find the entry stale."""
+    def fast_runner(self):
+        """``run(args, caller)`` for a tuple of plain arrays (one per IR input
+        before the captures), without flattening; None where ``run`` is
+        needed (random state, passed-through outputs, no kernel yet).  The
+        staged function ``caller`` makes the full call when the guards find
+        the entry stale."""
         if self.rng_slot is not None or self.passthrough or self.kernel is None:
             return None
         if self.guards is not None:
-            return self._guarded_runner(slow)
+            return self._guarded_runner()
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
         captures, tree = tuple(self.captures), self.out_tree
         extra = captures + getattr(self.kernel, "workspace", ())
         single = tree.kind == "leaf"
 
-        def run(args):
+        def run(args, caller):
             try:
                 outs = kernel(*args, *extra)
             except Exception:
                 outs = checked(*args, *captures)   # recovers from a bad cache entry
             return outs[0] if single else unflatten(tree, outs)
 
-        def run_single(args):   # the common case, kept short
+        def run_single(args, caller):   # the common case, kept short
             try:
                 return kernel(*args)[0]
             except Exception:
                 return checked(*args)[0]
         return run_single if single and not extra else run
 
-    def _guarded_runner(self, slow):
+    def _guarded_runner(self):
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
         workspace, tree, guards = getattr(self.kernel, "workspace", ()), self.out_tree, self.guards
         single = tree.kind == "leaf"
 
-        def run(args):
+        def run(args, caller):
             captures = guards()
             if captures is None:
-                return slow(args)
+                return caller.call_staged(args, {})
             try:
                 outs = kernel(*args, *captures, *workspace)
             except Exception:
@@ -207,7 +208,7 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
                   stages={"traced": ir, "optimized": optimized},
-                  guards=guard_captures(reads, lifted, builder.captures))
+                  guards=guard_captures(fn, reads, lifted, builder.captures))
 
 
 class SpecializeLeaf(Exception):
@@ -340,10 +341,11 @@ class StagedFunction:
             except (KeyError, AttributeError):
                 pass
             else:
-                return run(args)
-        return self._call_slow(args, kwargs)
+                return run(args, self)
+        return self.call_staged(args, kwargs)
 
-    def _call_slow(self, args, kwargs):
+    def call_staged(self, args, kwargs):
+        """A call past the fast path: look the signature up, stage on a miss."""
         self.check_args(args, kwargs)
         leaves, treedef = flatten((args, kwargs))
         staged = self.staged_for(args, leaves, treedef)
@@ -362,7 +364,7 @@ class StagedFunction:
         if (kwargs or len(leaves) != len(args) or staged.dynamic != tuple(range(len(args)))
                 or any(type(a) is not np.ndarray for a in args)):
             return
-        run = staged.fast_runner(lambda args: self._call_slow(args, {}))
+        run = staged.fast_runner()
         if run is None:
             return
         # check_args passed for this signature, so the fast path skips it.
