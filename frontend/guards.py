@@ -85,11 +85,12 @@ class ClassSlot(DictSlot):
 
 
 class AttrSlot(Slot):
-    """A function's own attribute: __code__, __defaults__, __kwdefaults__."""
+    """An attribute read with getattr: a function's __code__, __defaults__,
+    __kwdefaults__, or an instance's __slots__ member."""
     liftable = False
 
     def get(self):
-        return getattr(self.holder, self.name)
+        return getattr(self.holder, self.name, MISSING)
 
     def expression(self, h):
         return f"{h}.{self.name}"
@@ -123,8 +124,12 @@ def _visit_function(fn, reads, seen):
     if id(fn) in seen:
         return
     seen.add(id(fn))
-    for attr in ("__code__", "__defaults__", "__kwdefaults__"):
-        _add(reads, seen, AttrSlot(fn, attr))
+    _add(reads, seen, AttrSlot(fn, "__code__"))
+    # Defaults matter only where there were some: a call that worked without
+    # them passed every parameter, and defaults set later do not change it.
+    for attr in ("__defaults__", "__kwdefaults__"):
+        if getattr(fn, attr) is not None:
+            _add(reads, seen, AttrSlot(fn, attr))
     for cell in fn.__closure__ or ():
         _add(reads, seen, CellSlot(cell, "<cell>"))
     names = code_names(fn.__code__)
@@ -156,6 +161,10 @@ def _visit_class_attribute(klass, name, instance, own, reads, seen):
     attribute = vars(klass)[name]
     if isinstance(attribute, types.FunctionType):
         _visit_method(attribute, instance, reads, seen)
+    elif isinstance(attribute, property) and attribute.fget is not None:
+        _visit_method(attribute.fget, instance, reads, seen)
+    elif isinstance(attribute, types.MemberDescriptorType):     # __slots__
+        _add(reads, seen, AttrSlot(instance, name))
     elif not hasattr(attribute, "__get__"):      # a plain class-level value
         _add(reads, seen, ClassSlot(vars(klass), name))
         if own is not None:     # an instance attribute set later would shadow it
@@ -195,10 +204,12 @@ def code_names(code) -> list:
 # -- floats as inputs while tracing ------------------------------------------------
 
 def float_type(value):
-    """The AType of a float that becomes an input, or None for other values."""
+    """The AType of a float that becomes an input (a Python float, a NumPy
+    floating scalar or 0-d array), or None for other values."""
     if type(value) is float:
         return AType(np.dtype(np.float64), ())
-    if isinstance(value, np.floating) and value.dtype.itemsize <= 8:
+    if (isinstance(value, np.floating) or type(value) is np.ndarray) and value.shape == () \
+            and value.dtype.kind == "f" and value.dtype.itemsize <= 8:
         return AType(value.dtype, ())
     return None
 
@@ -213,7 +224,9 @@ def lifted_floats(reads, builder, literal: set):
         atype = float_type(value)
         if atype is None or not slot.liftable or slot in literal:
             continue
-        var = builder.capture(np.array(value, dtype=atype.dtype), atype)
+        # A 0-d array is passed by reference, as arrays are.
+        captured = value if type(value) is np.ndarray else np.array(value, atype.dtype)
+        var = builder.capture(captured, atype)
         builder.mark_source(var, slot)
         slot.put(Tracer(var, builder, weak=type(value) is float))
         lifted[slot] = var
@@ -230,14 +243,27 @@ def lifted_floats(reads, builder, literal: set):
 _BY_VALUE = (bool, int, float, complex, str, bytes, type(None), np.generic)
 
 
+class Guards:
+    """A staged entry's check: ``check(root)`` (``root`` the traced
+    function) returns the captured values to pass to the kernel now, or None
+    when a guarded value changed (the entry is stale).  The fast path passes
+    the root itself; the entry holds it weakly, as its cache is keyed by it."""
+
+    __slots__ = ("check", "root")
+
+    def __init__(self, check, root):
+        self.check = check
+        self.root = weakref.ref(root) if isinstance(root, types.FunctionType) else lambda: root
+
+    def __call__(self):
+        return self.check(self.root())
+
+
 def guard_captures(root, reads, lifted, captures):
-    """The staged entry's check, or None when the trace read nothing: a
-    function returning the captured values to pass to the kernel now, or
-    None when a guarded value changed (the entry is stale).
+    """The staged entry's ``Guards``, or None when the trace read nothing.
 
     ``lifted`` maps slots to the capture vars of their floats; ``captures``
-    is the builder's [(var, value)] in IR order.  The check holds the traced
-    function ``root`` weakly: the cache it is stored in is keyed by it.
+    is the builder's [(var, value)] in IR order.
     """
     if not reads:
         return None
@@ -256,7 +282,8 @@ def guard_captures(root, reads, lifted, captures):
         else:
             checks.append((slot, value))
     captures = tuple(value for _, value in captures)
-    return _generated_check(inspect.unwrap(root), checks, feeds, captures)
+    root = inspect.unwrap(root)
+    return Guards(_generated_check(root, checks, feeds, captures), root)
 
 
 class _Feed:
@@ -282,9 +309,7 @@ class _Feed:
 
 def _generated_check(root, checks, feeds, captures):
     namespace = {"_state": [tuple(f.value for f in feeds) + (captures,)],
-                 "_MISSING": MISSING, "_empty": _is_empty_cell, "_root": lambda: root}
-    if isinstance(root, types.FunctionType):
-        namespace["_root"] = weakref.ref(root)
+                 "_MISSING": MISSING, "_empty": _is_empty_cell}
     conditions = []
     for i, (slot, value) in enumerate(checks):
         holder = "_r" if slot.holder is root else f"h{i}"
@@ -297,9 +322,8 @@ def _generated_check(root, checks, feeds, captures):
         namespace[f"f{k}"] = feed.slot.holder
         same_feeds.append(f"{feed.slot.expression(f'f{k}')} is s[{k}]")
     namespace["_update"] = _updater(feeds, namespace["_state"])
-    source = ("def check():\n"
+    source = ("def check(_r):\n"
               "    try:\n"
-              "        _r = _root()\n"
               f"        if not ({' and '.join(conditions) or 'True'}):\n"
               "            return None\n"
               "        s = _state[0]\n"
@@ -317,6 +341,8 @@ def _condition(slot, holder, expected, value, namespace) -> str:
     if value is MISSING:
         if isinstance(slot, CellSlot):
             return f"_empty({holder})"
+        if isinstance(slot, AttrSlot):
+            return f"not hasattr({holder}, {slot.name!r})"
         return f"{slot.name!r} not in {holder}"
     read = slot.expression(holder)
     if not isinstance(value, _BY_VALUE):

@@ -75,8 +75,8 @@ class Staged:
     stages: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
     backend: str = None               # None: NUMJAC_BACKEND, else Numba
-    # The check of the Python state the trace read (frontend/guards.py): a
-    # function returning the captures to pass now, or None when stale.
+    # The check of the Python state the trace read (frontend/guards.py):
+    # returns the captures to pass now, or None when stale.
     guards: object = None
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
@@ -132,12 +132,15 @@ class Staged:
         return run_single if single and not extra else run
 
     def _guarded_runner(self):
+        """``fast_runner`` checking the guards first (with the caller's root
+        function, which the entry holds only weakly)."""
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
-        workspace, tree, guards = getattr(self.kernel, "workspace", ()), self.out_tree, self.guards
+        workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
+            self.guards.check
         single = tree.kind == "leaf"
 
         def run(args, caller):
-            captures = guards()
+            captures = check(caller.root)
             if captures is None:
                 return caller.call_staged(args, {})
             try:
@@ -145,7 +148,15 @@ class Staged:
             except Exception:
                 outs = checked(*args, *captures)   # recovers from a bad cache entry
             return outs[0] if single else unflatten(tree, outs)
-        return run
+
+        def run_single(args, caller):   # no captures, one output: the common case
+            if check(caller.root) is None:
+                return caller.call_staged(args, {})
+            try:
+                return kernel(*args)[0]
+            except Exception:
+                return checked(*args)[0]
+        return run_single if single and not workspace and not self.captures else run
 
     def inline(self, leaves):
         captures = self.live_captures()
@@ -298,6 +309,7 @@ class StagedFunction:
         self.__name__ = getattr(fn, "__name__", type(self).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
         self._cache, self._own_key = cache_of(self)
+        self.root = inspect.unwrap(self)    # what the guards of its entries read
         # Signature of plain-array positional arguments -> Staged.fast_runner,
         # shared by every equal staged function (a transform re-created in a
         # loop goes straight to the kernel too).
