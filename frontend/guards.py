@@ -96,6 +96,18 @@ class AttrSlot(Slot):
         return f"{h}.{self.name}"
 
 
+class InlinedSlot(Slot):
+    """A guarded staged entry inlined into this trace (``holder``: its
+    Guards): it holds the captures the inlined IR was given while current."""
+    liftable = False
+
+    def get(self):
+        return self.holder()
+
+    def expression(self, h):
+        return f"{h}()"
+
+
 # -- what a function can read ------------------------------------------------------
 
 def reachable_state(fn) -> list:
@@ -241,6 +253,15 @@ def lifted_floats(reads, builder, literal: set):
 # -- the check on each call ----------------------------------------------------------
 
 _BY_VALUE = (bool, int, float, complex, str, bytes, type(None), np.generic)
+# Trace (its builder) -> [(Guards, captures)] of the guarded staged entries
+# inlined into it, whose state the trace then depends on too.
+_INLINED = weakref.WeakKeyDictionary()
+
+
+def note_inlined(builder, guards, captures):
+    """A staged entry with ``guards`` was inlined into ``builder``'s trace
+    with ``captures`` (what ``guards()`` returned)."""
+    _INLINED.setdefault(builder, []).append((guards, captures))
 
 
 class Guards:
@@ -259,12 +280,15 @@ class Guards:
         return self.check(self.root())
 
 
-def guard_captures(root, reads, lifted, captures):
+def guard_captures(root, reads, lifted, builder):
     """The staged entry's ``Guards``, or None when the trace read nothing.
 
-    ``lifted`` maps slots to the capture vars of their floats; ``captures``
-    is the builder's [(var, value)] in IR order.
+    ``lifted`` maps slots to the capture vars of their floats; ``builder``
+    is the trace's, with its captures [(var, value)] in IR order.
     """
+    captures = builder.captures
+    reads = reads + [(InlinedSlot(guards, "<inlined>"), seen)
+                     for guards, seen in _INLINED.pop(builder, ())]
     if not reads:
         return None
     position = {id(var): i for i, (var, _) in enumerate(captures)}

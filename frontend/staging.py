@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compiler.builder import Builder, is_tracing
+from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
-from .guards import Slot, guard_captures, lifted_floats, reachable_state
+from .guards import Slot, guard_captures, lifted_floats, note_inlined, reachable_state
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
 
 log = logging.getLogger("numjac")
@@ -160,6 +161,8 @@ class Staged:
 
     def inline(self, leaves):
         captures = self.live_captures()
+        if self.guards is not None:     # the enclosing trace depends on them too
+            note_inlined(current_builder(), self.guards, self.guards())
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]
@@ -219,7 +222,7 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
                   stages={"traced": ir, "optimized": optimized},
-                  guards=guard_captures(fn, reads, lifted, builder.captures))
+                  guards=guard_captures(fn, reads, lifted, builder))
 
 
 class SpecializeLeaf(Exception):

@@ -386,3 +386,14 @@ def test_slots_and_properties_of_a_bound_method_are_guarded():
     check(g(X), 4.0 * X)
     m.a = 3.0
     check(g(X), 6.0 * X)
+
+
+def test_a_jitted_function_out_of_sight_of_the_enclosing_trace():
+    t = 1.0
+    h = nj.jit(lambda y: np.sin(y) * t)
+    holder = [h]                # the enclosing function cannot see into the list
+    g = nj.grad(lambda y: np.sum(holder[0](y)))
+    check(h(X), np.sin(X))      # h's entry is cached before g traces
+    check(g(X), np.cos(X))
+    t = 2.0
+    check(g(X), 2.0 * np.cos(X))
