@@ -110,11 +110,14 @@ class InlinedSlot(Slot):
 
 # -- what a function can read ------------------------------------------------------
 
-def reachable_state(fn) -> list:
+def reachable_state(fn, arguments=()) -> list:
     """(slot, value now) for every place ``fn`` (a function, a bound method,
-    a staged function or a wrapper of one) can read besides its arguments."""
+    a staged function or a wrapper of one) can read besides its arguments,
+    and that the callables among ``arguments`` (static ones) can read."""
     reads, seen = [], set()
-    _visit(inspect.unwrap(fn), reads, seen)
+    for root in (fn, *arguments):
+        if callable(root):
+            _visit(inspect.unwrap(root), reads, seen)
     return reads
 
 

@@ -193,7 +193,8 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     leaves (index -> value) to return as they are instead of as IR outputs.
     """
     start = time.perf_counter()
-    reads = reachable_state(fn)
+    reads = reachable_state(fn, [leaf for leaf, spec in zip(leaves, specs)
+                                 if not is_dynamic(spec)])
     literal: set = set()        # slots holding floats whose value the trace needs
     while True:
         builder = Builder()

@@ -397,3 +397,16 @@ def test_a_jitted_function_out_of_sight_of_the_enclosing_trace():
     check(g(X), np.cos(X))
     t = 2.0
     check(g(X), 2.0 * np.cos(X))
+
+
+def test_a_function_passed_as_a_static_argument():
+    def apply(fn, y):
+        return np.sum(fn(y))
+
+    t = 1.0
+    rate = lambda y: y * t     # noqa: E731
+    g = nj.jit(apply)
+    check(g(rate, X), np.sum(X))
+    t = 4.0
+    check(g(rate, X), 4.0 * np.sum(X))
+    check(nj.grad(apply, argnums=1)(rate, X), np.full(3, 4.0))
