@@ -349,13 +349,16 @@ def _generated_check(root, checks, feeds, captures):
         namespace[f"f{k}"] = feed.slot.holder
         same_feeds.append(f"{feed.slot.expression(f'f{k}')} is s[{k}]")
     namespace["_update"] = _updater(feeds, namespace["_state"])
+    # With nothing fed the captures never change: return them as they are.
+    namespace["_fixed"] = captures
+    fed = ("        s = _state[0]\n"
+           f"        if {' and '.join(same_feeds)}:\n"
+           "            return s[-1]\n") if feeds else "        return _fixed\n"
     source = ("def check(_r):\n"
               "    try:\n"
               f"        if not ({' and '.join(conditions) or 'True'}):\n"
               "            return None\n"
-              "        s = _state[0]\n"
-              f"        if {' and '.join(same_feeds) or 'True'}:\n"
-              "            return s[-1]\n"
+              f"{fed}"
               "    except Exception:\n"
               "        return None\n"
               "    return _update()\n")
