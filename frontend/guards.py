@@ -161,8 +161,10 @@ def _visit_method(fn, instance, reads, seen):
         return
     seen.add(("method", id(fn), id(instance)))
     _visit(fn, reads, seen)
+    if not (isinstance(fn, types.FunctionType) and _is_user_function(fn)):
+        return      # a library object's state is its own business
     own = getattr(instance, "__dict__", None)
-    for name in code_names(fn.__code__) if isinstance(fn, types.FunctionType) else ():
+    for name in code_names(fn.__code__):
         if own is not None and name in own:
             _add(reads, seen, DictSlot(own, name))
             continue

@@ -27,8 +27,8 @@ from .errors import ConcretizationError, unsupported
 class NeedsSpecialization(Exception):
     """Raised while tracing when the concrete value of a Python scalar is
     needed; the trace that owns the tracer (``builder``) retraces with that
-    scalar as a constant.  ``source`` is the argument's flat leaf index, or a
-    closure-float marker (see staging.ClosureFloat)."""
+    scalar as a constant.  ``source`` is the argument's flat leaf index, or
+    the place (a guards.Slot) of a float the function reads."""
 
     def __init__(self, source, builder):
         super().__init__(source)

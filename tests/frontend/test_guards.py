@@ -20,6 +20,9 @@ TRANSFORMS = {
     "jacrev": (nj.jacrev, X, lambda t: np.cos(X) * t),
     "grad": (nj.grad, X, lambda t: np.cos(X) * t),
     "vmap": (nj.vmap, ROWS, lambda t: np.sum(np.sin(ROWS), axis=1) * t),
+    "hessian": (nj.hessian, X, lambda t: np.diag(-np.sin(X) * t)),
+    "vjp": (lambda f: lambda y: nj.vjp(f, y)[1](np.float64(1.0))[0], X,
+            lambda t: np.cos(X) * t),
 }
 
 
