@@ -140,6 +140,14 @@ class Tracer:
     def __complex__(self):
         self._concretize("complex()")
 
+    def __round__(self, ndigits=None):
+        self._concretize("round()")
+
+    def __format__(self, spec):
+        if not spec:
+            return repr(self)
+        self._concretize(f"formatting it with {spec!r}")
+
     def item(self, *args):
         self._concretize(".item()")
 

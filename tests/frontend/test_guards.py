@@ -413,3 +413,17 @@ def test_a_function_passed_as_a_static_argument():
     t = 4.0
     check(g(rate, X), 4.0 * np.sum(X))
     check(nj.grad(apply, argnums=1)(rate, X), np.full(3, 4.0))
+
+
+def test_a_float_formatted_or_rounded_while_tracing_is_guarded():
+    labels, t = [], 0.25
+
+    def f(y):
+        labels.append(f"{t:.2f}")
+        return y * round(t, 1)
+
+    g = nj.jit(f)
+    check(g(X), 0.2 * X)
+    t = 0.75
+    check(g(X), 0.8 * X)
+    assert labels[-1] == "0.75"
