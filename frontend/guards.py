@@ -117,17 +117,22 @@ def reachable_state(fn, arguments=()) -> list:
     reads, seen = [], set()
     for root in (fn, *arguments):
         if callable(root):
-            _visit(inspect.unwrap(root), reads, seen)
+            _visit(root, reads, seen)
     return reads
 
 
 def _visit(value, reads, seen):
     if isinstance(value, types.MethodType):
         _visit_method(value.__func__, value.__self__, reads, seen)
-    elif hasattr(value, "__wrapped__") and not isinstance(value, types.FunctionType):
-        _visit(inspect.unwrap(value), reads, seen)
-    elif isinstance(value, types.FunctionType) and _is_user_function(value):
+        return
+    if isinstance(value, types.FunctionType) and _is_user_function(value):
         _visit_function(value, reads, seen)
+    # What a decorator (functools.wraps) or a numjac transform wraps; read
+    # from the instance's own dict, as __getattr__ may make up anything.
+    wrapped = getattr(value, "__dict__", {}).get("__wrapped__")
+    if wrapped is not None and ("wrapped", id(value)) not in seen:
+        seen.add(("wrapped", id(value)))
+        _visit(wrapped, reads, seen)
 
 
 def _is_user_function(fn) -> bool:

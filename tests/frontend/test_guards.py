@@ -427,3 +427,26 @@ def test_a_float_formatted_or_rounded_while_tracing_is_guarded():
     t = 0.75
     check(g(X), 0.8 * X)
     assert labels[-1] == "0.75"
+
+
+def test_a_decorator_closure_is_read_with_the_function_it_wraps():
+    import functools
+
+    def scaled_by(k):
+        def decorate(fn):
+            @functools.wraps(fn)
+            def wrapper(y):
+                return fn(y) * k
+            return wrapper
+        return decorate
+
+    k = 2.0
+
+    @scaled_by(3.0)
+    def f(y):
+        return np.sin(y) * k
+
+    g = nj.jit(f)
+    check(g(X), 6.0 * np.sin(X))
+    k = -1.0
+    check(g(X), -3.0 * np.sin(X))
