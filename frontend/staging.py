@@ -271,10 +271,11 @@ _CACHES = weakref.WeakKeyDictionary()
 _STRONG_CACHES: dict = {}
 
 
-def cache_of(staged_function):
+def cache_of(staged_function, root=None):
     """``(cache, key)``: the cache of staged signatures for everything built
-    on the user function under ``staged_function``, and its key there."""
-    root = inspect.unwrap(staged_function)
+    on the user function under ``staged_function`` (``root``, if known),
+    and its key there."""
+    root = inspect.unwrap(staged_function) if root is None else root
     key = _detached(staged_function.cache_key, root)
     if isinstance(root, types.MethodType):
         return _STRONG_CACHES.setdefault(root, {}), key
@@ -312,8 +313,8 @@ class StagedFunction:
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", type(self).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
-        self._cache, self._own_key = cache_of(self)
         self.root = inspect.unwrap(self)    # what the guards of its entries read
+        self._cache, self._own_key = cache_of(self, self.root)
         # Signature of plain-array positional arguments -> Staged.fast_runner,
         # shared by every equal staged function (a transform re-created in a
         # loop goes straight to the kernel too).

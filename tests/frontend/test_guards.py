@@ -450,3 +450,14 @@ def test_a_decorator_closure_is_read_with_the_function_it_wraps():
     check(g(X), 6.0 * np.sin(X))
     k = -1.0
     check(g(X), -3.0 * np.sin(X))
+
+
+def test_rebound_closure_arrays_and_floats_on_numba():
+    w, t = np.array([1.0, 2.0, 3.0]), 0.5
+    f = lambda y: np.sum(np.sin(y) * w) * t     # noqa: E731
+    g = nj.jit(nj.grad(f), backend="numba")
+    check(g(X), np.cos(X) * w * t)
+    w, t = np.array([-1.0, 0.0, 2.0]), 3.0
+    check(g(X), np.cos(X) * w * t)
+    w = np.array([1.0, 2.0])    # another shape: traced again for it
+    check(nj.jit(f, backend="numba")(X[:2]), np.sum(np.sin(X[:2]) * w) * t)
