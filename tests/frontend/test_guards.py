@@ -461,3 +461,24 @@ def test_rebound_closure_arrays_and_floats_on_numba():
     check(g(X), np.cos(X) * w * t)
     w = np.array([1.0, 2.0])    # another shape: traced again for it
     check(nj.jit(f, backend="numba")(X[:2]), np.sum(np.sin(X[:2]) * w) * t)
+
+
+def test_a_float_passed_to_a_numpy_function_numjac_does_not_trace():
+    t = 2.0
+    f = lambda y: y * np.linspace(0.0, t, 3)    # noqa: E731
+    g = nj.jit(f)
+    check(g(X), X * np.linspace(0.0, 2.0, 3))
+    t = 4.0
+    check(g(X), X * np.linspace(0.0, 4.0, 3))
+    h = nj.jit(lambda y, s: y * np.linspace(0.0, s, 3))     # an argument: specialized
+    check(h(X, 3.0), X * np.linspace(0.0, 3.0, 3))
+    check(h(X, 5.0), X * np.linspace(0.0, 5.0, 3))
+
+
+def test_a_float_formatted_in_an_f_string_reads_its_value():
+    t = 2.0
+    f = lambda y: y * len(f"{t}")   # noqa: E731
+    g = nj.jit(f)
+    check(g(X), 3 * X)
+    t = 12.5
+    check(g(X), 4 * X)
