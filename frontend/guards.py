@@ -6,9 +6,9 @@ its code, defaults and closure cells, the module globals its code names, the
 same for every Python function reachable from those (at any depth), and the
 instance attributes a bound method's code names.  Each place is then either
 
-* an *input*: floats (Python and NumPy floating scalars) are put into their
-  place as tracers while tracing, so they become IR inputs; arrays are
-  captured by reference.  Each call reads the place again and passes what it
+* an *input*: floats (Python floats, NumPy floating scalars, 0-d float
+  arrays) are put into their place as tracers while tracing, so they become
+  IR inputs; arrays are captured by reference.  Each call reads the place again and passes what it
   holds now (a rebound array of another dtype or shape stages again); or
 * a *guard*: anything else (ints, bools, strings, functions, code, objects,
   and a float whose value the trace needed, as in a Python ``if``) is
@@ -31,7 +31,8 @@ from .tracer import Tracer
 
 MISSING = object()      # an absent name or an empty closure cell
 
-# Packages whose functions are library code: not traced through as user state.
+# Packages whose functions are library code: their state is not read (nor
+# their module's floats turned into tracers while tracing).
 _LIBRARY_PACKAGES = frozenset({"numpy", "numjac", "scipy", "numba"}) | frozenset(
     sys.stdlib_module_names)
 
