@@ -13,7 +13,8 @@ Threads: cache reads are lock-free; a miss stages under one process-wide
 reentrant lock, so each signature is traced once while the other threads
 wait and then find it.  One lock rather than one per signature: tracing
 holds the GIL anyway, and it lends a function's closure cells to tracers
-(``_lifted_closure_floats``), which two traces at once would fight over.
+(``guards.lifted_floats``: closure cells, globals, ``self`` attributes), which
+two traces at once would fight over.
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ import threading
 import time
 import types
 import weakref
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .compiler.builder import TRACING, Builder, is_tracing
+from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
@@ -37,6 +38,7 @@ from .inputs import check_scalar_leaf_count, fits_int64, prepared_call
 from .numpy_random import numpy_random_refused
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
+from .guards import Slot, guard_captures, lifted_floats, note_inlined, reachable_state
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
 
 log = logging.getLogger("numjac")
@@ -90,14 +92,26 @@ class Staged:
     stages: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
     backend: str = None               # None: NUMJAC_BACKEND, else Numba
+    # The check of the Python state the trace read (frontend/guards.py):
+    # returns the captures to pass now, or None when stale.
+    guards: object = None
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
 
     def __post_init__(self):
         self.rng_slot = random.state_slot(self.captures)
 
+    def is_current(self) -> bool:
+        return self.guards is None or self.guards() is not None
+
+    def live_captures(self) -> list:
+        """The captured values, with the closure floats and arrays the
+        function reads as they are now."""
+        captures = None if self.guards is None else self.guards()
+        return self.captures if captures is None else list(captures)
+
     def run(self, leaves):
-        captures = self.captures
+        captures = self.live_captures()
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=False)
         arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
@@ -106,32 +120,65 @@ class Staged:
         return self.kernel(*arrays)
 
     def fast_runner(self):
-        """``run`` for a tuple of plain arrays (one per IR input before the
-        captures), without flattening; None where ``run`` is needed (random
-        state, passed-through outputs, no kernel yet)."""
+        """``run(args, caller)`` for a tuple of plain arrays (one per IR input
+        before the captures), without flattening; None where ``run`` is
+        needed (random state, passed-through outputs, no kernel yet).  The
+        staged function ``caller`` makes the full call when the guards find
+        the entry stale."""
         if self.rng_slot is not None or self.passthrough or self.kernel is None:
             return None
+        if self.guards is not None:
+            return self._guarded_runner()
         kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
         captures, tree = tuple(self.captures), self.out_tree
         extra = captures + getattr(self.kernel, "workspace", ())
         single = tree.kind == "leaf"
 
-        def run(args):
+        def run(args, caller):
             try:
                 outs = kernel(*args, *extra)
             except Exception:
                 outs = checked(*args, *captures)   # recovers from a bad cache entry
             return outs[0] if single else unflatten(tree, outs)
 
-        def run_single(args):   # the common case, kept short
+        def run_single(args, caller):   # the common case, kept short
             try:
                 return kernel(*args)[0]
             except Exception:
                 return checked(*args)[0]
         return run_single if single and not extra else run
 
+    def _guarded_runner(self):
+        """``fast_runner`` checking the guards first (with the caller's root
+        function, which the entry holds only weakly)."""
+        kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
+        workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
+            self.guards.check
+        single = tree.kind == "leaf"
+
+        def run(args, caller):
+            captures = check(caller.root)
+            if captures is None:
+                return caller.call_staged(args, {})
+            try:
+                outs = kernel(*args, *captures, *workspace)
+            except Exception:
+                outs = checked(*args, *captures)   # recovers from a bad cache entry
+            return outs[0] if single else unflatten(tree, outs)
+
+        def run_single(args, caller):   # no captures, one output: the common case
+            if check(caller.root) is None:
+                return caller.call_staged(args, {})
+            try:
+                return kernel(*args)[0]
+            except Exception:
+                return checked(*args)[0]
+        return run_single if single and not workspace and not self.captures else run
+
     def inline(self, leaves):
-        captures = self.captures
+        captures = self.live_captures()
+        if self.guards is not None:     # the enclosing trace depends on them too
+            note_inlined(current_builder(), self.guards, self.guards())
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]
@@ -162,12 +209,14 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     leaves (index -> value) to return as they are instead of as IR outputs.
     """
     start = time.perf_counter()
-    literal_cells: set = set()
+    reads = reachable_state(fn, [leaf for leaf, spec in zip(leaves, specs)
+                                 if not is_dynamic(spec)])
+    literal: set = set()        # slots holding floats whose value the trace needs
     while True:
         builder = Builder()
         try:
             with builder, numpy_random_refused(fn), \
-                    _lifted_closure_floats(fn, builder, literal_cells):
+                    lifted_floats(reads, builder, literal) as lifted:
                 traced_leaves = [_traced_leaf(builder, i, leaf, spec)
                                  for i, (leaf, spec) in enumerate(zip(leaves, specs))]
                 args, kwargs = unflatten(treedef, traced_leaves)
@@ -181,16 +230,17 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
         except NeedsSpecialization as need:
             if need.builder is not builder:     # an enclosing trace's scalar
                 raise
-            if not isinstance(need.source, ClosureFloat):
+            if not isinstance(need.source, Slot):
                 raise SpecializeLeaf(need.source) from None
-            literal_cells.add(id(need.source.cell))
+            literal.add(need.source)
     if _THREAD.tracing_seconds:
         _THREAD.tracing_seconds[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
-                  stages={"traced": ir, "optimized": optimized})
+                  stages={"traced": ir, "optimized": optimized},
+                  guards=guard_captures(fn, reads, lifted, builder))
 
 
 class SpecializeLeaf(Exception):
@@ -200,44 +250,6 @@ class SpecializeLeaf(Exception):
     def __init__(self, leaf_index: int):
         super().__init__(leaf_index)
         self.leaf_index = leaf_index
-
-
-class ClosureFloat:
-    """Marks a tracer standing for a Python float the traced function closes
-    over.  Such floats become IR inputs rather than literals, so that the
-    torch.func idiom ``jacfwd(lambda y: f(t, y))`` re-created for each new
-    ``t`` shares one kernel; one whose value the function needs (a Python
-    ``if``) is traced again as a literal."""
-
-    __slots__ = ("cell",)
-
-    def __init__(self, cell):
-        self.cell = cell
-
-
-@contextmanager
-def _lifted_closure_floats(fn, builder, literal_cells):
-    """Temporarily put tracers into ``fn``'s closure cells holding floats
-    (except those in ``literal_cells``, a set of cell ids)."""
-    cells = [c for c in getattr(inspect.unwrap(fn), "__closure__", None) or ()
-             if id(c) not in literal_cells and _holds_float(c)]
-    values = [c.cell_contents for c in cells]
-    for cell, value in zip(cells, values):
-        var = builder.capture(np.array(value, dtype=np.float64), AType(np.float64, ()))
-        builder.mark_source(var, ClosureFloat(cell))
-        cell.cell_contents = Tracer(var, builder, weak=True)
-    try:
-        yield
-    finally:
-        for cell, value in zip(cells, values):
-            cell.cell_contents = value
-
-
-def _holds_float(cell) -> bool:
-    try:
-        return type(cell.cell_contents) is float
-    except ValueError:      # an empty cell (a name not bound yet)
-        return False
 
 
 def _traced_leaf(builder, index, leaf, spec):
@@ -286,10 +298,11 @@ _CACHES = weakref.WeakKeyDictionary()
 _STRONG_CACHES: dict = {}
 
 
-def cache_of(staged_function):
+def cache_of(staged_function, root=None):
     """``(cache, key)``: the cache of staged signatures for everything built
-    on the user function under ``staged_function``, and its key there."""
-    root = inspect.unwrap(staged_function)
+    on the user function under ``staged_function`` (``root``, if known),
+    and its key there."""
+    root = inspect.unwrap(staged_function) if root is None else root
     key = _detached(staged_function.cache_key, root)
     if isinstance(root, types.MethodType):
         return _STRONG_CACHES.setdefault(root, {}), key
@@ -328,7 +341,8 @@ class StagedFunction:
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", type(self).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
-        self._cache, self._own_key = cache_of(self)
+        self.root = inspect.unwrap(self)    # what the guards of its entries read
+        self._cache, self._own_key = cache_of(self, self.root)
         # Signature of plain-array positional arguments -> Staged.fast_runner,
         # shared by every equal staged function (a transform re-created in a
         # loop goes straight to the kernel too).
@@ -372,7 +386,11 @@ class StagedFunction:
             except (KeyError, AttributeError):
                 pass
             else:
-                return run(args)
+                return run(args, self)
+        return self.call_staged(args, kwargs)
+
+    def call_staged(self, args, kwargs):
+        """A call past the fast path: look the signature up, stage on a miss."""
         self.check_args(args, kwargs)
         args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         staged = self.staged_for(args, leaves, treedef)
@@ -402,7 +420,7 @@ class StagedFunction:
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
         staged = self._lookup(base, leaves, treedef)[0]
-        if staged is not None:
+        if staged is not None and staged.is_current():
             return staged
         with _STAGING_LOCK:     # another thread may have staged it meanwhile
             return self._stage_missing(base, leaves, treedef)
@@ -421,8 +439,10 @@ class StagedFunction:
         while True:
             staged, specs, key = self._lookup(base, leaves, treedef)
             check_scalar_leaf_count(specs, treedef)
-            if staged is not None:
+            if staged is not None and staged.is_current():
                 return staged
+            if staged is not None:
+                log.info("%s: Python state its trace read changed; staging again", self.label)
             _THREAD.tracing_seconds.append(0.0)
             start = time.perf_counter()
             try:

@@ -21,14 +21,15 @@ from . import compiler, runtime
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
-from .errors import ConcretizationError, UnsupportedDtypeError, unsupported
+from .errors import (ConcretizationError, UnsupportedDtypeError, UnsupportedOperationError,
+                     unsupported)
 
 
 class NeedsSpecialization(Exception):
     """Raised while tracing when the concrete value of a Python scalar is
     needed; the trace that owns the tracer (``builder``) retraces with that
-    scalar as a constant.  ``source`` is the argument's flat leaf index, or a
-    closure-float marker (see staging.ClosureFloat)."""
+    scalar as a constant.  ``source`` is the argument's flat leaf index, or
+    the place (a guards.Slot) of a float the function reads."""
 
     def __init__(self, source, builder):
         super().__init__(source)
@@ -108,7 +109,13 @@ class Tracer:
         return _numpy.ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _numpy.function(func, args, kwargs)
+        try:
+            return _numpy.function(func, args, kwargs)
+        except UnsupportedOperationError:
+            # np.linspace(0, t, n) with t a Python float (argument or read
+            # from a closure): trace again with t's value, if that is all.
+            _specialize_scalars(list(args) + list(kwargs.values()))
+            raise
 
     def __array__(self, *args, **kwargs):
         self._concretize("converting it to a NumPy array (np.asarray, np.array; to "
@@ -141,6 +148,15 @@ class Tracer:
 
     def __complex__(self):
         self._concretize("complex()")
+
+    def __round__(self, ndigits=None):
+        self._concretize("round()")
+
+    def __format__(self, spec):
+        # A Python float read while tracing (f"{t}") formats as its value.
+        if spec or self.builder.sources.get(self.atom):
+            self._concretize(f"formatting it with {spec!r}")
+        return repr(self)
 
     def item(self, *args):
         self._concretize(".item()")
@@ -176,6 +192,17 @@ class Tracer:
 
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
+
+
+def _specialize_scalars(values):
+    """Ask for the value of the Python scalars among ``values`` (and in
+    lists or tuples there), when every traced value there is one."""
+    tracers = [v for v in values if isinstance(v, Tracer)]
+    tracers += [x for v in values if isinstance(v, (list, tuple))
+                for x in v if isinstance(x, Tracer)]
+    sourced = [t for t in tracers if t.builder.sources.get(t.atom)]
+    if sourced and len(sourced) == len(tracers):
+        sourced[0]._concretize("a NumPy function numjac does not trace")
 
 
 def _numpy_method(fn):

@@ -94,7 +94,7 @@ class vmap(StagedFunction):
                                 outputs.ir_dims, size)
         stages = {"traced": inner.stages["traced"], "batched": batched, "optimized": ir}
         return Staged(ir, inner.out_tree, inner.captures, inner.dynamic,
-                      passthrough=inner.passthrough, stages=stages)
+                      passthrough=inner.passthrough, stages=stages, guards=inner.guards)
 
 
 def _moving_batch_axes(batched, arg_types, in_dims, out_batched, out_dims, size):

@@ -135,4 +135,4 @@ def transformed_staged(setup: DiffSetup, transformed, out_tree, extra_leaves=())
     stages = {"traced": setup.base.stages["traced"], "transformed": transformed,
               "optimized": ir}
     return Staged(ir, out_tree, setup.base.captures, setup.base.dynamic + tuple(extra_leaves),
-                  stages=stages)
+                  stages=stages, guards=setup.base.guards)

@@ -113,7 +113,7 @@ class _PrimalPart(StagedFunction):
                                            TreeDef("tuple", None, [LEAF] * n_residuals)])
         stages = {"traced": setup.base.stages["traced"], "transformed": lin.primal_ir}
         return Staged(lin.primal_ir, out_tree, setup.base.captures, setup.base.dynamic,
-                      stages=stages)
+                      stages=stages, guards=setup.base.guards)
 
 
 class _LinearPart(StagedFunction):

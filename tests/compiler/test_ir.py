@@ -35,19 +35,19 @@ def test_dump_softplus():
     """)
 
 
-def test_dump_closure_array_is_an_input_and_0d_array_a_literal():
+def test_dump_closure_arrays_are_inputs_0d_ones_too():
     weights = np.array([[1.0, 2.0], [3.0, 4.0]])
-    bias = np.array(0.5)
+    bias = np.array(0.5)        # an input too, so that changing it is seen
 
     def layer(x):
         return np.tanh(x * weights + bias)
 
     assert_ir(layer, (np.ones(2),), """
-        ir(a:f64[2], b:f64[2,2]):
-          c:f64[2,2] = mul a b
-          d:f64[2,2] = add c 0.5
-          e:f64[2,2] = tanh d
-          return e
+        ir(a:f64[2], b:f64[], c:f64[2,2]):
+          d:f64[2,2] = mul a c
+          e:f64[2,2] = add d b
+          f:f64[2,2] = tanh e
+          return f
     """)
     np.testing.assert_allclose(nj.jit(layer)(np.arange(2.0)), layer(np.arange(2.0)))
 
