@@ -129,29 +129,25 @@ class Staged:
             return None
         if self.guards is not None:
             return self._guarded_runner()
-        kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
-        captures, tree = tuple(self.captures), self.out_tree
-        extra = captures + getattr(self.kernel, "workspace", ())
+        # The kernel's own dispatcher: compiled by the first call, which went
+        # through the checked path; a kernel's error (a bad index) propagates.
+        kernel = getattr(self.kernel, "fast", self.kernel)
+        extra = tuple(self.captures) + getattr(self.kernel, "workspace", ())
+        tree = self.out_tree
         single = tree.kind == "leaf"
 
         def run(args, caller):
-            try:
-                outs = kernel(*args, *extra)
-            except Exception:
-                outs = checked(*args, *captures)   # recovers from a bad cache entry
+            outs = kernel(*args, *extra)
             return outs[0] if single else unflatten(tree, outs)
 
         def run_single(args, caller):   # the common case, kept short
-            try:
-                return kernel(*args)[0]
-            except Exception:
-                return checked(*args)[0]
+            return kernel(*args)[0]
         return run_single if single and not extra else run
 
     def _guarded_runner(self):
         """``fast_runner`` checking the guards first (with the caller's root
         function, which the entry holds only weakly)."""
-        kernel, checked = getattr(self.kernel, "fast", self.kernel), self.kernel
+        kernel = getattr(self.kernel, "fast", self.kernel)
         workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
             self.guards.check
         single = tree.kind == "leaf"
@@ -160,19 +156,13 @@ class Staged:
             captures = check(caller.root)
             if captures is None:
                 return caller.call_staged(args, {})
-            try:
-                outs = kernel(*args, *captures, *workspace)
-            except Exception:
-                outs = checked(*args, *captures)   # recovers from a bad cache entry
+            outs = kernel(*args, *captures, *workspace)
             return outs[0] if single else unflatten(tree, outs)
 
         def run_single(args, caller):   # no captures, one output: the common case
             if check(caller.root) is None:
                 return caller.call_staged(args, {})
-            try:
-                return kernel(*args)[0]
-            except Exception:
-                return checked(*args)[0]
+            return kernel(*args)[0]
         return run_single if single and not workspace and not self.captures else run
 
     def inline(self, leaves):
