@@ -49,10 +49,9 @@ NOTES = """## How it is measured
   issue's targets count them;
   the "import included" rows time the same from before the library's
   import to the result, which is what a script's user waits for. numjac's
-  helpers (runtime/kernel_support.py: array allocation, random numbers)
-  sit in Numba's own cache once compiled on the machine (about a second,
-  once); the "empty disk cache" row starts with no compiled kernel of
-  numjac's own.
+  helpers (runtime/kernel_support.py: array allocation, integer powers)
+  are kept in numjac's disk cache beside the kernels, so the "empty disk
+  cache" row compiles them too (about 0.4 s of it).
 - With the disk cache warm the first call is Numba's one-time start in a
   process (about 0.3 s: it imports scipy.linalg and its NumPy
   implementations) plus loading the kernel (a few ms) and tracing (a few

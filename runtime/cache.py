@@ -61,7 +61,7 @@ class NumbaKernel:
         self.signature = signature
         start = time.perf_counter()
         entry = (None if directory is None
-                 else kernel_store.Entry(directory, key, _versions(), source))
+                 else kernel_store.Entry(directory, key, versions(), source))
         self.fast, spec = numba_backend.load(source, key, entry)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
@@ -94,12 +94,13 @@ class NumbaKernel:
 
 
 def kernel_key(ir_text: str) -> str:
-    text = "\n".join((ir_text, CODEGEN_VERSION) + _versions())
+    text = "\n".join((ir_text, CODEGEN_VERSION) + versions())
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @functools.cache
-def _versions() -> tuple:
+def versions() -> tuple:
+    """What a cached kernel was built with: numjac, Numba, NumPy, Python."""
     import numba   # here, not at the top: importing Numba takes a while (see numba_backend)
     try:
         own = version("numjac")

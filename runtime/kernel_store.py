@@ -30,6 +30,9 @@ log = logging.getLogger("numjac")
 FORMAT = "numjac-kernel-1"
 PREFIX = "numjac_kernel_"
 SUFFIX = ".nbk"
+# Key prefix of the entries of kernel_support.py's helpers, which are not
+# kernels: counted apart, cleared with them.
+SUPPORT = "support_"
 
 _unusable: dict = {}          # folder -> why it is unusable (this process only)
 _unusable_lock = threading.Lock()
@@ -162,4 +165,5 @@ def entry_files(directory: Path) -> list:
 
 def entry_keys(directory: Path) -> set:
     """The kernel keys with at least one entry in ``directory``."""
-    return {p.name[len(PREFIX):].split(".")[0] for p in directory.glob(f"{PREFIX}*{SUFFIX}")}
+    keys = {p.name[len(PREFIX):].split(".")[0] for p in directory.glob(f"{PREFIX}*{SUFFIX}")}
+    return {key for key in keys if not key.startswith(SUPPORT)}

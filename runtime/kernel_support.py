@@ -1,11 +1,14 @@
 """Numba helpers that generated kernels call, compiled once and kept in
-Numba's cache (so a kernel that calls them compiles without them): array
+numjac's verified disk cache beside the kernels, never in Numba's own cache
+folders (so a kernel that calls them compiles without them): array
 allocation, BLAS products, and the counter-based random number generator of
 compiler/primitives/random.py in uint64 arithmetic that wraps exactly as
 NumPy's does; and the exception bounds checks raise (IndexOutOfBounds)."""
 from __future__ import annotations
 
+import hashlib
 import math
+from pathlib import Path
 
 import llvmlite.binding as llvm
 import numba
@@ -17,6 +20,10 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
+from . import cache, kernel_store
+from .numba_backend import verified_cache_class
+
+_SOURCE = Path(__file__).read_text()
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -27,7 +34,7 @@ _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11))
 _ULP = 2.0 ** -53
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always")
 def splitmix(state, i):
     z = state + (i + _ONE) * GAMMA
     z = (z ^ (z >> _SHIFTS[0])) * _MIX1
@@ -35,18 +42,18 @@ def splitmix(state, i):
     return z ^ (z >> _SHIFTS[2])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always")
 def unit(bits):
     """A float in [0, 1) from the top 53 bits."""
     return np.float64(bits >> _SHIFTS[3]) * _ULP
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always")
 def standard_uniform(key, j):
     return unit(splitmix(key, j))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(inline="always")
 def standard_normal(key, j):
     """Box-Muller on two uniforms of the element's pair of counters."""
     u1 = unit(splitmix(key, _TWO * j)) + _ULP
@@ -54,7 +61,20 @@ def standard_normal(key, j):
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@numba.njit(cache=True)
+def cached_helper(fn):
+    """``numba.njit(fn)`` whose machine code goes through numjac's verified
+    disk cache (kernel_store.py), keyed by this module's source."""
+    dispatcher = numba.njit(fn)
+    directory = cache.cache_dir()
+    if directory is not None:
+        digest = hashlib.sha256(_SOURCE.encode()).hexdigest()[:16]
+        key = f"{kernel_store.SUPPORT}{fn.__name__}_{digest}"
+        entry = kernel_store.Entry(directory, key, cache.versions(), _SOURCE)
+        dispatcher._cache = verified_cache_class()(entry)   # as numba_backend.load
+    return dispatcher
+
+
+@cached_helper
 def integer_power(x, y):
     """``np.power`` of signed integers, which NumPy refuses for a negative
     exponent (Numba's returns 0)."""
@@ -63,19 +83,19 @@ def integer_power(x, y):
     return np.power(x, y)
 
 
-@numba.njit(cache=True)
+@cached_helper
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in
     every kernel."""
     return np.empty(shape, dtype)
 
 
-@numba.njit(cache=True)
+@cached_helper
 def full(shape, fill, dtype):
     return np.full(shape, fill, dtype)
 
 
-@numba.njit(cache=True)
+@cached_helper
 def contiguous(x):
     """``x`` itself if C-contiguous, else a C-contiguous copy."""
     return np.ascontiguousarray(x)

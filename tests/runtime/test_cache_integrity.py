@@ -52,7 +52,10 @@ def run_afresh(fn, x=X):
 
 
 def entries(directory):
-    return sorted(directory.glob(f"*{kernel_store.SUFFIX}"))
+    """The kernels' entries (not those of kernel_support's helpers)."""
+    helpers = kernel_store.PREFIX + kernel_store.SUPPORT
+    return sorted(p for p in directory.glob(f"*{kernel_store.SUFFIX}")
+                  if not p.name.startswith(helpers))
 
 
 def warnings_in(caplog):
@@ -298,7 +301,11 @@ def test_full_disk(disk_cache, caplog, monkeypatch):
 # -- nothing outside NUMJAC_CACHE_DIR ------------------------------------------------
 
 def kernel_files_outside(roots):
-    return {p for root in roots if root.is_dir() for p in root.rglob("numjac_kernel_*")}
+    """Kernels' and kernel_support helpers' (``empty`` allocates every
+    output) machine code found under ``roots``."""
+    patterns = ("numjac_kernel_*", "kernel_support.*.nb[ic]")
+    return {p for root in roots if root.is_dir() for pattern in patterns
+            for p in root.rglob(pattern)}
 
 
 @pytest.mark.parametrize("usable", [True, False])
