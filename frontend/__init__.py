@@ -13,6 +13,7 @@ from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
 from . import vmap as _vmap
 from .logging_setup import configure_from_environment as _configure_logging
+from .tracebacks import public_entry as _public_entry
 
 _configure_logging()
 
@@ -23,9 +24,10 @@ _NO_FUNC = object()
 def _with_decorator_form(transform):
     """``@nj.jacrev`` and ``@nj.jacrev(argnums=1, chunk_size=64)`` alike;
     ``nj.jacrev(None)`` is a TypeError, not a decorator."""
+    @_public_entry
     def make(func=_NO_FUNC, *args, **kwargs):
         if func is _NO_FUNC:
-            return lambda f: transform(f, *args, **kwargs)
+            return _public_entry(lambda f: transform(f, *args, **kwargs))
         return transform(func, *args, **kwargs)
     make.__name__ = make.__qualname__ = transform.__name__
     make.__doc__ = transform.__doc__

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .inputs import prepared_call
 from .runtime.dispatch import backend_name
 from .staging import StagedFunction, argument_leaf_ranges
+from .tracebacks import public_entry
 
 
 class jit(StagedFunction):
@@ -46,6 +47,7 @@ class make_ir:
     def __init__(self, func, **options):
         self.staged_function = jit(func, **options)
 
+    @public_entry
     def __call__(self, *args, **kwargs):
         args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         return self.staged_function.staged_for(args, leaves, treedef).ir

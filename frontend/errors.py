@@ -19,8 +19,12 @@ class NumpyRandomError(UnsupportedOperationError):
     be drawn once, while tracing, and frozen into the compiled function."""
 
 
+# Where a user finds what numjac can trace instead.
+COVERAGE_POINTER = "docs/coverage.md lists the NumPy calls numjac supports"
+
+
 def unsupported(name: str, detail: str = "") -> UnsupportedOperationError:
     message = f"{name} is not supported by numjac"
     if detail:
         message += f": {detail}"
-    return UnsupportedOperationError(message)
+    return UnsupportedOperationError(f"{message} ({COVERAGE_POINTER})")

@@ -40,6 +40,7 @@ from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
 from .guards import Slot, guard_captures, lifted_floats, note_inlined, reachable_state
 from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
+from .tracebacks import hide_internal_frames, public_entry
 
 log = logging.getLogger("numjac")
 
@@ -367,17 +368,21 @@ class StagedFunction:
     backend = None
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not (TRACING.count and is_tracing()):
-            try:
-                if len(args) == 1:
-                    run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
+        try:    # free in CPython 3.11+ unless an error passes (tracebacks.py)
+            if not kwargs and not (TRACING.count and is_tracing()):
+                try:
+                    if len(args) == 1:
+                        run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
+                    else:
+                        run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
+                except (KeyError, AttributeError):
+                    pass
                 else:
-                    run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
-            except (KeyError, AttributeError):
-                pass
-            else:
-                return run(args, self)
-        return self.call_staged(args, kwargs)
+                    return run(args, self)
+            return self.call_staged(args, kwargs)
+        except Exception as error:
+            hide_internal_frames(error)
+            raise
 
     def call_staged(self, args, kwargs):
         """A call past the fast path: look the signature up, stage on a miss."""
@@ -457,6 +462,7 @@ class StagedFunction:
         log.info("%s: specializing on the value of Python scalar argument leaf %d "
                  "(= %r); the cache key now includes it", self.__name__, index, leaves[index])
 
+    @public_entry
     def lower(self, *args, **kwargs):
         """The stages of this function for these arguments (see Lowered)."""
         args, kwargs, leaves, treedef = prepared_call(args, kwargs)

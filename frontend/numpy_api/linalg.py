@@ -44,18 +44,41 @@ def _ndim(x):
 
 # ------------------------------------------------------- dot and friends ----
 
+def _dot_axes(a, b) -> tuple:
+    """The axes np.dot and matmul contract: a's last against b's
+    second-to-last (or only) one."""
+    return _ndim(a) - 1, max(_ndim(b) - 2, 0)
+
+
 def _dot(a, b):
-    """np.dot: a's last axis against b's second-to-last (or only) axis; a
-    0-d operand contracts nothing, which is a plain product."""
+    """np.dot; a 0-d operand contracts nothing, which is a plain product."""
     if _ndim(a) == 0 or _ndim(b) == 0:
         return dot_general(a, b, ((), ()))
-    return dot_general(a, b, ((_ndim(a) - 1,), (max(_ndim(b) - 2, 0),)))
+    i, j = _dot_axes(a, b)
+    return dot_general(a, b, ((i,), (j,)))
+
+
+def _misaligned(a, b) -> bool:
+    """Whether the axes np.dot and matmul contract differ in size."""
+    i, j = _dot_axes(a, b)
+    return a.type.shape[i] != b.type.shape[j]
+
+
+def _check_dot_aligned(a, b):
+    """NumPy's message for np.dot's operands (not dot_general's)."""
+    if _ndim(a) == 0 or _ndim(b) == 0 or not _misaligned(a, b):
+        return
+    (i, j), sa, sb = _dot_axes(a, b), a.type.shape, b.type.shape
+    raise ValueError(f"dot: shapes {sa} and {sb} not aligned: "
+                     f"{sa[i]} (dim {i}) != {sb[j]} (dim {j})")
 
 
 @implements(np.dot)
 def dot(a, b, out=None):
     _reject_out("dot", out)
-    return wrap(_dot(*_common_atoms(a, b)))
+    a, b = _common_atoms(a, b)
+    _check_dot_aligned(a, b)
+    return wrap(_dot(a, b))
 
 
 @implements(np.vdot)
@@ -81,11 +104,26 @@ def outer(a, b, out=None):
 
 # ---------------------------------------------------------------- matmul ----
 
-def _matmul(a, b):
-    for i, x in enumerate((a, b)):
+def _check_matmul_shapes(a, b):
+    """NumPy's messages for matmul's (and ``@``'s) operands, naming their shapes."""
+    for k, x in enumerate((a, b)):
         if _ndim(x) == 0:
-            raise ValueError(f"matmul: input operand {i} is 0-d; matmul needs operands "
+            raise ValueError(f"matmul: input operand {k} is 0-d; matmul needs operands "
                              "with at least one dimension")
+    (i, j), sa, sb = _dot_axes(a, b), a.type.shape, b.type.shape
+    if _misaligned(a, b):
+        raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+                         f"(size {sb[j]} is different from {sa[i]}): operand shapes {sa} "
+                         f"and {sb}")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions {sa[:-2]} and {sb[:-2]} of operand "
+                         f"shapes {sa} and {sb} do not broadcast together") from None
+
+
+def _matmul(a, b):
+    _check_matmul_shapes(a, b)
     if _ndim(a) == 1 or _ndim(b) <= 2:
         # Only one operand can have batch axes: np.dot's layout is matmul's.
         return _dot(a, b)

@@ -24,6 +24,7 @@ from ..compiler.primitives.base import instantiate
 from ..compiler.primitives.structural import convert, iota, reshape, transpose
 from ..compiler.rules import Zero
 from ..pytree import unflatten
+from ..tracebacks import public_entry
 from ..tracer import Tracer
 from .arguments import check_callable, check_chunk_size
 from .differentiation import Collector, DiffSetup, DiffTransform, finish
@@ -199,6 +200,7 @@ class JacobianOptionError(ValueError, RuntimeError):
     checks and options), caught as either."""
 
 
+@public_entry
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
     """torch.autograd.functional.jacobian on NumPy arrays.

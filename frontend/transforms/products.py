@@ -9,10 +9,12 @@ from ..compiler.primitives.base import instantiate
 from ..compiler.rules import Zero
 from ..pytree import LEAF, TreeDef, flatten, unflatten
 from ..staging import Staged, StagedFunction
+from ..tracebacks import public_entry
 from .arguments import check_callable, check_like, check_primals_tuple
 from .differentiation import Collector, diff_setup, setup_on_primals, transformed_staged
 
 
+@public_entry
 def vjp(func, *primals, has_aux=False):
     """``(out, vjp_fn)`` or ``(out, vjp_fn, aux)``; ``vjp_fn(cotangents)``
     returns a tuple with one cotangent per primal, and is reusable and
@@ -22,12 +24,14 @@ def vjp(func, *primals, has_aux=False):
     out, aux = result if has_aux else (result, None)
     pullback = _LinearPart(func, has_aux, transposed=True)
 
+    @public_entry
     def vjp_fn(cotangents):
         check_like(cotangents, out, "cotangents", "vjp_fn")
         return pullback(primals, residuals, cotangents)
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
+@public_entry
 def jvp(func, primals, tangents, has_aux=False):
     """``(out, tangent_out)`` or ``(out, tangent_out, aux)``."""
     check_callable(func, "jvp")
@@ -38,6 +42,7 @@ def jvp(func, primals, tangents, has_aux=False):
     return _PushForward(func, has_aux)(primals, tangents)
 
 
+@public_entry
 def linearize(func, *primals):
     """``(out, jvp_fn)`` where ``jvp_fn(*tangents)`` is the jvp at primals,
     evaluated from the residuals of one forward pass."""
@@ -45,6 +50,7 @@ def linearize(func, *primals):
     out, residuals = _PrimalPart(func, False, "linearize")(*primals)
     pushforward = _LinearPart(func, False, transposed=False)
 
+    @public_entry
     def jvp_fn(*tangents):
         check_like(tangents, primals, "tangents", "linearize's jvp_fn")
         return pushforward(primals, residuals, tangents)
