@@ -2,7 +2,7 @@
 
     numjac demo                                   trace, print and run a small example
     numjac ir FILE.py:FUNC --args "f64[40]" [--transform jacrev] [--stage source]
-    numjac cache info | clear                     the disk cache of compiled kernels
+    numjac cache info | clear | prune [--max-bytes SIZE]   the disk cache of kernels
     numjac bench [ARGS...]                        python -m benchmarks ARGS...
 
 Each subcommand is a function ``run(args) -> exit status`` registered on
@@ -28,6 +28,7 @@ import numpy as np
 import numjac as nj
 from .compiler.ir import DTYPE_BY_NAME, AType
 from .runtime import cache
+from .runtime.kernel_store import parse_size
 from .runtime.dispatch import Lowered
 
 
@@ -212,22 +213,48 @@ def stages_help() -> str:
 def format_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
-    return f"{size / 1024:.1f} KiB" if size < 1024**2 else f"{size / 1024**2:.1f} MiB"
+    unit = 1
+    while unit < 4 and size >= 1024 ** (unit + 1):
+        unit += 1
+    return f"{size / 1024**unit:.1f} {'KMGT'[unit - 1]}iB"
+
+
+def size_argument(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run_cache(args) -> int:
     info = cache.disk_cache_info()
+    if args.max_bytes is not None and args.action != "prune":
+        raise UsageError("--max-bytes goes with prune")
     if args.action == "clear":
         removed = cache.clear_disk_cache()
         print(f"removed {removed} kernel(s), {format_size(info.size)}, from {info.directory}")
         return 0
+    if args.action == "prune":
+        return run_cache_prune(args.max_bytes)
     state = "off (NUMJAC_DISABLE_DISK_CACHE is set)" if info.disabled else "on"
     if info.problem and not info.disabled:
         state = f"unusable ({info.problem}): kernels compile in memory"
     print(f"directory:  {info.directory}\n"
           f"kernels:    {info.entries}\n"
           f"size:       {format_size(info.size)}\n"
+          f"size cap:   {format_size(info.max_bytes)} (NUMJAC_CACHE_MAX_BYTES)\n"
           f"disk cache: {state}")
+    return 0
+
+
+def run_cache_prune(max_bytes) -> int:
+    removed = cache.prune_disk_cache(max_bytes)
+    for path, size in removed:
+        print(f"removed {path.name} ({format_size(size)})")
+    limit = cache.disk_cache_info().max_bytes if max_bytes is None else max_bytes
+    print(f"pruned {len(removed)} file(s), {format_size(sum(s for _, s in removed))}, "
+          f"from {cache.configured_cache_dir()} (least recently used first, "
+          f"to at most {format_size(limit)})")
     return 0
 
 
@@ -275,9 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     cache_parser = commands.add_parser(
         "cache", help="show or clear the disk cache of compiled kernels",
         description="info: where the disk cache of compiled kernels is, how many kernels "
-                    "it holds and their size; clear: delete them (NUMJAC_CACHE_DIR moves "
-                    "the cache, NUMJAC_DISABLE_DISK_CACHE=1 turns it off).")
-    cache_parser.add_argument("action", choices=("info", "clear"))
+                    "it holds and their size; clear: delete them; prune: delete the least "
+                    "recently used ones until the cache fits its size cap, or --max-bytes "
+                    "(NUMJAC_CACHE_DIR moves the cache, NUMJAC_DISABLE_DISK_CACHE=1 turns it "
+                    "off, NUMJAC_CACHE_MAX_BYTES sets the cap, default 1G).")
+    cache_parser.add_argument("action", choices=("info", "clear", "prune"))
+    cache_parser.add_argument("--max-bytes", type=size_argument, metavar="SIZE",
+                              help="prune to this size: bytes, or e.g. 500M, 2G")
     cache_parser.set_defaults(run=run_cache, parser=cache_parser)
 
     bench = commands.add_parser(

@@ -5,11 +5,13 @@ The key hashes the printed IR (which includes every dtype and shape) with
 the code generator's, numjac's and Numba's versions, so a kernel is never
 reused across changes of any of them.  ``NUMJAC_CACHE_DIR`` moves the disk
 cache (default: the user's cache directory), ``NUMJAC_DISABLE_DISK_CACHE=1``
-turns it off.  An entry is checked against its key, the versions and a
-checksum before Numba loads it; a bad one is rebuilt, an unusable folder
-turns the disk cache off for the process.  A kernel that fails to run never
-touches the disk cache.  ``disk_cache_info`` and ``clear_disk_cache`` are
-what ``numjac cache`` shows and does.  Each kernel's first call (Numba
+turns it off, ``NUMJAC_CACHE_MAX_BYTES`` caps its size (least recently used
+entries go first; kernel_store.py).  An entry is checked against its key,
+the versions and a checksum before Numba loads it; a bad one is rebuilt, an
+unusable folder turns the disk cache off for the process.  A kernel that
+fails to run never touches the disk cache.  ``disk_cache_info``,
+``clear_disk_cache`` and ``prune_disk_cache`` are what ``numjac cache``
+shows and does.  Each kernel's first call (Numba
 compiles lazily) logs how long it took and whether its machine code came
 from the disk cache.
 
@@ -144,6 +146,7 @@ class DiskCacheInfo:
     size: int             # bytes of numjac's files there
     disabled: bool
     problem: str = ""     # why the folder cannot hold the cache, if it cannot
+    max_bytes: int = kernel_store.DEFAULT_MAX_BYTES     # the size cap
 
 
 def disk_cache_info() -> DiskCacheInfo:
@@ -151,7 +154,7 @@ def disk_cache_info() -> DiskCacheInfo:
     files = kernel_store.entry_files(directory)
     return DiskCacheInfo(directory, len(kernel_store.entry_keys(directory)),
                          sum(map(_size, files)), disk_cache_disabled(),
-                         _folder_problem(directory))
+                         _folder_problem(directory), kernel_store.max_bytes())
 
 
 def _folder_problem(directory: Path) -> str:
@@ -178,6 +181,15 @@ def clear_disk_cache() -> int:
     for path in kernel_store.entry_files(configured_cache_dir()):
         path.unlink(missing_ok=True)
     return entries
+
+
+def prune_disk_cache(max_bytes: int = None) -> list:
+    """Evict the least recently used entries until the disk cache holds at
+    most ``max_bytes`` (default: the cap, NUMJAC_CACHE_MAX_BYTES); returns
+    the (path, size) of each file removed.  Safe while other processes use
+    the cache: what they were about to load is a miss for them."""
+    limit = kernel_store.max_bytes() if max_bytes is None else max_bytes
+    return kernel_store.evict(configured_cache_dir(), limit)
 
 
 def kernel_source(ir) -> tuple:

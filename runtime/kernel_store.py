@@ -14,6 +14,13 @@ so readers and concurrent writers only ever see whole files.
 A folder that cannot be read or written (read-only, a regular file, a full
 disk) turns the disk cache off for the rest of the process, with one
 warning; the kernels compile in memory.
+
+The folder's entries are kept under a size cap (``NUMJAC_CACHE_MAX_BYTES``,
+default 1 GiB) by evicting the least recently used ones: a file's
+modification time is the time it was last written or loaded (a load sets
+it, a cheap ``utime``; access times are not kept by every file system).
+Each write evicts what exceeds the cap, never the entry it wrote.  A reader
+whose entry another process evicted meanwhile sees a miss and recompiles.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -36,6 +44,11 @@ SUPPORT = "support_"
 
 _unusable: dict = {}          # folder -> why it is unusable (this process only)
 _unusable_lock = threading.Lock()
+
+DEFAULT_MAX_BYTES = 1024**3
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([kmgt]?)(?:i?b)?", re.IGNORECASE)
+_warned_sizes: set = set()
 
 
 def sha256(data: bytes) -> str:
@@ -85,6 +98,8 @@ class Entry:
         payload, problem = self._verified(data, signature, target)
         if problem:
             log.warning("numjac: disk cache entry %s %s; rebuilding it", path, problem)
+        else:
+            _mark_used(path)
         return payload
 
     def _verified(self, data: bytes, signature: str, target: str) -> tuple:
@@ -117,10 +132,13 @@ class Entry:
         header = dict(self.expected, signature=signature, target=target,
                       payload_bytes=len(payload), payload_sha256=sha256(payload))
         data = json.dumps(header).encode() + b"\n" + payload
+        path = self.path(signature, target)
         try:
-            write_atomically(self.path(signature, target), data)
+            write_atomically(path, data)
         except OSError as error:
             give_up_on(self.directory, error)
+            return
+        evict(self.directory, max_bytes(), keep=path)
 
 
 def write_atomically(path: Path, data: bytes):
@@ -167,3 +185,77 @@ def entry_keys(directory: Path) -> set:
     """The kernel keys with at least one entry in ``directory``."""
     keys = {p.name[len(PREFIX):].split(".")[0] for p in directory.glob(f"{PREFIX}*{SUFFIX}")}
     return {key for key in keys if not key.startswith(SUPPORT)}
+
+
+# -- the size cap ----------------------------------------------------------------
+
+def parse_size(text: str) -> int:
+    """Bytes from ``"1073741824"``, ``"500M"``, ``"1.5GiB"``, ``"64 kB"``
+    (K, M, G, T are powers of 1024); ValueError otherwise."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (bytes, or a number with K, M, G or T)")
+    number, unit = match.groups()
+    return int(float(number) * _UNITS[unit.lower()])
+
+
+def max_bytes() -> int:
+    """The size cap: NUMJAC_CACHE_MAX_BYTES, or the default (with one
+    WARNING per bad value, which must not make a call fail)."""
+    text = os.environ.get("NUMJAC_CACHE_MAX_BYTES", "")
+    if not text.strip():
+        return DEFAULT_MAX_BYTES
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        if text not in _warned_sizes:
+            _warned_sizes.add(text)
+            log.warning("numjac: NUMJAC_CACHE_MAX_BYTES: %s; using the default, %d bytes",
+                        error, DEFAULT_MAX_BYTES)
+        return DEFAULT_MAX_BYTES
+
+
+def _mark_used(path: Path):
+    """Record a use of ``path`` for the eviction order (its mtime)."""
+    try:
+        os.utime(path)
+    except OSError:     # evicted meanwhile, or a folder we may only read
+        pass
+
+
+def evict(directory: Path, limit: int, keep: Path = None) -> list:
+    """Delete the least recently used entries in ``directory`` until they
+    hold at most ``limit`` bytes, never ``keep``; returns the (path, size)
+    of each file removed.  Files that vanish meanwhile (another process
+    evicting, or clearing) are skipped, and so are files the system will not
+    delete (open elsewhere, on some systems)."""
+    entries = _entries_by_last_use(directory)
+    total = sum(size for _, size in entries)
+    removed = []
+    for path, size in entries:
+        if total <= limit:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            total -= size
+            continue
+        except OSError:
+            continue
+        total -= size
+        removed.append((path, size))
+    return removed
+
+
+def _entries_by_last_use(directory: Path) -> list:
+    """(path, size) of the entry files, least recently used first."""
+    found = []
+    for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        found.append((stat.st_mtime_ns, path.name, path, stat.st_size))
+    return [(path, size) for *_, path, size in sorted(found)]
