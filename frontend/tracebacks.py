@@ -24,11 +24,16 @@ from __future__ import annotations
 import functools
 import os
 import types
+from typing import Callable, ParamSpec, TypeVar
 
 from .compiler.builder import is_tracing
 
 # What numjac raises for a mistake in how it was called or in the traced code.
 USER_ERRORS = (TypeError, ValueError, IndexError, NotImplementedError, ArithmeticError)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def hide_internal_frames(error: BaseException) -> None:
     """Remove numjac's frames from the traceback of ``error`` and of the
@@ -42,12 +47,12 @@ def hide_internal_frames(error: BaseException) -> None:
             _filter(chained)
 
 
-def public_entry(fn):
+def public_entry(fn: Callable[P, R]) -> Callable[P, R]:
     """Decorate an entry point so the errors it passes on are filtered by
     ``hide_internal_frames``.  (StagedFunction.__call__, the hot path, has
     the same try block inline: one function call less.)"""
     @functools.wraps(fn)
-    def entry(*args, **kwargs):
+    def entry(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except Exception as error:
