@@ -203,8 +203,8 @@ def test_unsupported_arguments(fn):
 
 @pytest.mark.parametrize("fn, args, match", [
     (np.matmul, (np.float64(2.0), Y), "operand 0 is 0-d"),
-    (np.matmul, (X, X), "does not match"),
-    (np.dot, (X, X), "does not match"),
+    (np.matmul, (X, X), "core dimension 0 .size 2 is different from 3"),
+    (np.dot, (X, X), r"not aligned: 3 \(dim 1\) != 2 \(dim 0\)"),
     (lambda a: np.einsum("ij,jk", a), (X,), "2 operand terms"),
     (lambda a: np.einsum("i", a), (X,), "do not fit the 2 axes of operand 0"),
     (lambda a: np.einsum("...i->i", a), (X,), "do not fit the 2 axes of the output"),
