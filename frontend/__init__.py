@@ -1,7 +1,21 @@
 """numjac: function-transform autodiff for plain NumPy code, compiled with Numba.
 
+Write a function with NumPy (``np.sin(x)``, ``x @ W``, ``x[1:]``) and
+transform it; each transformed function traces once per call signature,
+compiles a kernel and reuses it::
+
     import numjac as nj
-    nj.jit(f), nj.make_ir(f)(x), nj.jacrev(f), nj.vmap(f), ...
+    nj.jit(f)(x)               # compiled f
+    nj.jacrev(f)(x)            # its Jacobian; also jacfwd, hessian, jacobian
+    nj.grad(loss)(w, x)        # gradients; also value_and_grad, vjp, jvp, linearize
+    nj.vmap(f)(xs)             # f mapped over a batch
+    print(nj.make_ir(f)(x))    # the traced IR
+
+Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
+``nj.random`` (seeded draws that work inside compiled functions), the
+errors numjac raises on purpose, and ``numjac.typing`` for annotations.
+``help(nj.jacrev)`` and the others document parameters, results and
+errors; docs/guide.md is the user guide.
 """
 from .errors import (ConcretizationError, NumpyRandomError, UnsupportedDtypeError,
                      UnsupportedOperationError)

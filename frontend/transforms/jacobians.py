@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import NDArray
 
 from ..api import make_ir
 from ..compiler.builder import Builder, inline
@@ -192,6 +192,7 @@ def hessian(func, argnums=0):
 # -- torch.autograd.functional.jacobian ------------------------------------------------
 
 _STRATEGIES = ("reverse-mode", "forward-mode")
+AnArray = NDArray[Any] | np.generic
 _NAME = "torch.autograd.functional.jacobian"
 
 
@@ -200,7 +201,7 @@ class JacobianOptionError(ValueError, RuntimeError):
     checks and options), caught as either."""
 
 
-def jacobian(func: Callable[..., Any], inputs: ArrayLike | tuple[ArrayLike, ...],
+def jacobian(func: Callable[..., Any], inputs: AnArray | tuple[AnArray, ...],
              create_graph: bool = False, strict: bool = False, vectorize: bool = False,
              strategy: Literal["reverse-mode", "forward-mode"] = "reverse-mode") -> Any:
     """The Jacobian at ``inputs``, as torch.autograd.functional.jacobian.
