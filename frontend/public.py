@@ -13,7 +13,7 @@ from typing import Any, Callable, ParamSpec, TypeVar, get_overloads, overload
 
 from . import api
 from . import vmap as vmapping
-from .typing import Backend, Randomness, Transformed
+from .typing import Backend, Dims, Randomness, Transformed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,15 +115,15 @@ def jit(func: Any = NO_FUNC, *, static_argnums: int | tuple[int, ...] = (),
 
 
 @overload
-def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
+def vmap(func: Callable[..., Any], in_dims: Dims = 0, out_dims: Dims = 0,
          randomness: Randomness = "error", *, chunk_size: int | None = None
          ) -> Transformed[..., Any]: ...
 @overload
-def vmap(*, in_dims: Any = 0, out_dims: Any = 0, randomness: Randomness = "error",
+def vmap(*, in_dims: Dims = 0, out_dims: Dims = 0, randomness: Randomness = "error",
          chunk_size: int | None = None) -> Callable[[Callable[..., Any]],
                                                     Transformed[..., Any]]: ...
 @shown_as_first_overload
-def vmap(func: Any = NO_FUNC, in_dims: Any = 0, out_dims: Any = 0,
+def vmap(func: Any = NO_FUNC, in_dims: Dims = 0, out_dims: Dims = 0,
          randomness: Randomness = "error", *, chunk_size: int | None = None) -> Any:
     """Map ``func`` over an axis of its arguments, as torch.func.vmap does.
 

@@ -2,7 +2,8 @@
 
 The transforms' signatures use these; user code rarely needs to name them,
 as a type checker infers them, but they are here to annotate a variable or
-a function that passes transformed functions around:
+a function that passes transformed functions around (``Lowered`` is what
+``.lower()`` returns, ``IR`` what ``nj.make_ir(f)(x)`` returns):
 
     from numjac.typing import Transformed
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal, ParamSpec, Protocol, TypeVar, Union
 
+from .compiler.ir import IR
 from .runtime.dispatch import Lowered
 
-__all__ = ["ArgNums", "Backend", "PyTree", "Randomness", "Transformed"]
+__all__ = ["IR", "ArgNums", "Backend", "Dims", "Lowered", "PyTree", "Randomness",
+           "Transformed"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,6 +29,9 @@ R_co = TypeVar("R_co", covariant=True)
 PyTree = Any
 #: Which positional arguments to differentiate: one index or a tuple of them.
 ArgNums = Union[int, tuple[int, ...]]
+#: vmap's in_dims and out_dims: an axis, None (not mapped), or a tuple of
+#: them (nested like the arguments or outputs).
+Dims = Union[int, None, tuple[Any, ...]]
 #: How ``nj.random`` draws behave under vmap and jacfwd's batching.
 Randomness = Literal["error", "different", "same"]
 #: What runs a compiled function: Numba, or the reference interpreter.

@@ -89,10 +89,11 @@ def test_strict_mypy_rejects_wrong_calls(mypy, tmp_path):
         @nj.jacfwd(chunk_size=2.5)
         def g(x: NDArray[np.float64]) -> NDArray[np.float64]:
             return x
+        nj.vmap(f, in_dims="0")
         """))
     result = mypy(user)
     lines = {int(line.split(":")[1]) for line in result.stdout.splitlines() if ": error:" in line}
-    assert lines == {8, 9, 10, 11, 12}, result.stdout
+    assert lines == {8, 9, 10, 11, 12, 15}, result.stdout
 
 
 def test_the_package_ships_its_py_typed_marker():

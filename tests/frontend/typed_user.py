@@ -10,9 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import numjac as nj
-from numjac.compiler.ir import IR
-from numjac.runtime.dispatch import Lowered
-from numjac.typing import Transformed
+from numjac.typing import IR, Lowered, Transformed
 
 Vector = NDArray[np.float64]
 
