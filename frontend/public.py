@@ -88,8 +88,8 @@ def jit(func: Any = NO_FUNC, *, static_argnums: int | tuple[int, ...] = (),
         ``func`` is not callable or ``static_argnums`` holds a non-int; at
         call time, an argument that is neither an array nor hashable.
     ValueError
-        At call time, a ``static_argnums`` entry out of range, or an
-        unknown backend.
+        An unknown backend; at call time, a ``static_argnums`` entry out of
+        range.
     ConcretizationError
         ``func`` uses a traced value as a Python bool, int or float.
     UnsupportedOperationError
