@@ -192,8 +192,9 @@ def hessian(func, argnums=0):
 # -- torch.autograd.functional.jacobian ------------------------------------------------
 
 _STRATEGIES = ("reverse-mode", "forward-mode")
-AnArray = NDArray[Any] | np.generic
 _NAME = "torch.autograd.functional.jacobian"
+# What jacobian takes as an input (torch takes tensors only: no lists, no floats).
+AnArray = NDArray[Any] | np.generic
 
 
 class JacobianOptionError(ValueError, RuntimeError):
