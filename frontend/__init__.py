@@ -1,47 +1,33 @@
 """numjac: function-transform autodiff for plain NumPy code, compiled with Numba.
 
+Write a function with NumPy (``np.sin(x)``, ``x @ W``, ``x[1:]``) and
+transform it; each transformed function traces once per call signature,
+compiles a kernel and reuses it::
+
     import numjac as nj
-    nj.jit(f), nj.make_ir(f)(x), nj.jacrev(f), nj.vmap(f), ...
+    nj.jit(f)(x)               # compiled f
+    nj.jacrev(f)(x)            # its Jacobian; also jacfwd, hessian, jacobian
+    nj.grad(loss)(w, x)        # gradients; also value_and_grad, vjp, jvp, linearize
+    nj.vmap(f)(xs)             # f mapped over a batch
+    print(nj.make_ir(f)(x))    # the traced IR
+
+Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
+``nj.random`` (seeded draws that work inside compiled functions), the
+errors numjac raises on purpose, and ``numjac.typing`` for annotations.
+``help(nj.jacrev)`` and the others document parameters, results and
+errors; docs/guide.md is the user guide.
 """
 from .errors import (ConcretizationError, NumpyRandomError, UnsupportedDtypeError,
                      UnsupportedOperationError)
 from . import numpy_api  # noqa: F401  (installs NumPy's protocols on Tracers)
-from . import api as _api
 from .api import make_ir
-from . import transforms as _transforms
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
-from . import vmap as _vmap
+from .public import jit, vmap
+from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .logging_setup import configure_from_environment as _configure_logging
-from .tracebacks import public_entry as _public_entry
 
 _configure_logging()
-
-
-_NO_FUNC = object()
-
-
-def _with_decorator_form(transform):
-    """``@nj.jacrev`` and ``@nj.jacrev(argnums=1, chunk_size=64)`` alike;
-    ``nj.jacrev(None)`` is a TypeError, not a decorator."""
-    @_public_entry
-    def make(func=_NO_FUNC, *args, **kwargs):
-        if func is _NO_FUNC:
-            return _public_entry(lambda f: transform(f, *args, **kwargs))
-        return transform(func, *args, **kwargs)
-    make.__name__ = make.__qualname__ = transform.__name__
-    make.__doc__ = transform.__doc__
-    make.__wrapped__ = transform
-    return make
-
-
-jit = _with_decorator_form(_api.jit)
-grad = _with_decorator_form(_transforms.grad)
-value_and_grad = _with_decorator_form(_transforms.value_and_grad)
-jacrev = _with_decorator_form(_transforms.jacrev)
-jacfwd = _with_decorator_form(_transforms.jacfwd)
-hessian = _with_decorator_form(_transforms.hessian)
-vmap = _with_decorator_form(_vmap.vmap)
 
 __version__ = "0.1.0"
 

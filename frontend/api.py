@@ -1,6 +1,9 @@
 """``nj.jit`` and ``nj.make_ir``."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
+from .compiler.ir import IR
 from .inputs import prepared_call
 from .runtime.dispatch import backend_name
 from .staging import StagedFunction, argument_leaf_ranges
@@ -42,12 +45,52 @@ class jit(StagedFunction):
 
 
 class make_ir:
-    """``make_ir(func)(*args)``: the traced IR of ``func`` for these args."""
+    """The traced IR of a function, for reading: ``make_ir(func)(*args)``.
 
-    def __init__(self, func, **options):
-        self.staged_function = jit(func, **options)
+    Traces ``func`` for these arguments as ``jit`` would, without
+    compiling, and returns the IR after clean-up; ``print`` shows its text
+    form (docs/ir.md).  For the IR after every pass and the kernel source,
+    use ``.lower(*args)`` on a transformed function.
+
+    Parameters
+    ----------
+    func : callable
+        A function of NumPy arrays (and pytrees of them), or a transformed
+        one (``nj.jacrev(f)``: the IR of the Jacobian).
+    static_argnums : int or tuple of int, default ()
+        Positional arguments whose values are traced as constants, as for
+        ``jit``.
+
+    Returns
+    -------
+    callable
+        Called with ``func``'s arguments, it returns the ``IR``: its
+        inputs are the array arguments' leaves (then captured arrays), its
+        outputs the flattened outputs.
+
+    Raises
+    ------
+    TypeError
+        ``func`` is not callable or ``static_argnums`` holds a non-int.
+    ConcretizationError
+        ``func`` uses a traced value as a Python bool, int or float.
+    UnsupportedOperationError
+        ``func`` calls NumPy in a way numjac cannot trace.
+
+    Examples
+    --------
+    >>> print(nj.make_ir(lambda x: np.sin(x) * 2.0)(np.zeros(3)))
+    ir(a:f64[3]):
+      b:f64[3] = sin a
+      c:f64[3] = mul b 2.0
+      return c
+    """
+
+    def __init__(self, func: Callable[..., Any], *,
+                 static_argnums: int | tuple[int, ...] = ()) -> None:
+        self.staged_function = jit(func, static_argnums=static_argnums)
 
     @public_entry
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> IR:
         args, kwargs, leaves, treedef = prepared_call(args, kwargs)
         return self.staged_function.staged_for(args, leaves, treedef).ir

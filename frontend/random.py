@@ -31,8 +31,10 @@ from __future__ import annotations
 import operator
 import threading
 import weakref
+from typing import Sequence, SupportsIndex, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .compiler import builder as _builder
 from .compiler.ir import AType, Lit
@@ -40,6 +42,11 @@ from .compiler.primitives import random as R
 from .compiler.primitives.elementwise import add
 from .compiler.rules import impls
 from .tracer import to_atom, wrap
+
+__all__ = ["normal", "seed", "uniform"]
+
+#: The ``size`` of a draw: a shape, one length, or None for a scalar.
+Size = Union[SupportsIndex, Sequence[SupportsIndex], None]
 
 _MASK = (1 << 64) - 1
 _U64 = np.dtype(np.uint64)
@@ -77,8 +84,37 @@ class _ThreadTraces(threading.local):
 _TRACES = _ThreadTraces()
 
 
-def seed(s: int) -> None:
-    """Restart the global generator from the non-negative integer ``s``."""
+def seed(s: SupportsIndex) -> None:
+    """Restart the global generator of ``nj.random`` from a seed.
+
+    Draws after ``seed(s)`` are the same in every process and on every
+    backend (Numba or the interpreter), eagerly or inside a compiled
+    function.  A fresh process starts as if ``seed(0)`` had been called.
+
+    Parameters
+    ----------
+    s : int
+        The seed, in ``[0, 2**64)``.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        ``s`` is negative or not below ``2**64``.
+    TypeError
+        ``s`` is not an integer.
+
+    Examples
+    --------
+    >>> nj.random.seed(42)
+    >>> a = nj.random.uniform(size=3)
+    >>> nj.random.seed(42)
+    >>> bool(np.all(nj.random.uniform(size=3) == a))
+    True
+    """
     s = operator.index(s)
     if not 0 <= s <= _MASK:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {s}")
@@ -129,13 +165,88 @@ def fill_state(captures, slot: int, traced: bool) -> list:
 
 # -- the distributions ------------------------------------------------------------
 
-def normal(size=(), loc=0.0, scale=1.0):
-    """Normal samples of shape ``broadcast(size, loc, scale)``."""
+def normal(size: Size = (), loc: ArrayLike = 0.0, scale: ArrayLike = 1.0
+           ) -> NDArray[np.float64]:
+    """Samples of the normal distribution of mean ``loc`` and deviation ``scale``.
+
+    Works eagerly (returning a NumPy array) and inside functions that numjac
+    traces, where each call of the compiled function draws new numbers, the
+    same ones the function would draw eagerly.  Under ``vmap`` the
+    ``randomness`` option decides whether examples share draws.
+
+    Parameters
+    ----------
+    size : int, tuple of int or None, default ()
+        The shape of the draw, broadcast with those of ``loc`` and
+        ``scale``; None or () draws one number.
+    loc : array_like, default 0.0
+        The mean.
+    scale : array_like, default 1.0
+        The standard deviation.
+
+    Returns
+    -------
+    ndarray of float64
+        Of shape ``broadcast_shapes(size, shape(loc), shape(scale))``.
+
+    Raises
+    ------
+    ValueError
+        ``size`` has a negative entry, or the shapes do not broadcast.
+    TypeError
+        ``size`` holds a non-integer.
+
+    Examples
+    --------
+    >>> nj.random.seed(0)
+    >>> nj.random.normal(size=(2, 3)).shape
+    (2, 3)
+    >>> nj.random.normal(loc=np.array([0.0, 100.0]), scale=1e-9).round().tolist()
+    [0.0, 100.0]
+    """
     return _draw(R.random_normal_p, "normal", size, loc, scale)
 
 
-def uniform(low=0.0, high=1.0, size=()):
-    """Uniform samples in [low, high) of shape ``broadcast(size, low, high)``."""
+def uniform(low: ArrayLike = 0.0, high: ArrayLike = 1.0, size: Size = ()
+            ) -> NDArray[np.float64]:
+    """Samples of the uniform distribution on ``[low, high)``.
+
+    Works eagerly and inside traced functions, as ``normal`` does.
+
+    Parameters
+    ----------
+    low : array_like, default 0.0
+        The lower bound, included.
+    high : array_like, default 1.0
+        The upper bound, excluded.
+    size : int, tuple of int or None, default ()
+        The shape of the draw, broadcast with those of ``low`` and ``high``;
+        None or () draws one number.
+
+    Returns
+    -------
+    ndarray of float64
+        Of shape ``broadcast_shapes(size, shape(low), shape(high))``.
+
+    Raises
+    ------
+    ValueError
+        ``size`` has a negative entry, or the shapes do not broadcast.
+    TypeError
+        ``size`` holds a non-integer.
+
+    Examples
+    --------
+    >>> nj.random.seed(0)
+    >>> u = nj.random.uniform(low=-1.0, high=1.0, size=1000)
+    >>> bool(np.all((-1.0 <= u) & (u < 1.0)))
+    True
+    >>> @nj.jit
+    ... def noisy(x):
+    ...     return x + nj.random.uniform(size=x.shape)
+    >>> bool(np.any(noisy(np.zeros(3)) != noisy(np.zeros(3))))
+    True
+    """
     return _draw(R.random_uniform_p, "uniform", size, low, high)
 
 

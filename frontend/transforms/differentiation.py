@@ -88,15 +88,16 @@ def setup_on_primals(fn, has_aux, name, treedef, leaves, specs):
 
 
 class DiffTransform(StagedFunction):
-    """A transform differentiating ``fn`` with respect to ``argnums``."""
+    """A transform differentiating ``func`` with respect to ``argnums``;
+    ``options`` are the subclass's own, part of the cache key."""
 
     name = "transform"
 
-    def __init__(self, fn, argnums=0, has_aux=False, options=()):
+    def __init__(self, func, argnums=0, has_aux=False, options=()):
         check_argnums_type(argnums)
         if not isinstance(has_aux, bool):
             raise TypeError(f"has_aux must be a bool, got {has_aux!r}")
-        super().__init__(fn, options=(argnums, has_aux) + tuple(options))
+        super().__init__(func, options=(argnums, has_aux) + tuple(options))
         self.argnums, self.has_aux = argnums, has_aux
 
     def check_args(self, args, kwargs):

@@ -9,9 +9,10 @@ walks and which pass it runs per basis vector.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..api import make_ir
 from ..compiler.builder import Builder, inline
@@ -193,6 +194,8 @@ def hessian(func, argnums=0):
 
 _STRATEGIES = ("reverse-mode", "forward-mode")
 _NAME = "torch.autograd.functional.jacobian"
+# What jacobian takes as an input (torch takes tensors only: no lists, no floats).
+AnArray = NDArray[Any] | np.generic
 
 
 class JacobianOptionError(ValueError, RuntimeError):
@@ -201,15 +204,64 @@ class JacobianOptionError(ValueError, RuntimeError):
 
 
 @public_entry
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
-    """torch.autograd.functional.jacobian on NumPy arrays.
+def jacobian(func: Callable[..., Any], inputs: AnArray | tuple[AnArray, ...],
+             create_graph: bool = False, strict: bool = False, vectorize: bool = False,
+             strategy: Literal["reverse-mode", "forward-mode"] = "reverse-mode") -> Any:
+    """The Jacobian at ``inputs``, as torch.autograd.functional.jacobian.
 
-    ``inputs`` is an array or a tuple of arrays; the result is an array, a
-    tuple, or a tuple of tuples ``J[i][j]`` (output i, input j) with shape
-    ``out_i.shape + in_j.shape``.  numjac always vectorizes, and its results
-    are always differentiable when traced, so ``vectorize`` and
-    ``create_graph`` only take part in the option checks, which are torch's.
+    numjac always vectorizes, and its results stay differentiable inside a
+    traced function, so ``vectorize`` and ``create_graph`` change nothing
+    but take part in the option checks, which are torch's.
+
+    Parameters
+    ----------
+    func : callable
+        Takes one array per input and returns an array or a tuple of arrays.
+    inputs : ndarray or tuple of ndarray
+        The point, one float array or a tuple of them.
+    create_graph : bool, default False
+        Checked as torch does (with ``strict``: every Jacobian block must
+        depend on some input).
+    strict : bool, default False
+        Raise if an output does not depend on an input.
+    vectorize : bool, default False
+        Checked as torch does (required by forward mode).
+    strategy : {"reverse-mode", "forward-mode"}, default "reverse-mode"
+        Compute with ``jacrev`` or with ``jacfwd``.
+
+    Returns
+    -------
+    ndarray or tuple
+        For one input and one output, the array of shape
+        ``out.shape + in.shape``; a tuple when either is a tuple; ``J[i][j]``
+        (output i, input j, shape ``out_i.shape + in_j.shape``) when both
+        are.
+
+    Raises
+    ------
+    JacobianOptionError
+        (a ``RuntimeError`` and a ``ValueError``) where torch raises its
+        RuntimeError: ``strict`` with ``vectorize`` or forward mode, or an
+        output independent of an input under ``strict``.
+    NotImplementedError
+        Forward mode without ``vectorize=True`` or with ``create_graph``.
+    ValueError
+        An unknown ``strategy``.
+    TypeError
+        ``func`` is not callable or an input is not an array.
+
+    See Also
+    --------
+    jacrev, jacfwd : the torch.func forms.
+
+    Examples
+    --------
+    >>> a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    >>> ja, jb = nj.jacobian(lambda a, b: a * b, (a, b))
+    >>> ja.tolist()
+    [[3.0, 0.0], [0.0, 4.0]]
+    >>> nj.jacobian(np.exp, np.zeros(2), vectorize=True, strategy="forward-mode").tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
     """
     check_callable(func, "jacobian")
     _check_options(create_graph, strict, vectorize, strategy)

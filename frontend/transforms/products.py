@@ -3,6 +3,8 @@ functions of the primals (jvp) or evaluated from the residuals of one
 forward pass (vjp_fn, linearize's jvp_fn)."""
 from __future__ import annotations
 
+from typing import Any, Callable, Literal, overload
+
 from ..compiler.builder import Builder, inline
 from ..compiler.passes.autodiff import jvp_eval, linearize_ir, transpose_eval
 from ..compiler.primitives.base import instantiate
@@ -14,11 +16,67 @@ from .arguments import check_callable, check_like, check_primals_tuple
 from .differentiation import Collector, diff_setup, setup_on_primals, transformed_staged
 
 
+@overload
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: Literal[False] = False
+        ) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]: ...
+@overload
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: Literal[True]
+        ) -> tuple[Any, Callable[[Any], tuple[Any, ...]], Any]: ...
+@overload
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool
+        ) -> tuple[Any, ...]: ...
 @public_entry
-def vjp(func, *primals, has_aux=False):
-    """``(out, vjp_fn)`` or ``(out, vjp_fn, aux)``; ``vjp_fn(cotangents)``
-    returns a tuple with one cotangent per primal, and is reusable and
-    vmappable.  The forward pass runs once: ``vjp_fn`` reads its residuals."""
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """The output of ``func`` and its vector-Jacobian product function.
+
+    As torch.func.vjp.  The forward pass runs once, now; ``vjp_fn`` reads what it saved, so
+    each call of it costs only the backward pass.
+
+    Parameters
+    ----------
+    func : callable
+        A function of arrays (pytrees of arrays) returning arrays; with
+        ``has_aux``, a pair ``(output, aux)``.
+    *primals : array_like or pytree
+        The point: ``func(*primals)``.  Every primal is differentiated and
+        must hold floats.
+    has_aux : bool, default False
+        ``func`` returns ``(output, aux)``; aux is returned as it is.
+
+    Returns
+    -------
+    tuple
+        ``(output, vjp_fn)``, or ``(output, vjp_fn, aux)`` with ``has_aux``.
+        ``vjp_fn(cotangents)`` takes cotangents of the output's structure
+        and shapes and returns a tuple with one cotangent per primal, of
+        that primal's shape.  It can be called again, and vmapped.
+
+    Raises
+    ------
+    TypeError
+        ``func`` is not callable, a primal is an integer, or an output is
+        not an array.
+    ValueError
+        ``has_aux`` is set and ``func`` does not return a pair; from
+        ``vjp_fn``, cotangents whose structure or shapes differ from the
+        output's.
+
+    See Also
+    --------
+    jvp : the forward-mode product.
+    grad : the vjp of a scalar output with cotangent 1.
+
+    Examples
+    --------
+    >>> x = np.array([0.0, 1.0])
+    >>> out, vjp_fn = nj.vjp(lambda x: x ** 2, x)
+    >>> (ct,) = vjp_fn(np.array([1.0, 10.0]))
+    >>> ct.tolist()
+    [0.0, 20.0]
+    >>> rows = nj.vmap(vjp_fn)(np.eye(2))[0]     # the Jacobian, row by row
+    >>> rows.tolist()
+    [[0.0, 0.0], [0.0, 2.0]]
+    """
     check_callable(func, "vjp")
     result, residuals = _PrimalPart(func, has_aux, "vjp")(*primals)
     out, aux = result if has_aux else (result, None)
@@ -31,9 +89,60 @@ def vjp(func, *primals, has_aux=False):
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
+@overload
+def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...],
+        has_aux: Literal[False] = False) -> tuple[Any, Any]: ...
+@overload
+def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...],
+        has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+@overload
+def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...],
+        has_aux: bool) -> tuple[Any, ...]: ...
 @public_entry
-def jvp(func, primals, tangents, has_aux=False):
-    """``(out, tangent_out)`` or ``(out, tangent_out, aux)``."""
+def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """The output of ``func`` and its Jacobian-vector product, as torch.func.jvp.
+
+    Parameters
+    ----------
+    func : callable
+        A function of arrays (pytrees of arrays) returning arrays; with
+        ``has_aux``, a pair ``(output, aux)``.
+    primals : tuple
+        The point: ``func(*primals)``.  Every primal is differentiated and
+        must hold floats.
+    tangents : tuple
+        One tangent per primal, of its structure and shapes.
+    has_aux : bool, default False
+        ``func`` returns ``(output, aux)``; aux is returned as it is.
+
+    Returns
+    -------
+    tuple
+        ``(output, tangent_out)``, or ``(output, tangent_out, aux)`` with
+        ``has_aux``; ``tangent_out`` has the output's structure and shapes.
+
+    Raises
+    ------
+    TypeError
+        ``func`` is not callable, ``primals`` or ``tangents`` is not a
+        tuple, a primal is an integer, or an output is not an array.
+    ValueError
+        ``tangents`` differ from ``primals`` in structure or shapes, or
+        ``has_aux`` is set and ``func`` does not return a pair.
+
+    See Also
+    --------
+    linearize : many jvps at one point, sharing the forward pass.
+    vjp : the reverse-mode product.
+
+    Examples
+    --------
+    >>> x = np.array([0.0, 1.0])
+    >>> out, tangent = nj.jvp(lambda x: x ** 2, (x,), (np.array([1.0, 10.0]),))
+    >>> out.tolist(), tangent.tolist()
+    ([0.0, 1.0], [0.0, 20.0])
+    """
     check_callable(func, "jvp")
     check_primals_tuple(primals, "jvp")
     if not isinstance(tangents, tuple):
@@ -43,9 +152,46 @@ def jvp(func, primals, tangents, has_aux=False):
 
 
 @public_entry
-def linearize(func, *primals):
-    """``(out, jvp_fn)`` where ``jvp_fn(*tangents)`` is the jvp at primals,
-    evaluated from the residuals of one forward pass."""
+def linearize(func: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """The output of ``func`` and its Jacobian-vector product function.
+
+    As torch.func.linearize.  The forward pass runs once, now; ``jvp_fn`` reads what it saved, so
+    each call of it costs only the linear part.
+
+    Parameters
+    ----------
+    func : callable
+        A function of arrays (pytrees of arrays) returning arrays.
+    *primals : array_like or pytree
+        The point: ``func(*primals)``.  Every primal is differentiated and
+        must hold floats.
+
+    Returns
+    -------
+    tuple
+        ``(output, jvp_fn)``: ``jvp_fn(*tangents)``, with one tangent per
+        primal of its structure and shapes, returns the output's tangent,
+        of the output's structure and shapes.
+
+    Raises
+    ------
+    TypeError
+        ``func`` is not callable, a primal is an integer, or an output is
+        not an array.
+    ValueError
+        From ``jvp_fn``, tangents whose structure or shapes differ from the
+        primals'.
+
+    See Also
+    --------
+    jvp : one product, computed with the output.
+
+    Examples
+    --------
+    >>> out, jvp_fn = nj.linearize(np.sin, np.array([0.0, np.pi]))
+    >>> jvp_fn(np.array([2.0, 3.0])).tolist()
+    [2.0, -3.0]
+    """
     check_callable(func, "linearize")
     out, residuals = _PrimalPart(func, False, "linearize")(*primals)
     pushforward = _LinearPart(func, False, transposed=False)
