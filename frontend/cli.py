@@ -1,9 +1,10 @@
 """The ``numjac`` command line.
 
     numjac demo                                   trace, print and run a small example
-    numjac ir FILE.py:FUNC --args "f64[40]" [--transform jacrev] [--stage source]
+    numjac ir FILE.py:FUNC --args "f64[40], 0.5" [--transform jacrev] [--stage source]
     numjac cache info | clear | prune [--max-bytes SIZE]   the disk cache of kernels
     numjac bench [ARGS...]                        python -m benchmarks ARGS...
+    numjac --version                              the installed version
 
 Each subcommand is a function ``run(args) -> exit status`` registered on
 its own argparse sub-parser, so new ones are one function and one line.
@@ -14,13 +15,16 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.metadata
 import importlib.util
 import inspect
 import os
+import platform
 import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +127,29 @@ def argument_spec(text: str):
     if not all(d.isdigit() for d in sizes):
         raise argparse.ArgumentTypeError(f"bad dimensions in {text!r}: expected {ARG_GRAMMAR}")
     return AType(DTYPE_BY_NAME[name], tuple(int(d) for d in sizes))
+
+
+def split_specs(text: str) -> list:
+    """'f64[3,4], f32[2], 0.5' -> ['f64[3,4]', 'f32[2]', '0.5']: a comma
+    inside brackets separates a shape's sizes, one outside separates arguments."""
+    pieces, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    return [piece.strip() for piece in pieces]
+
+
+def argument_specs(text: str) -> list:
+    """One ``--args`` value: the specs of one or more arguments, comma-separated."""
+    pieces = split_specs(text)
+    if "" in pieces:
+        raise argparse.ArgumentTypeError(
+            f"empty argument spec in {text!r}: expected comma-separated specs, each "
+            f"{ARG_GRAMMAR}")
+    return [argument_spec(piece) for piece in pieces]
 
 
 def example_argument(spec, rng):
@@ -260,13 +287,33 @@ def run_cache_prune(max_bytes) -> int:
 
 # -- numjac bench -----------------------------------------------------------------
 
+def benchmark_places() -> list:
+    """Where ``numjac bench`` looks for benchmarks/, which is not part of the
+    installed package: the source tree numjac runs from (a checkout installed
+    with ``pip install -e``), then the current folder (the root of a checkout
+    or an unpacked sdist, numjac installed in any way)."""
+    return [Path(__file__).resolve().parent.parent, Path.cwd()]
+
+
+def has_numjac_benchmarks(folder: Path) -> bool:
+    """A numjac source tree with its benchmarks, not another project's."""
+    try:
+        project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError):
+        return False
+    return (project.get("name") == "numjac"
+            and (folder / "benchmarks" / "__main__.py").is_file())
+
+
 def run_bench(args) -> int:
-    """``python -m benchmarks`` from the source checkout numjac runs from
-    (the benchmarks are not part of the installed package)."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "benchmarks" / "__main__.py").is_file():
-        raise UsageError(f"no benchmarks/ next to {Path(__file__).parent}: "
-                         "numjac bench runs from a source checkout")
+    """``python -m benchmarks`` from the first place that has numjac's."""
+    places = benchmark_places()
+    root = next(filter(has_numjac_benchmarks, places), None)
+    if root is None:
+        raise UsageError(
+            "the benchmarks are not part of the installed package: run numjac bench from "
+            "the root of a numjac source checkout or unpacked sdist (no numjac "
+            f"benchmarks/ in {' or '.join(map(str, dict.fromkeys(places)))})")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return subprocess.call([sys.executable, "-m", "benchmarks", *args.rest], env=env)
@@ -274,11 +321,60 @@ def run_bench(args) -> int:
 
 # -- the parser ---------------------------------------------------------------
 
+EXAMPLES = {
+    "demo": ["numjac demo"],
+    "ir": ['numjac ir model.py:step --args "f64[6], 0.1" --transform jacrev',
+           "numjac ir model.py:f --args f64[40]",
+           'numjac ir model.py:loss --args "f64[3], f64[2,3]" --transform grad --stage all',
+           "numjac ir model.py:Model.energy --args f64[4] --transform hessian "
+           "--stage source"],
+    "cache": ["numjac cache info", "numjac cache prune --max-bytes 200M",
+              "NUMJAC_CACHE_DIR=/tmp/kernels numjac cache clear"],
+    "bench": ["numjac bench --only jacrev", "numjac bench --help"],
+}
+
+
+def examples_block(lines) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_examples(commands) -> None:
+    """Ends each sub-command's help with its examples from EXAMPLES (line
+    breaks kept: its description is wrapped here, paragraph by paragraph).
+    bench has no help of its own: python -m benchmarks --help shows its."""
+    for name, command in commands.choices.items():
+        if not command.add_help:
+            continue
+        paragraphs = (command.description or "").split("\n\n")
+        command.description = "\n\n".join(textwrap.fill(p, 79) for p in paragraphs)
+        command.epilog = "\n\n".join(filter(None, [command.epilog,
+                                                    examples_block(EXAMPLES[name])]))
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def version_text() -> str:
+    """The installed version, and which copy of numjac runs on which Python."""
+    try:
+        version = importlib.metadata.version("numjac")
+    except importlib.metadata.PackageNotFoundError:     # run from a tree never installed
+        version = f"{nj.__version__} (not installed)"
+    return (f"numjac {version} from {Path(nj.__file__).parent} "
+            f"(Python {platform.python_version()})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="numjac", description="Function-transform autodiff for plain NumPy code.")
+        prog="numjac", description="Function-transform autodiff for plain NumPy code.",
+        epilog=examples_block([lines[0] for lines in EXAMPLES.values()] + ["numjac --version"])
+        + "\n\n'numjac COMMAND --help' shows a command's options and more examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="trace a NumPy function, print its IR, run it")
+    demo = commands.add_parser(
+        "demo", help="trace a NumPy function, print its IR, run it",
+        description="Trace a small reaction-diffusion right-hand side, print its source and "
+                    "IR, and compare nj.jit's result with NumPy's and nj.jacrev's Jacobian "
+                    "with central differences.")
     demo.set_defaults(run=run_demo, parser=demo)
 
     ir = commands.add_parser(
@@ -287,12 +383,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "print one stage of its pipeline, or all of them.",
         epilog=f"stages (--stage), in pipeline order; a transform has some of them:\n"
                f"{stages_help()}\n\n" + textwrap.fill(
-                   f"An --args value is {ARG_GRAMMAR}. vmap maps axis 0 of every argument.",
+                   f"Each spec in --args is {ARG_GRAMMAR}. vmap maps axis 0 of every argument.",
                    79),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ir.add_argument("target", metavar="FILE.py:FUNC")
-    ir.add_argument("--args", action="append", type=argument_spec, default=[],
-                    metavar="SPEC", help="one per positional argument, in order")
+    ir.add_argument("--args", action="extend", type=argument_specs, default=[],
+                    metavar="SPEC,...",
+                    help='the arguments\' specs in order, comma-separated: "f64[3,4], f32[2], '
+                         '0.5" (a comma inside brackets is the shape\'s); a repeated --args '
+                         'adds its specs after the earlier ones')
     ir.add_argument("--transform", choices=TRANSFORMS, default="jit",
                     help="the transform to stage (default: jit, the function itself)")
     ir.add_argument("--stage", choices=STAGES, default="optimized", metavar="STAGE",
@@ -314,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", add_help=False, help="run the benchmarks (python -m benchmarks ARGS...)")
     bench.set_defaults(run=run_bench, parser=bench, forwards_rest=True)
+    add_examples(commands)
     return parser
 
 

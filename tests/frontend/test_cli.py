@@ -1,5 +1,8 @@
 """The ``numjac`` command line."""
+import importlib.metadata
+import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -7,7 +10,8 @@ import numpy as np
 import pytest
 
 import numjac as nj
-from numjac.cli import main
+from numjac import cli
+from numjac.cli import build_parser, main, split_specs
 from numjac.runtime import cache
 
 
@@ -30,6 +34,41 @@ def test_demo_checks_the_jacobian_against_finite_differences(capsys):
     found = re.search(r"Jacobian of shape \(12, 12\); max \|J - central differences\| = (\S+)",
                       capsys.readouterr().out)
     assert found and float(found.group(1)) < 1e-6
+
+
+def test_version_is_the_installed_distributions(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"numjac {importlib.metadata.version('numjac')} from ")
+    assert importlib.metadata.version("numjac") == nj.__version__
+
+
+def help_text(capsys, *argv) -> str:
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--help"])
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+# bench forwards --help to python -m benchmarks, whose help has its examples (tested below);
+# a new sub-command without an EXAMPLES entry fails every test here (KeyError).
+@pytest.mark.parametrize("command", ["demo", "ir", "cache"])
+def test_each_subcommands_help_ends_with_examples_that_parse(capsys, command):
+    text = help_text(capsys, command)
+    examples = text.partition("\nexamples:\n")[2].splitlines()
+    assert examples and all(line.startswith("  ") for line in examples)
+    for line in examples:
+        words = [w for w in shlex.split(line) if not re.fullmatch(r"[A-Z_]+=\S*", w)]
+        assert words[:2] == ["numjac", command]
+        build_parser().parse_args(words[1:])          # exits with status 2 if it does not
+
+
+def test_top_level_help_shows_one_example_per_command(capsys):
+    text = help_text(capsys)
+    for command in ("demo", "ir", "cache", "bench", "--version"):
+        assert re.search(rf"^  numjac {command}\b", text, re.MULTILINE), command
 
 
 def test_a_missing_or_unknown_command_is_a_usage_error(capsys):
@@ -124,6 +163,42 @@ def test_ir_stages_differ_and_source_is_the_generated_kernel(capsys, model):
         assert title in everything
 
 
+@pytest.mark.parametrize("text, pieces", [
+    ("f64[3,4], f32[2], 0.5", ["f64[3,4]", "f32[2]", "0.5"]),
+    ("f64[6],0.1", ["f64[6]", "0.1"]),
+    (" f64[] , -2 ", ["f64[]", "-2"]),
+    ("f64[ 2 , 3 ]", ["f64[ 2 , 3 ]"]),
+    ("f64[2,]", ["f64[2,]"]),
+    ("f64[2], f64[3", ["f64[2]", "f64[3"]),
+    ("f64[3],,1", ["f64[3]", "", "1"]),
+])
+def test_args_split_at_commas_outside_brackets(text, pieces):
+    assert split_specs(text) == pieces
+
+
+def test_ir_takes_several_specs_in_one_args_flag(capsys, model):
+    one_flag = run_ir(capsys, model, "loss", "--args", "f64[3], f64[2,3]")
+    repeated = run_ir(capsys, model, "loss", "--args", "f64[3]", "--args", "f64[2,3]")
+    assert one_flag == repeated
+    assert one_flag.startswith("ir(a:f64[3], b:f64[2,3]):")
+    mixed = run_ir(capsys, model, "shifted", "--args", "f64[4],1")
+    assert mixed == run_ir(capsys, model, "shifted", "--args", "f64[4]", "--args", "1")
+
+
+def test_ir_repeated_args_flags_add_their_specs_in_order(capsys, model):
+    out = run_ir(capsys, model, "loss", "--args", "f64[5]", "--args", "f64[2,5]",
+                 "--transform", "grad")
+    assert out.startswith("ir(a:f64[5], b:f64[2,5]):")
+    assert returned_types(out) == ["f64[5]"]
+
+
+def test_ir_usage_line_and_help_say_args_takes_several_specs(capsys):
+    text = help_text(capsys, "ir")
+    usage = text.partition("\n\n")[0]
+    assert "[--args SPEC,...]" in usage
+    assert '"f64[3,4], f32[2], 0.5"' in text and "a repeated --args" in text
+
+
 def test_ir_python_number_arguments_are_passed_as_they_are(capsys, model):
     # np.roll needs the shift's value: the trace specializes on it.
     out = run_ir(capsys, model, "shifted", "--args", "f64[4]", "--args", "1")
@@ -149,6 +224,10 @@ def test_ir_reports_a_function_that_cannot_be_staged(capsys, model):
     ("{model}:f", ["--args", "float[4]"], "unknown dtype 'float'"),
     ("{model}:f", ["--args", "f64[2,x]"], "is not an argument spec"),
     ("{model}:f", ["--args", "f64[2,]"], "bad dimensions in 'f64[2,]'"),
+    ("{model}:f", ["--args", "f64[2], f64[3"], "'f64[3' is not an argument spec"),
+    ("{model}:f", ["--args", "f64[3],,1"], "empty argument spec in 'f64[3],,1'"),
+    ("{model}:f", ["--args", "f64[3],"], "empty argument spec in 'f64[3],'"),
+    ("{model}:f", ["--args", ""], "empty argument spec in ''"),
     ("{model}:f", ["--transform", "jacobian"], "invalid choice: 'jacobian'"),
     ("{model}:f", ["--stage", "lowered"], "invalid choice: 'lowered'"),
 ])
@@ -247,4 +326,38 @@ def test_bench_forwards_its_arguments_to_the_benchmarks(monkeypatch):
 
 def test_bench_runs_python_m_benchmarks(capfd):
     assert main(["bench", "--help"]) == 0
-    assert "usage: python -m benchmarks" in capfd.readouterr().out
+    out = capfd.readouterr().out
+    assert "usage: python -m benchmarks" in out
+    assert "python -m benchmarks --only jacrev" in out        # its examples
+
+
+def numjac_tree(folder, name="numjac"):
+    """A source tree: a pyproject.toml naming the project, and benchmarks/."""
+    (folder / "benchmarks").mkdir(parents=True)
+    (folder / "benchmarks" / "__main__.py").write_text("")
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n')
+    return folder
+
+
+def test_bench_outside_a_source_tree_says_where_to_run_it(capsys, tmp_path, monkeypatch):
+    """As from an installed wheel, which has no benchmarks/ (tests/test_packaging.py
+    runs a real one); another project's benchmarks/ is not run either."""
+    other = numjac_tree(tmp_path / "other", name="other")
+    monkeypatch.setattr(cli, "benchmark_places", lambda: [tmp_path / "site-packages", other])
+    monkeypatch.setattr(subprocess, "call", lambda argv, env: pytest.fail("ran benchmarks"))
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "--only", "jacrev"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "the benchmarks are not part of the installed package" in err
+    assert "run numjac bench from the root of a numjac source checkout" in err
+    assert f"{tmp_path / 'site-packages'} or {other}" in err
+
+
+def test_bench_runs_the_benchmarks_of_the_first_numjac_tree(tmp_path, monkeypatch):
+    first, second = numjac_tree(tmp_path / "first"), numjac_tree(tmp_path / "second")
+    monkeypatch.setattr(cli, "benchmark_places", lambda: [tmp_path / "none", first, second])
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, env: calls.append(env) or 0)
+    assert main(["bench"]) == 0
+    assert calls[0]["PYTHONPATH"].split(os.pathsep)[0] == str(first)
