@@ -45,13 +45,13 @@ NOTES = """## How it is measured
   import to the result, which is what a script's user waits for. numjac's
   helpers (runtime/kernel_support.py: array allocation, integer powers)
   are kept in numjac's disk cache beside the kernels, so the "empty disk
-  cache" row compiles them too (about 0.4 s of it).
+  cache" row compiles them too.
 - With the disk cache warm the first call is Numba's one-time start in a
   process (about 0.3 s: it imports scipy.linalg and its NumPy
   implementations) plus loading the kernel (a few ms) and tracing (a few
-  ms). With an empty cache add the kernel's compilation (about 0.2 s): the
-  generated code avoids what Numba is slow to compile (see
-  runtime/codegen/emission.py). JAX starts XLA when it is imported.
+  ms). With an empty cache add the compilation of the helpers and the
+  kernel (the difference of the two rows): the generated code avoids what
+  Numba is slow to compile (see runtime/codegen/emission.py). JAX starts XLA when it is imported.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,
   torch's intra-op pool): numjac's kernels are single-threaded, and on a
   small machine shared with other work idle BLAS threads can cost 100x.
