@@ -28,11 +28,6 @@ from .workloads import PEERS, WORKLOADS, JaxPeer, NumjacPeer, Skip
 
 COLD_WORKLOAD = "MLP jacrev"
 
-# The issue's targets: the largest acceptable ratio numjac / JAX per workload.
-TARGETS = {"call overhead": 0.3, "Lorenz-96 jacfwd": 0.4, "Lorenz-96 jacrev": 0.4,
-           "MLP jacrev": 0.7, "Rosenbrock hessian": 0.6, "per-example grads": 1.0}
-COLD_TARGET_RATIO = 5.0       # first call, empty cache, over JAX's first call
-WARM_TARGET_SECONDS = 0.5     # first call in a new process, disk cache warm
 COLD_REPEATS = 5              # fresh processes per first-call case
 
 NOTES = """## How it is measured
@@ -45,19 +40,18 @@ NOTES = """## How it is measured
 - A median is over 7 batches of calls lasting about 50 ms each, after a
   warm-up call, so compile time is excluded (see the first-call table).
 - First calls run in fresh processes (the median of 5 per case) with the
-  libraries already imported (`numba` for numjac, `jax` for JAX), as the
-  issue's targets count them;
-  the "import included" rows time the same from before the library's
+  libraries already imported (`numba` for numjac, `jax` for JAX); the
+  "import included" rows time the same from before the library's
   import to the result, which is what a script's user waits for. numjac's
   helpers (runtime/kernel_support.py: array allocation, integer powers)
   are kept in numjac's disk cache beside the kernels, so the "empty disk
-  cache" row compiles them too (about 0.4 s of it).
+  cache" row compiles them too.
 - With the disk cache warm the first call is Numba's one-time start in a
   process (about 0.3 s: it imports scipy.linalg and its NumPy
   implementations) plus loading the kernel (a few ms) and tracing (a few
-  ms). With an empty cache add the kernel's compilation (about 0.2 s): the
-  generated code avoids what Numba is slow to compile (see
-  runtime/codegen/emission.py). JAX starts XLA when it is imported.
+  ms). With an empty cache add the compilation of the helpers and the
+  kernel (the difference of the two rows): the generated code avoids what
+  Numba is slow to compile (see runtime/codegen/emission.py). JAX starts XLA when it is imported.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,
   torch's intra-op pool): numjac's kernels are single-threaded, and on a
   small machine shared with other work idle BLAS threads can cost 100x.
@@ -173,7 +167,7 @@ def machine_description() -> list:
             f"- Python {platform.python_version()}; " + ", ".join(versions),
             f"- run on {date.today().isoformat()} with `python -m benchmarks`; load average "
             f"{os.getloadavg()[0]:.2f} at the start (the machine may be shared: ratios "
-            "near a target move by 10-20% from run to run)"]
+            "move by 10-20% from run to run)"]
 
 
 def markdown(results, cold) -> str:
@@ -193,39 +187,7 @@ def markdown(results, cold) -> str:
         lines += ["", "## First call (jacrev of the MLP, fresh process)", "",
                   "| case | seconds |", "| --- | ---: |"]
         lines += [f"| {name} | {seconds:.3f} |" for name, seconds, _ in cold]
-    lines += ["", "## Targets (issue 5)", "", "| target | measured | met |",
-              "| --- | ---: | --- |"] + target_rows(results, cold)
     return "\n".join(lines) + "\n\n" + NOTES
-
-
-def _seconds_of(rows, name):
-    return next((seconds for peer, seconds, _ in rows if peer == name), None)
-
-
-def _verdict(value, limit) -> str:
-    return "yes" if value <= limit else f"no: {value / limit:.1f}x over"
-
-
-def target_rows(results, cold) -> list:
-    rows = []
-    for workload, peer_rows in results:
-        limit = TARGETS.get(workload.name)
-        ours, jax = _seconds_of(peer_rows, "numjac"), _seconds_of(peer_rows, "JAX")
-        if limit is None or not ours or not jax:
-            continue
-        ratio = ours / jax
-        rows.append(f"| {workload.name}: numjac / JAX <= {limit} | {ratio:.2f} | "
-                    f"{_verdict(ratio, limit)} |")
-    cold_ours = _seconds_of(cold, "numjac, empty disk cache")
-    warm, jax = _seconds_of(cold, "numjac, warm disk cache"), _seconds_of(cold, "JAX")
-    if cold_ours and jax:
-        ratio = cold_ours / jax
-        rows.append(f"| first call <= {COLD_TARGET_RATIO:g}x JAX's | {ratio:.1f}x | "
-                    f"{_verdict(ratio, COLD_TARGET_RATIO)} |")
-    if warm:
-        rows.append(f"| warm-cache first call <= {WARM_TARGET_SECONDS} s | {warm:.2f} s | "
-                    f"{_verdict(warm, WARM_TARGET_SECONDS)} |")
-    return rows
 
 
 def main(argv=None):
