@@ -20,15 +20,13 @@ replaced it (``from numpy.random import rand``).
 """
 from __future__ import annotations
 
-import functools
 import inspect
-import threading
 import types
-from contextlib import contextmanager
 
 import numpy as np
 
 from .errors import NumpyRandomError
+from .replacements import replaced_while_tracing
 
 RANDOM_STATE_TYPES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
 _FUNCTIONS = {name: getattr(np.random, name) for name in np.random.__all__
@@ -38,47 +36,20 @@ _ADVICE = ("its numbers would be drawn once, while tracing, and frozen into the 
            "function. Use nj.random (nj.random.normal, nj.random.uniform, seeded with "
            "nj.random.seed), which draws anew on every call and per vmap row")
 
-_tracing = threading.local()      # .depth: traces in progress in this thread
-_lock = threading.Lock()
-_installed = [0]                  # traces in progress in all threads
-
 
 def random_error(what: str) -> NumpyRandomError:
     return NumpyRandomError(f"{what} inside a traced function is not supported by "
                             f"numjac: {_ADVICE}")
 
 
-@contextmanager
-def numpy_random_refused(fn):
-    """While tracing ``fn`` in this thread, numpy.random raises."""
-    _check_read_random_states(fn)
-    _tracing.depth = getattr(_tracing, "depth", 0) + 1
-    with _lock:
-        if not _installed[0]:
-            for name, refusing in _REFUSING.items():
-                setattr(np.random, name, refusing)
-        _installed[0] += 1
-    try:
-        yield
-    finally:
-        _tracing.depth -= 1
-        with _lock:
-            _installed[0] -= 1
-            if not _installed[0]:
-                for name, original in _FUNCTIONS.items():
-                    setattr(np.random, name, original)
+def _refuse(name):
+    @replaced_while_tracing(np.random, name)
+    def refusing(original, *args, **kwargs):
+        raise random_error(f"numpy.random.{name}")
 
 
-def _refusing(name, original):
-    @functools.wraps(original)
-    def refusing(*args, **kwargs):
-        if getattr(_tracing, "depth", 0):
-            raise random_error(f"numpy.random.{name}")
-        return original(*args, **kwargs)
-    return refusing
-
-
-_REFUSING = {name: _refusing(name, original) for name, original in _FUNCTIONS.items()}
+for _name in _FUNCTIONS:
+    _refuse(_name)
 
 
 def check_not_random_state(value, where: str):
@@ -86,7 +57,7 @@ def check_not_random_state(value, where: str):
         raise random_error(f"{where}, a numpy.random.{type(value).__name__},")
 
 
-def _check_read_random_states(fn):
+def refuse_read_random_states(fn):
     """Refuse a random state that ``fn`` reads from its closure, its globals
     or (a bound method) its instance's attributes."""
     fn = inspect.unwrap(fn)

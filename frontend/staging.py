@@ -35,7 +35,8 @@ from .compiler.ir import IR, AType
 from .compiler.passes.simplify import simplify
 from . import random
 from .inputs import check_scalar_leaf_count, fits_int64, prepared_call
-from .numpy_random import numpy_random_refused
+from .numpy_random import refuse_read_random_states
+from .replacements import replacements_installed
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
 from .guards import Slot, guard_captures, lifted_floats, note_inlined, reachable_state
@@ -203,10 +204,11 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     reads = reachable_state(fn, [leaf for leaf, spec in zip(leaves, specs)
                                  if not is_dynamic(spec)])
     literal: set = set()        # slots holding floats whose value the trace needs
+    refuse_read_random_states(fn)
     while True:
         builder = Builder()
         try:
-            with builder, numpy_random_refused(fn), \
+            with builder, replacements_installed(), \
                     lifted_floats(reads, builder, literal) as lifted:
                 traced_leaves = [_traced_leaf(builder, i, leaf, spec)
                                  for i, (leaf, spec) in enumerate(zip(leaves, specs))]

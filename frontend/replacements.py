@@ -1,0 +1,71 @@
+"""Library functions that numjac replaces while a thread traces.
+
+Some calls cannot reach a tracer through NumPy's protocols: they take no
+array argument (``np.zeros(3)``, ``np.random.normal()``) or convert their
+arguments before any protocol runs (``scipy.linalg.solve_triangular``).
+For those, a handler is registered with ``@replaced_while_tracing(module,
+name)``.  While at least one thread traces, ``module.name`` is a dispatcher
+that calls ``handler(original, *args, **kwargs)`` in a tracing thread and
+the original function in every other thread; when the last trace ends, the
+original is put back.
+
+Not seen: a function bound to another name before the trace began
+(``from scipy.linalg import solve_triangular`` at import time).
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from contextlib import contextmanager
+
+_tracing = threading.local()      # .depth: traces in progress in this thread
+_lock = threading.Lock()
+_traces = [0]                     # traces in progress in all threads
+# (module, name) -> (original, dispatcher)
+_REPLACED: dict = {}
+
+
+def replaced_while_tracing(module, name: str):
+    """Decorator: route ``module.name`` to the handler while this thread traces."""
+    def register(handler):
+        original = getattr(module, name)
+
+        @functools.wraps(original)
+        def dispatcher(*args, **kwargs):
+            if in_trace():
+                return handler(original, *args, **kwargs)
+            return original(*args, **kwargs)
+
+        _REPLACED[(module, name)] = (original, dispatcher)
+        if _traces[0]:
+            setattr(module, name, dispatcher)
+        return handler
+    return register
+
+
+def in_trace() -> bool:
+    """Whether the calling thread is tracing."""
+    return getattr(_tracing, "depth", 0) > 0
+
+
+@contextmanager
+def replacements_installed():
+    """Install the registered replacements for the duration of one trace."""
+    _tracing.depth = getattr(_tracing, "depth", 0) + 1
+    with _lock:
+        if not _traces[0]:
+            _set_all(lambda original, dispatcher: dispatcher)
+        _traces[0] += 1
+    try:
+        yield
+    finally:
+        _tracing.depth -= 1
+        with _lock:
+            _traces[0] -= 1
+            if not _traces[0]:
+                _set_all(lambda original, dispatcher: original)
+
+
+def _set_all(choose):
+    for (module, name), (original, dispatcher) in _REPLACED.items():
+        setattr(module, name, choose(original, dispatcher))
