@@ -30,7 +30,8 @@ from .compiler.ir import IR, is_float
 from .numpy_api import HANDLERS, indexing, numpy_name
 from .pytree import flatten
 from .runtime.lowering import LOWERINGS
-from .staging import leaf_spec, trace
+from .signatures import leaf_spec
+from .staging import trace
 
 INDEXING = "x[key]"
 COLUMNS = ("forward (jvp, jacfwd)", "reverse (vjp, grad, jacrev)", "vmap", "Numba")

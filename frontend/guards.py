@@ -18,6 +18,7 @@ The check runs as one generated Python function on the fast path.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import types
@@ -97,6 +98,30 @@ class AttrSlot(Slot):
         return f"{h}.{self.name}"
 
 
+class PartialArgSlot(Slot):
+    """A positional argument that a functools.partial binds (read-only)."""
+    liftable = False
+
+    def get(self):
+        return self.holder.args[self.name]
+
+    def expression(self, h):
+        return f"{h}.args[{self.name}]"
+
+
+class PartialKeywordSlot(Slot):
+    """A keyword argument that a functools.partial binds."""
+
+    def get(self):
+        return self.holder.keywords.get(self.name, MISSING)
+
+    def put(self, value):
+        self.holder.keywords[self.name] = value
+
+    def expression(self, h):
+        return f"{h}.keywords[{self.name!r}]"
+
+
 class InlinedSlot(Slot):
     """A guarded staged entry inlined into this trace (``holder``: its
     Guards): it holds the captures the inlined IR was given while current."""
@@ -128,6 +153,8 @@ def _visit(value, reads, seen):
         return
     if isinstance(value, types.FunctionType) and _is_user_function(value):
         _visit_function(value, reads, seen)
+    if isinstance(value, functools.partial):
+        _visit_partial(value, reads, seen)
     # What a decorator (functools.wraps) or a numjac transform wraps; read
     # from the instance's own dict, as __getattr__ may make up anything.
     wrapped = getattr(value, "__dict__", {}).get("__wrapped__")
@@ -158,6 +185,23 @@ def _visit_function(fn, reads, seen):
         if name in fn.__globals__:
             _add(reads, seen, DictSlot(fn.__globals__, name))
             _visit_module_attributes(fn.__globals__[name], names, reads, seen)
+
+
+def _visit_partial(partial, reads, seen):
+    """What a functools.partial binds, and what its function reads.  The
+    number of arguments and the keyword names are part of the cache key
+    (``partial_structure``), so the slots below always exist."""
+    _add(reads, seen, AttrSlot(partial, "func"))
+    for i in range(len(partial.args)):
+        _add(reads, seen, PartialArgSlot(partial, i))
+    for name in partial.keywords:
+        _add(reads, seen, PartialKeywordSlot(partial, name))
+
+
+def partial_structure(partial) -> tuple:
+    """What of a functools.partial selects its cache entries: the function
+    and the shape of what it binds, not the bound values (guards or inputs)."""
+    return ("partial", len(partial.args), tuple(partial.keywords))
 
 
 def _visit_method(fn, instance, reads, seen):
@@ -285,10 +329,13 @@ class Guards:
 
     def __init__(self, check, root):
         self.check = check
-        self.root = weakref.ref(root) if isinstance(root, types.FunctionType) else lambda: root
+        weak = isinstance(root, (types.FunctionType, functools.partial))
+        self.root = weakref.ref(root) if weak else lambda: root
 
-    def __call__(self):
-        return self.check(self.root())
+    def __call__(self, root=None):
+        """The check, of ``root`` (any root sharing the entry's cache) or of
+        the one the entry was traced with."""
+        return self.check(self.root() if root is None else root)
 
 
 def guard_captures(root, reads, lifted, builder):
@@ -351,17 +398,21 @@ def _generated_check(root, checks, feeds, captures):
         expected = "_r" if value is root else f"v{i}"
         namespace[holder], namespace[expected] = slot.holder, value
         conditions.append(_condition(slot, holder, expected, value, namespace))
-    namespace.pop("_r", None)
-    same_feeds = []
+    reads = []
     for k, feed in enumerate(feeds):
-        namespace[f"f{k}"] = feed.slot.holder
-        same_feeds.append(f"{feed.slot.expression(f'f{k}')} is s[{k}]")
+        holder = "_r" if feed.slot.holder is root else f"f{k}"
+        namespace[holder] = feed.slot.holder
+        reads.append(feed.slot.expression(holder))
+    namespace.pop("_r", None)
     namespace["_update"] = _updater(feeds, namespace["_state"])
     # With nothing fed the captures never change: return them as they are.
     namespace["_fixed"] = captures
+    same = " and ".join(f"{read} is s[{k}]" for k, read in enumerate(reads))
     fed = ("        s = _state[0]\n"
-           f"        if {' and '.join(same_feeds)}:\n"
-           "            return s[-1]\n") if feeds else "        return _fixed\n"
+           f"        if {same}:\n"
+           "            return s[-1]\n"
+           f"        now = ({''.join(read + ', ' for read in reads)})\n") if feeds \
+        else "        return _fixed\n"
     source = ("def check(_r):\n"
               "    try:\n"
               f"        if not ({' and '.join(conditions) or 'True'}):\n"
@@ -369,7 +420,7 @@ def _generated_check(root, checks, feeds, captures):
               f"{fed}"
               "    except Exception:\n"
               "        return None\n"
-              "    return _update()\n")
+              "    return _update(now)\n")
     exec(compile(source, "<numjac guards>", "exec"), namespace)
     return namespace["check"]
 
@@ -400,17 +451,15 @@ def _is_empty_cell(cell) -> bool:
 
 
 def _updater(feeds, state):
-    """Reads the fed places again after one changed, into a new state."""
-    def update():
+    """The captures for the fed places' values ``now`` after one changed,
+    kept as the new state."""
+    def update(now):
         captures = list(state[0][-1])
-        now = []
-        for feed in feeds:
-            value = feed.slot.get()
+        for feed, value in zip(feeds, now):
             captured = feed.capture(value)
             if captured is None:
                 return None
             captures[feed.index] = captured
-            now.append(value)
         state[0] = tuple(now) + (tuple(captures),)
         return state[0][-1]
     return update

@@ -4,7 +4,7 @@ Values that NumPy would compute on differently from numjac's traced arrays
 are rejected with an error naming the argument (ndarray subclasses, complex
 and other unsupported dtypes, more dimensions than kernels handle), or
 converted where the conversion is exact (big-endian arrays to native byte
-order).  Python ints beyond int64 are handled by ``leaf_spec`` in staging:
+order).  Python ints beyond int64 are handled by ``leaf_spec`` in signatures:
 they stay static values, computed on as NumPy would.
 """
 from __future__ import annotations

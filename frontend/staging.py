@@ -18,6 +18,7 @@ two traces at once would fight over.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
@@ -31,54 +32,22 @@ import numpy as np
 from .compiler.builder import TRACING, Builder, is_tracing
 from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
-from .compiler.ir import IR, AType
+from .compiler.ir import IR
 from .compiler.passes.simplify import simplify
 from . import random
-from .inputs import check_scalar_leaf_count, fits_int64, prepared_call
+from .inputs import check_scalar_leaf_count, prepared_call
 from .numpy_random import refuse_read_random_states
 from .replacements import replacements_installed
+from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dynamic,
+                         leaf_spec)
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
-from .guards import Slot, guard_captures, lifted_floats, note_inlined, reachable_state
-from .tracer import NeedsSpecialization, Tracer, checked_dtype, to_atom, wrap
+from .guards import (Slot, guard_captures, lifted_floats, note_inlined, partial_structure,
+                     reachable_state)
+from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
 from .tracebacks import hide_internal_frames, public_entry
 
 log = logging.getLogger("numjac")
-
-_PYTHON_SCALAR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64),
-                         float: np.dtype(np.float64)}
-
-
-# -- leaf specs: what of an argument leaf the cache key sees -------------------
-
-def leaf_spec(leaf, static: bool, index=None):
-    """("array", AType) for traced leaves, ("value", leaf) for static ones."""
-    if isinstance(leaf, Tracer):
-        return ("array", leaf.type)
-    where = "an argument" if index is None else f"argument leaf {index} (flattened)"
-    if isinstance(leaf, np.ndarray):
-        return ("array", AType(checked_dtype(leaf.dtype, where), leaf.shape))
-    if isinstance(leaf, np.generic):
-        return ("array", AType(checked_dtype(leaf.dtype, where), ()))
-    if type(leaf) in _PYTHON_SCALAR_DTYPES and not static and _fits_traced_scalar(leaf):
-        return ("scalar", AType(_PYTHON_SCALAR_DTYPES[type(leaf)], ()))
-    try:
-        hash(leaf)
-    except TypeError:
-        raise TypeError(f"argument leaf of type {type(leaf).__name__} is neither an "
-                        "array nor hashable, so it cannot be part of the cache key") from None
-    return ("value", leaf)
-
-
-def _fits_traced_scalar(leaf) -> bool:
-    """A Python int beyond int64 stays a static value: computed on as
-    NumPy would (exactly in float arithmetic, OverflowError with integers)."""
-    return type(leaf) is not int or fits_int64(leaf)
-
-
-def is_dynamic(spec) -> bool:
-    return spec[0] != "value"
-
 
 @dataclass
 class Staged:
@@ -103,17 +72,19 @@ class Staged:
     def __post_init__(self):
         self.rng_slot = random.state_slot(self.captures)
 
-    def is_current(self) -> bool:
-        return self.guards is None or self.guards() is not None
+    def is_current(self, root=None) -> bool:
+        """Whether the state the trace read is unchanged (read from ``root``,
+        the staged function's root, where several share the entry)."""
+        return self.guards is None or self.guards(root) is not None
 
-    def live_captures(self) -> list:
+    def live_captures(self, root=None) -> list:
         """The captured values, with the closure floats and arrays the
         function reads as they are now."""
-        captures = None if self.guards is None else self.guards()
+        captures = None if self.guards is None else self.guards(root)
         return self.captures if captures is None else list(captures)
 
-    def run(self, leaves):
-        captures = self.live_captures()
+    def run(self, leaves, root=None):
+        captures = self.live_captures(root)
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=False)
         arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
@@ -167,10 +138,10 @@ class Staged:
             return kernel(*args)[0]
         return run_single if single and not workspace and not self.captures else run
 
-    def inline(self, leaves):
-        captures = self.live_captures()
+    def inline(self, leaves, root=None):
+        captures = self.live_captures(root)
         if self.guards is not None:     # the enclosing trace depends on them too
-            note_inlined(current_builder(), self.guards, self.guards())
+            note_inlined(current_builder(), self.guards, self.guards(root))
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]
@@ -297,6 +268,11 @@ def cache_of(staged_function, root=None):
     and its key there."""
     root = inspect.unwrap(staged_function) if root is None else root
     key = _detached(staged_function.cache_key, root)
+    # Partials made anew on each call share the entries of their function:
+    # what they bind is read by the guards (or passed as inputs) per call.
+    while isinstance(root, functools.partial):
+        key = (partial_structure(root), key)
+        root = inspect.unwrap(root.func)
     if isinstance(root, types.MethodType):
         return _STRONG_CACHES.setdefault(root, {}), key
     try:
@@ -372,11 +348,15 @@ class StagedFunction:
     def __call__(self, *args, **kwargs):
         try:    # free in CPython 3.11+ unless an error passes (tracebacks.py)
             if not kwargs and not (TRACING.count and is_tracing()):
-                try:
+                try:    # fast_signature(args), written out: it is the hot path
                     if len(args) == 1:
-                        run = self._fast[args[0].__class__, args[0].dtype, args[0].shape]
+                        a = args[0]
+                        c = a.__class__
+                        run = self._fast[c if c in FAST_SCALARS else (c, a.dtype, a.shape)]
                     else:
-                        run = self._fast[tuple([(a.__class__, a.dtype, a.shape) for a in args])]
+                        run = self._fast[tuple([a.__class__ if a.__class__ in FAST_SCALARS
+                                                else (a.__class__, a.dtype, a.shape)
+                                                for a in args])]
                 except (KeyError, AttributeError):
                     pass
                 else:
@@ -394,30 +374,35 @@ class StagedFunction:
         # Inside a trace inline even with concrete arguments, so that random
         # draws stay draws of the enclosing function, not baked constants.
         if is_tracing():
-            outs = staged.inline(leaves)
+            outs = staged.inline(leaves, self.root)
         else:
-            outs = staged.run(leaves)
+            outs = staged.run(leaves, self.root)
             self._remember_fast(args, kwargs, leaves, staged)
         return staged.outputs(outs)
 
     def _remember_fast(self, args, kwargs, leaves, staged):
-        """After a kernel ran on positional plain arrays, each a traced leaf,
-        let the next call with the same dtypes and shapes go straight to it."""
+        """After a kernel ran on positional plain arrays or scalars, each a
+        traced leaf, let the next call with the same classes, dtypes and
+        shapes go straight to it."""
         if (kwargs or len(leaves) != len(args) or staged.dynamic != tuple(range(len(args)))
-                or any(type(a) is not np.ndarray for a in args)):
+                or any(type(a) is not np.ndarray and type(a) not in FAST_SCALARS
+                       and not isinstance(a, np.generic) for a in args)):
             return
         run = staged.fast_runner()
         if run is None:
             return
+        scalars = [i for i, a in enumerate(args) if type(a) is not np.ndarray]
+        if scalars:
+            dtypes = [staged.ir.inputs[i].type.dtype for i in scalars]
+            run = converting_scalars(run, scalars, dtypes)
         # check_args passed for this signature, so the fast path skips it.
-        signature = tuple((a.__class__, a.dtype, a.shape) for a in args)
         with _FAST_LOCK:
-            self._fast[signature[0] if len(args) == 1 else signature] = run
+            self._fast[fast_signature(args)] = run
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)
         staged = self._lookup(base, leaves, treedef)[0]
-        if staged is not None and staged.is_current():
+        if staged is not None and staged.is_current(self.root):
             return staged
         with _STAGING_LOCK:     # another thread may have staged it meanwhile
             return self._stage_missing(base, leaves, treedef)
@@ -436,7 +421,7 @@ class StagedFunction:
         while True:
             staged, specs, key = self._lookup(base, leaves, treedef)
             check_scalar_leaf_count(specs, treedef)
-            if staged is not None and staged.is_current():
+            if staged is not None and staged.is_current(self.root):
                 return staged
             if staged is not None:
                 log.info("%s: Python state its trace read changed; staging again", self.label)
