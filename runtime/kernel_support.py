@@ -20,7 +20,7 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import cache, kernel_store
+from . import blas_threads, cache, kernel_store
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -110,6 +110,31 @@ _GEMM_SYMBOLS = {types.float32: "numjac_sgemm", types.float64: "numjac_dgemm"}
 _CHAR, _INT = ir.IntType(8), ir.IntType(32)
 
 
+def choose_blas_threads(builder, work):
+    """Machine code giving the next product of ``work`` multiply-adds one
+    BLAS thread or the limit (blas_threads.py), telling the BLAS only when
+    that differs from the count it was last given."""
+    module = builder.module
+    limit, now = (_external_int(module, name)
+                  for name in (blas_threads.LIMIT_SYMBOL, blas_threads.CURRENT_SYMBOL))
+    big = builder.icmp_signed(">=", work, ir.Constant(work.type, blas_threads.PARALLEL_MIN_WORK))
+    threads = builder.select(big, builder.load(limit), ir.Constant(_INT, 1))
+    with builder.if_then(builder.icmp_signed("!=", threads, builder.load(now)), likely=False):
+        setter = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [_INT]), blas_threads.SETTER_SYMBOL)
+        builder.call(setter, [threads])
+        builder.store(threads, now)
+
+
+def _external_int(module, name):
+    """The int32 that the symbol ``name`` points to, as an LLVM global."""
+    if name in module.globals:
+        return module.globals[name]
+    variable = ir.GlobalVariable(module, _INT, name)
+    variable.linkage = "external"
+    return variable
+
+
 @intrinsic
 def gemm(typingctx, a, b, out, m, k, n):
     """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
@@ -135,6 +160,7 @@ def gemm(typingctx, a, b, out, m, k, n):
         fnty = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr, ptr,
                                                iptr, ptr, iptr, ptr, ptr, iptr])
         fn = cgutils.get_or_insert_function(builder.module, fnty, _GEMM_SYMBOLS[out.dtype])
+        choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
         # BLAS is column-major: C = A B in C order is C^T = B^T A^T there.
         builder.call(fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data, k_, zero,
                           out_.data, n_])

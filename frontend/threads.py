@@ -1,0 +1,74 @@
+"""``nj.set_num_threads`` and ``nj.get_num_threads``: the thread limit of
+numjac's kernels (today: of the BLAS products they make; see
+runtime/blas_threads.py for when a product uses more than one thread)."""
+from __future__ import annotations
+
+import operator
+
+
+def set_num_threads(threads: int) -> None:
+    """Limit the threads numjac's compiled kernels use.
+
+    Matrix products big enough to gain from threads (about 128 x 128 x 128
+    multiply-adds and more) use up to this many BLAS threads; smaller ones
+    always use one.  The default is the ``NUMJAC_NUM_THREADS`` environment
+    variable, else the number of cores this process may run on.  Where the
+    BLAS cannot be controlled (Apple's Accelerate) this has no effect.
+
+    Parameters
+    ----------
+    threads : int
+        The most threads one product may use, at least 1.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        ``threads`` is not a positive integer.
+
+    Examples
+    --------
+    >>> limit = nj.get_num_threads()
+    >>> nj.set_num_threads(1)
+    >>> nj.get_num_threads() in (1, limit)    # 1 unless the BLAS is not controllable
+    True
+    >>> nj.set_num_threads(limit)
+    """
+    try:
+        threads = operator.index(threads)
+    except TypeError:
+        raise ValueError(f"set_num_threads: threads must be a positive integer, "
+                         f"got {threads!r}") from None
+    if threads < 1:
+        raise ValueError(f"set_num_threads: threads must be a positive integer, got {threads}")
+    from .runtime import blas_threads      # here: it loads SciPy's BLAS
+    blas_threads.set_limit(threads)
+
+
+def get_num_threads() -> int:
+    """The thread limit of numjac's kernels (see ``set_num_threads``).
+
+    Parameters
+    ----------
+
+    Returns
+    -------
+    int
+        The most BLAS threads one product in a kernel may use (1 where the
+        BLAS cannot be controlled).
+
+    Raises
+    ------
+    ValueError
+        ``NUMJAC_NUM_THREADS`` is set but not a positive integer.
+
+    Examples
+    --------
+    >>> nj.get_num_threads() >= 1
+    True
+    """
+    from .runtime import blas_threads
+    return blas_threads.get_limit()

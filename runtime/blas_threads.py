@@ -1,0 +1,109 @@
+"""How many threads the BLAS products in numjac's kernels use.
+
+The kernels call SciPy's BLAS (kernel_support.gemm).  Its default is one
+thread per core for every product big enough for OpenBLAS to split, which
+on a machine busy with other work costs up to ten times the single-thread
+time for the products a Jacobian makes.  So each product chooses: one
+thread below ``PARALLEL_MIN_WORK`` multiply-adds, else the limit (the
+``NUMJAC_NUM_THREADS`` environment variable, ``nj.set_num_threads``, or the
+cores this process may use).  The choice is made in the kernel's machine
+code, which asks the BLAS to change its thread count only when the choice
+differs from the last one.
+
+The BLAS is found with threadpoolctl (the library that knows where each
+BLAS keeps its thread setting); a BLAS it cannot control (Apple's
+Accelerate) keeps its own default, and products then run as it decides.
+Other code that changes SciPy's BLAS threads in between (threadpoolctl
+itself) is not seen until numjac's choice changes.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+
+import llvmlite.binding as llvm
+
+# Multiply-adds from which a product may use more than one thread (a
+# 128 x 128 x 128 product: about a millisecond on one core).
+PARALLEL_MIN_WORK = 128 ** 3
+LIMIT_SYMBOL = "numjac_blas_thread_limit"
+CURRENT_SYMBOL = "numjac_blas_threads_now"
+SETTER_SYMBOL = "numjac_blas_set_threads"
+
+_limit = ctypes.c_int32(1)
+# The BLAS's thread count after numjac's last change (0: not changed yet).
+_current = ctypes.c_int32(0)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_limit() -> int:
+    """``NUMJAC_NUM_THREADS`` if set, else the cores this process may use."""
+    value = os.environ.get("NUMJAC_NUM_THREADS", "").strip()
+    if not value:
+        return available_cores()
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise ValueError(f"NUMJAC_NUM_THREADS must be a positive integer, got {value!r}")
+    return limit
+
+
+def controllable() -> bool:
+    """Whether numjac can set the thread count of SciPy's BLAS."""
+    return _setter is not None
+
+
+def set_limit(threads: int):
+    if _setter is None:
+        return      # a BLAS numjac cannot control: products use its own setting
+    _limit.value = threads
+
+
+def get_limit() -> int:
+    return _limit.value if _setter is not None else 1
+
+
+def _scipy_blas_setter():
+    """The C function that sets the thread count of SciPy's OpenBLAS (the
+    one inside SciPy's wheel, else the only OpenBLAS loaded), or None."""
+    import scipy
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the library to look at)
+    from threadpoolctl import ThreadpoolController
+    openblas = [c for c in ThreadpoolController().lib_controllers
+                if c.internal_api == "openblas"]
+    # Both scipy/ and the wheel's scipy.libs/ start with the package path.
+    scipy_dir = os.path.dirname(scipy.__file__)
+    own = [c for c in openblas if c.filepath.startswith(scipy_dir)]
+    for controller in own or (openblas if len(openblas) == 1 else []):
+        for name in ("scipy_openblas_set_num_threads", "openblas_set_num_threads",
+                     "scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_"):
+            setter = getattr(controller.dynlib, name, None)
+            if setter is not None:
+                return setter
+    return None
+
+
+def _register_symbols():
+    """Make the limit, the last choice and the setter known to the machine
+    code by name (so that cached kernels link in a later process)."""
+    llvm.add_symbol(LIMIT_SYMBOL, ctypes.addressof(_limit))
+    llvm.add_symbol(CURRENT_SYMBOL, ctypes.addressof(_current))
+    if _setter is not None:
+        llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(_setter, ctypes.c_void_p).value)
+        _limit.value = default_limit()
+    else:
+        llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(_NO_SETTER, ctypes.c_void_p).value)
+
+
+# Called once: with no setter the limit stays 1, which then is the last choice.
+_NO_SETTER = ctypes.CFUNCTYPE(None, ctypes.c_int)(lambda threads: None)
+_setter = _scipy_blas_setter()
+_register_symbols()
