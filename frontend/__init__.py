@@ -26,6 +26,7 @@ from . import random
 from .public import jit, vmap
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .threads import get_num_threads, set_num_threads
+from .distributed import distributed
 from .logging_setup import configure_from_environment as _configure_logging
 
 _configure_logging()
@@ -33,7 +34,7 @@ _configure_logging()
 __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
-           "UnsupportedOperationError", "grad", "hessian",
+           "UnsupportedOperationError", "distributed", "grad", "hessian",
            "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
            "no_grad", "random", "get_num_threads", "set_num_threads", "stop_gradient",
            "value_and_grad", "vjp", "vmap"]

@@ -42,6 +42,7 @@ from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dy
                          leaf_spec)
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.dispatch import Lowered, compile_ir
+from .distributed import DISTRIBUTED, current_client, run_distributed
 from .guards import (Slot, guard_captures, lifted_floats, note_inlined, partial_structure,
                      reachable_state)
 from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
@@ -84,13 +85,17 @@ class Staged:
         return self.captures if captures is None else list(captures)
 
     def run(self, leaves, root=None):
-        captures = self.live_captures(root)
-        if self.rng_slot is not None:
-            captures = random.fill_state(captures, self.rng_slot, traced=False)
-        arrays = [as_array(leaves[i]) for i in self.dynamic] + captures
+        arrays = self.kernel_arguments(leaves, root)
         if self.kernel is None:
             self.kernel = compile_ir(self.ir, self.backend)
         return self.kernel(*arrays)
+
+    def kernel_arguments(self, leaves, root=None) -> list:
+        """One array per IR input: the traced leaves, then the captures."""
+        captures = self.live_captures(root)
+        if self.rng_slot is not None:
+            captures = random.fill_state(captures, self.rng_slot, traced=False)
+        return [as_array(leaves[i]) for i in self.dynamic] + captures
 
     def fast_runner(self):
         """``run(args, caller)`` for a tuple of plain arrays (one per IR input
@@ -347,7 +352,7 @@ class StagedFunction:
 
     def __call__(self, *args, **kwargs):
         try:    # free in CPython 3.11+ unless an error passes (tracebacks.py)
-            if not kwargs and not (TRACING.count and is_tracing()):
+            if not kwargs and not (TRACING.count and is_tracing()) and not DISTRIBUTED.contexts:
                 try:    # fast_signature(args), written out: it is the hot path
                     if len(args) == 1:
                         a = args[0]
@@ -375,6 +380,9 @@ class StagedFunction:
         # draws stay draws of the enclosing function, not baked constants.
         if is_tracing():
             outs = staged.inline(leaves, self.root)
+        elif DISTRIBUTED.contexts and current_client() is not None:
+            return staged.outputs(run_distributed(staged.ir, staged.kernel_arguments(
+                leaves, self.root), self.label))
         else:
             outs = staged.run(leaves, self.root)
             self._remember_fast(args, kwargs, leaves, staged)

@@ -12,7 +12,9 @@ def set_num_threads(threads: int) -> None:
     Matrix products big enough to gain from threads (about 128 x 128 x 128
     multiply-adds and more) use up to this many BLAS threads; smaller ones
     always use one.  The default is the ``NUMJAC_NUM_THREADS`` environment
-    variable, else the number of cores this process may run on.  Where the
+    variable, else ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` if set
+    (as Dask sets them in its workers), else the cores this process may
+    run on.  Where the
     BLAS cannot be controlled (Apple's Accelerate) this has no effect.
 
     Parameters

@@ -25,6 +25,7 @@ from .pytree import broadcast_prefix, flatten, unflatten
 from .staging import Staged, StagedFunction, trace
 from .tracer import Tracer
 from .transforms.arguments import check_chunk_size
+from .dask_arrays import has_dask_arrays, vmap_blocks
 
 
 def check_randomness(randomness):
@@ -74,6 +75,11 @@ class vmap(StagedFunction):
         super().__init__(func, options=options)
         self.in_dims, self.out_dims = in_dims, out_dims
         self.randomness, self.chunk_size = randomness, chunk_size
+
+    def call_staged(self, args, kwargs):
+        if has_dask_arrays(args, kwargs):
+            return vmap_blocks(self, args, kwargs)
+        return super().call_staged(args, kwargs)
 
     def stage(self, treedef, leaves, specs):
         args, _ = unflatten(treedef, leaves)

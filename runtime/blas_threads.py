@@ -5,10 +5,10 @@ thread per core for every product big enough for OpenBLAS to split, which
 on a machine busy with other work costs up to ten times the single-thread
 time for the products a Jacobian makes.  So each product chooses: one
 thread below ``PARALLEL_MIN_WORK`` multiply-adds, else the limit (the
-``NUMJAC_NUM_THREADS`` environment variable, ``nj.set_num_threads``, or the
-cores this process may use).  The choice is made in the kernel's machine
-code, which asks the BLAS to change its thread count only when the choice
-differs from the last one.
+``NUMJAC_NUM_THREADS`` environment variable, ``nj.set_num_threads``, a
+BLAS cap set in the environment, or the cores this process may use).  The
+choice is made in the kernel's machine code, which asks the BLAS to change
+its thread count only when the choice differs from the last one.
 
 The BLAS is found with threadpoolctl (the library that knows where each
 BLAS keeps its thread setting); a BLAS it cannot control (Apple's
@@ -42,11 +42,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# Set by whoever runs this process to cap its BLAS threads (Dask's nanny
+# sets them to 1 in its workers): numjac keeps within them.
+_BLAS_CAPS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+
+
 def default_limit() -> int:
-    """``NUMJAC_NUM_THREADS`` if set, else the cores this process may use."""
+    """``NUMJAC_NUM_THREADS`` if set, else a BLAS cap set for this process
+    (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``), else the cores it may use."""
     value = os.environ.get("NUMJAC_NUM_THREADS", "").strip()
     if not value:
-        return available_cores()
+        caps = [os.environ[name].strip() for name in _BLAS_CAPS if name in os.environ]
+        usable = [int(cap) for cap in caps if cap.isdigit() and int(cap) > 0]
+        return min(usable) if usable else available_cores()
     try:
         limit = int(value)
     except ValueError:

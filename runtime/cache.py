@@ -217,6 +217,12 @@ def numba_kernel(ir) -> NumbaKernel:
     return kernel
 
 
+def kernel_from_source(source: str) -> NumbaKernel:
+    """The kernel of a generated module made elsewhere (runtime/remote.py),
+    through this process's disk cache."""
+    return NumbaKernel(kernel_key(source), source, cache_dir())
+
+
 def _new_kernel(ir, text: str, key: str) -> NumbaKernel:
     source = numba_backend.module_source(generate(ir), text, key)
     # On disk the kernel is named by its source, not its IR, so that a

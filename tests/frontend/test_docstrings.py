@@ -17,7 +17,7 @@ ERRORS = {name for name, obj in PUBLIC.items()
           if inspect.isclass(obj) and issubclass(obj, Exception)}
 CONTEXT_MANAGERS = {"no_grad"}
 RAISES_NOTHING = {"stop_gradient"}
-SETTINGS = {"set_num_threads", "get_num_threads"}
+SETTINGS = {"set_num_threads", "get_num_threads", "distributed"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir"]
 

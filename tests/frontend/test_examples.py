@@ -88,3 +88,11 @@ def test_fresh_lambda_over_a_changing_float_shares_one_kernel():
     for t in (0.5, 1.5):
         np.testing.assert_allclose(nj.jacfwd(lambda v: np.sin(v) * t)(y),
                                    np.diag(np.cos(y) * t))
+
+
+def test_parameter_sweep_on_a_local_cluster_equals_the_local_sweep():
+    pytest.importorskip("distributed", reason="the example needs numjac[distributed]")
+    remote, local = load("parameter_sweep").main(n=8, samples=12, chunk_size=5, workers=1,
+                                                 quiet=True)
+    assert remote.shape == (12, 8, 8)
+    np.testing.assert_array_equal(remote, local)
