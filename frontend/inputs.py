@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dask_arrays import is_dask_array
 from .numpy_random import check_not_random_state
 from .pytree import TreeDef, flatten, unflatten
 from .compiler.ir import SUPPORTED_DTYPES
@@ -50,6 +51,10 @@ def _prepared_leaf(leaf, treedef, index):
         return _prepared_array(leaf, treedef, index)
     if isinstance(leaf, (np.generic, complex)):
         checked_dtype(np.asarray(leaf).dtype, leaf_name(treedef, index))
+    elif is_dask_array(leaf):
+        raise TypeError(f"{leaf_name(treedef, index)} is a Dask array: nj.vmap maps Dask "
+                        "arrays block by block (docs/distributed.md); other transforms "
+                        "take NumPy arrays (call .compute() first)")
     else:
         check_not_random_state(leaf, leaf_name(treedef, index))
     return leaf

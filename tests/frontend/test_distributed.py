@@ -143,3 +143,9 @@ def test_workers_without_numjac_get_a_clear_error():
     with pytest.raises(RuntimeError, match="cannot import numjac.*pip install"):
         with nj.distributed(_NoNumjacClient()):
             pass
+
+
+@pytest.mark.parametrize("transform", [nj.jit, nj.jacrev, nj.grad])
+def test_other_transforms_refuse_dask_arrays_by_name(transform):
+    with pytest.raises(TypeError, match="argument 0 is a Dask array.*compute"):
+        transform(lambda x: np.sum(np.sin(x)))(da.ones(3))
