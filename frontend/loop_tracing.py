@@ -123,10 +123,11 @@ def check_conforms(tree, types, weak, expected_tree, expected_types, what: str, 
         castable = is_weak and atype.shape == expected.shape and np.can_cast(
             atype.dtype, expected.dtype, "same_kind")
         if atype != expected and not castable:
+            hint = ("; convert with .astype, or start from a value of the right dtype, "
+                    "e.g. 0.0 rather than 0" if atype.shape == expected.shape else "")
             raise TypeError(f"{what} changes the type of {path}: it is {expected} on the way "
-                            f"in and {atype} on the way out (a loop carry keeps its "
-                            "shape and dtype; convert with .astype, or start from a value "
-                            "of the right dtype, e.g. 0.0 rather than 0)")
+                            f"in and {atype} on the way out (a loop carry keeps its shape "
+                            f"and dtype{hint})")
 
 
 def leaf_paths(treedef: TreeDef, root: str) -> list:

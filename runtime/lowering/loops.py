@@ -3,17 +3,19 @@ become one Python loop in the kernel with the body's code inside it, and
 ``cond`` an ``if``/``else``; so each body is emitted, and compiled, once
 whatever the trip count.
 
-The carries live in arrays allocated before the loop.  Each iteration
-computes the new carries into a second set of arrays and then copies them
-over the first: the body's results may still read the old carries (a
-swap of two carries, say) until every one is computed.
+The carries live in arrays allocated before the loop; each iteration
+copies the body's results over them once all are computed (see _update:
+a result may read the old carries, as a swap of two carries does).
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from ...compiler.primitives.loops import cond_p, scan_p, split_scan_operands, while_loop_p
 from .kinds import Custom, lowers
+
+_LOCAL = re.compile(r"[A-Za-z_]\w*")   # a local variable holding a computed scalar
 
 
 class Row:
@@ -49,29 +51,42 @@ def _copy(cg, target, value, atype, row=None):
 
 
 def _carry_arrays(cg, eqn, init):
-    """The carry arrays (named after the results), holding ``init``, and the
-    arrays each iteration's new carries go to first."""
+    """The carry arrays (named after the results), holding ``init``."""
     carries = [cg.alloc_var(var) for var in eqn.outs[:len(init)]]
     for array, value, var in zip(carries, init, eqn.outs):
         _copy(cg, array, value, var.type)
-    following = [cg.alloc(var.type, cg.fresh(f"{cg.var_name(var)}_next"))
-                 for var in eqn.outs[:len(init)]]
-    return carries, following
+    return carries
 
 
-def _update(cg, carries, following, results, types):
-    """Carries := results, through the ``following`` arrays."""
-    for array, value, atype in zip(following, results, types):
-        _copy(cg, array, value, atype)
-    for array, value, atype in zip(carries, following, types):
-        _copy(cg, array, value, atype)
+def _update(cg, carries, results, types):
+    """Carries := results.  A result in an array or a local of the body's
+    own is copied straight over its carry; any other (a carry passed
+    through, a view or expression reading the carries) is first saved in
+    a local (0-d) or an array, before any carry changes."""
+    ready = [_saved(cg, value, atype, carries) for value, atype in zip(results, types)]
+    for carry, value, atype in zip(carries, ready, types):
+        _copy(cg, carry, value, atype)
+
+
+def _saved(cg, value, atype, carries):
+    array = cg.array_of(value)
+    if array is not None and all(array.name != c.name for c in carries):
+        return array
+    if atype.shape:
+        return cg.materialize(value, atype, cg.fresh("next"))
+    expr = value.read(())
+    if not _LOCAL.fullmatch(expr):
+        name = cg.fresh("next")
+        cg.line(f"{name} = {expr}")
+        expr = name
+    return cg.scalar(expr)
 
 
 def _scan(cg, eqn, ins):
     params = eqn.params
     body, length, num_carry = params["body"], params["length"], params["num_carry"]
     consts, init, xs = split_scan_operands(ins, params["num_consts"], num_carry)
-    carries, following = _carry_arrays(cg, eqn, init)
+    carries = _carry_arrays(cg, eqn, init)
     ys = [cg.alloc_var(var) for var in eqn.outs[num_carry:]]
     step = cg.fresh("step")
     steps = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
@@ -80,15 +95,14 @@ def _scan(cg, eqn, ins):
         results = cg.emit_ir(body, dict(zip(body.inputs, env)))
         for y, value, atom in zip(ys, results[num_carry:], body.outputs[num_carry:]):
             _copy(cg, y, value, atom.type, step)
-        _update(cg, carries, following, results[:num_carry],
-                [v.type for v in eqn.outs[:num_carry]])
+        _update(cg, carries, results[:num_carry], [v.type for v in eqn.outs[:num_carry]])
     return carries + ys
 
 
 def _while_loop(cg, eqn, ins):
     params = eqn.params
     consts, init = ins[:params["num_consts"]], ins[params["num_consts"]:]
-    carries, following = _carry_arrays(cg, eqn, init)
+    carries = _carry_arrays(cg, eqn, init)
     env = [cg.bound(v) for v in consts + carries]
     with _block(cg, "while True:"):
         (pred,) = cg.emit_ir(params["cond"], dict(zip(params["cond"].inputs, env)))
@@ -96,7 +110,7 @@ def _while_loop(cg, eqn, ins):
         with cg.indented():
             cg.line("break")
         results = cg.emit_ir(params["body"], dict(zip(params["body"].inputs, env)))
-        _update(cg, carries, following, results, [v.type for v in eqn.outs])
+        _update(cg, carries, results, [v.type for v in eqn.outs])
     return carries
 
 
