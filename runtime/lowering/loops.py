@@ -16,6 +16,7 @@ from ...compiler.primitives.loops import cond_p, scan_p, split_scan_operands, wh
 from .kinds import Custom, lowers
 
 _LOCAL = re.compile(r"[A-Za-z_]\w*")   # a local variable holding a computed scalar
+_ALLOCATION = re.compile(r"\s*\w+ = empty\(")
 
 
 class Row:
@@ -33,14 +34,33 @@ class Row:
 
 
 @contextmanager
-def _block(cg, head: str):
-    """The statement ``head`` and an indented block (``pass`` if left empty)."""
+def _block(cg, head: str, loop=False):
+    """The statement ``head`` and an indented block (``pass`` if left
+    empty).  A ``loop``'s allocations are hoisted before it."""
+    header = len(cg.lines)
     cg.line(head)
-    start = len(cg.lines)
     with cg.indented():
         yield
-        if len(cg.lines) == start:
+        if len(cg.lines) == header + 1:
             cg.line("pass")
+    if loop:
+        _hoist_allocations(cg, header)
+
+
+def _hoist_allocations(cg, header: int):
+    """Move the arrays the loop body allocates (``empty``, of fixed shapes)
+    before the loop: made once, reused by every iteration, which writes
+    them before reading them (the invariant workspace arrays rely on too)."""
+    lines = cg.lines
+    moved = [k for k in range(header + 1, len(lines)) if _ALLOCATION.match(lines[k])]
+    if not moved:
+        return
+    indent = lines[header][:len(lines[header]) - len(lines[header].lstrip())]
+    hoisted = set(moved)
+    order = moved + [k for k in range(header, len(lines)) if k not in hoisted]
+    place = {old: header + new for new, old in enumerate(order)}
+    lines[header:] = [indent + lines[k].lstrip() if k in hoisted else lines[k] for k in order]
+    cg.allocations = [(place.get(k, k), name, atype) for k, name, atype in cg.allocations]
 
 
 def _copy(cg, target, value, atype, row=None):
@@ -90,7 +110,7 @@ def _scan(cg, eqn, ins):
     ys = [cg.alloc_var(var) for var in eqn.outs[num_carry:]]
     step = cg.fresh("step")
     steps = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
-    with _block(cg, f"for {step} in {steps}:"):
+    with _block(cg, f"for {step} in {steps}:", loop=True):
         env = [cg.bound(v) for v in consts + carries] + [Row(x, step) for x in xs]
         results = cg.emit_ir(body, dict(zip(body.inputs, env)))
         for y, value, atom in zip(ys, results[num_carry:], body.outputs[num_carry:]):
@@ -104,7 +124,7 @@ def _while_loop(cg, eqn, ins):
     consts, init = ins[:params["num_consts"]], ins[params["num_consts"]:]
     carries = _carry_arrays(cg, eqn, init)
     env = [cg.bound(v) for v in consts + carries]
-    with _block(cg, "while True:"):
+    with _block(cg, "while True:", loop=True):
         (pred,) = cg.emit_ir(params["cond"], dict(zip(params["cond"].inputs, env)))
         cg.line(f"if not {pred.read(())}:")
         with cg.indented():
