@@ -220,7 +220,7 @@ def fori_loop(lower: int | Any, upper: int | Any, body_fun: Callable[[Any, Carry
     """
     _check_callable(body_fun, "nj.fori_loop", "body_fun")
     what = "nj.fori_loop's body_fun"
-    if _is_static_int(lower, "lower") and _is_static_int(upper, "upper"):
+    if all([_is_static_int(lower, "lower"), _is_static_int(upper, "upper")]):
         _interval(checkpoint, 0)
         if not is_tracing():
             return eager_fori(int(lower), int(upper), body_fun, init_val, what)

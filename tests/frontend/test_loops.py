@@ -149,10 +149,12 @@ def test_fori_loop_with_traced_bounds_is_a_while_loop():
         nj.grad(lambda x, n: f(x, n).sum())(X3, 3)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("checkpoint", [2, 3, True])
-def test_checkpointed_scan_has_the_same_gradient(checkpoint):
+def test_checkpointed_scan_has_the_same_gradient(checkpoint, reverse):
     def loss(xs, h0, **kw):
-        h, ys = nj.scan(lambda h, x: (np.tanh(W @ h + x), h.sum()), h0, xs, **kw)
+        h, ys = nj.scan(lambda h, x: (np.tanh(W @ h + x), h.sum()), h0, xs, reverse=reverse,
+                        **kw)
         return np.sum(h * h) + np.sum(ys * ys)
     stored = nj.grad(loss, argnums=(0, 1))(XS, X3)
     checkpointed = nj.grad(lambda xs, h0: loss(xs, h0, checkpoint=checkpoint),
