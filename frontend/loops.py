@@ -24,6 +24,7 @@ from .tracebacks import public_entry
 from .tracer import Tracer, to_atom
 
 Carry = TypeVar("Carry")
+Result = TypeVar("Result")
 
 
 def _check_callable(fn, where: str, name: str):
@@ -346,8 +347,8 @@ def _while(cond_fun, body_fun, init_val, where):
 # -- cond --------------------------------------------------------------------------------------
 
 @public_entry
-def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
-         *operands: Any) -> Any:
+def cond(pred: Any, true_fun: Callable[..., Result], false_fun: Callable[..., Result],
+         *operands: Any) -> Result:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     A concrete ``pred`` (a Python or NumPy bool) calls the branch it picks.
