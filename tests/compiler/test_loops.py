@@ -46,7 +46,7 @@ def test_reverse_scan_runs_from_the_last_row():
 @pytest.mark.parametrize("build, message", [
     (lambda w, c, xs: scan([w], [c], [xs], body=BODY, length=4), "rows along axis 0"),
     (lambda w, c, xs: scan([], [c], [xs], body=ir_of([F, F], lambda c, x: [E.lt(c, x)]),
-                                        length=3), "carry types"),
+                           length=3), "carry types"),
     (lambda w, c, xs: scan([w], [xs], [xs], body=BODY, length=3), "body must map"),
     (lambda w, c, xs: while_loop([], [c], cond=BODY, body=BODY), "cond must map"),
     (lambda w, c, xs: cond(w, [c], true_branch=BODY, false_branch=BODY), "predicate"),
