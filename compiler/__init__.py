@@ -11,8 +11,10 @@ level imports included; a test reads them all to check it):
     typecheck    typecheck(ir) from the shape rules
     builder      the active-builder stack, bind, inline
     primitives   base, elementwise, structural, reductions, indexing,
-                 linalg, random, control (see primitives/__init__.py)
-    passes       fold, simplify, autodiff, batching, control_rules
+                 linalg, random, control, loops (see
+                 primitives/__init__.py)
+    passes       fold, simplify, autodiff, batching, control_rules,
+                 loop_rules
 """
 from .ir import IR, AType, Eqn, Lit, Var  # noqa: F401
 from . import primitives, passes  # noqa: F401  (fill the rule registries)

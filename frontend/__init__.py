@@ -11,6 +11,9 @@ compiles a kernel and reuses it::
     nj.vmap(f)(xs)             # f mapped over a batch
     print(nj.make_ir(f)(x))    # the traced IR
 
+Loops and branches traced once (``scan``, ``fori_loop``, ``while_loop``,
+``cond``, as in JAX) compile their body once whatever the trip count.
+
 Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
 ``nj.random`` (seeded draws that work inside compiled functions), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
@@ -24,6 +27,7 @@ from .api import make_ir
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
 from .public import jit, vmap
+from .loops import cond, fori_loop, scan, while_loop
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .threads import get_num_threads, set_num_threads
 from .distributed import distributed
@@ -34,7 +38,8 @@ _configure_logging()
 __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
-           "UnsupportedOperationError", "distributed", "grad", "hessian",
-           "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
-           "no_grad", "random", "get_num_threads", "set_num_threads", "stop_gradient",
-           "value_and_grad", "vjp", "vmap"]
+           "UnsupportedOperationError", "cond", "distributed", "fori_loop",
+           "get_num_threads", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit",
+           "jvp", "linearize", "make_ir", "no_grad", "random", "scan",
+           "set_num_threads", "stop_gradient", "value_and_grad", "vjp", "vmap",
+           "while_loop"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..compiler.ir import IR, Lit
 from ..compiler.primitives.control import chunk_map_p
+from ..compiler.primitives.loops import cond_p, scan_p, split_scan_operands, while_loop_p
 from ..compiler.rules import impls
 
 # Primitives whose implementation needs the interpreter itself (they carry
@@ -62,3 +63,31 @@ def _chunk_map(evaluate, *operands, body, chunk, size, sliced, tail=None, sums=(
 
 
 higher_order_impls[chunk_map_p] = _chunk_map
+
+
+def _scan(evaluate, *operands, body, length, num_consts, num_carry, reverse, checkpoint=0):
+    """Run the body ``length`` times, threading the carries; stack the ys."""
+    consts, carries, xs = split_scan_operands(operands, num_consts, num_carry)
+    ys = [np.zeros((length,) + t.shape, t.dtype) for t in body.out_types[num_carry:]]
+    for i in range(length - 1, -1, -1) if reverse else range(length):
+        outs = evaluate(body, *consts, *carries, *(x[i] for x in xs))
+        carries = outs[:num_carry]
+        for y, value in zip(ys, outs[num_carry:]):
+            y[i] = value
+    return tuple(carries) + tuple(ys)
+
+
+def _while_loop(evaluate, *operands, cond, body, num_consts):
+    consts, carries = list(operands[:num_consts]), list(operands[num_consts:])
+    while evaluate(cond, *consts, *carries)[0]:
+        carries = evaluate(body, *consts, *carries)
+    return tuple(carries)
+
+
+def _cond(evaluate, pred, *operands, true_branch, false_branch):
+    return tuple(evaluate(true_branch if pred else false_branch, *operands))
+
+
+higher_order_impls[scan_p] = _scan
+higher_order_impls[while_loop_p] = _while_loop
+higher_order_impls[cond_p] = _cond

@@ -18,6 +18,7 @@ ERRORS = {name for name, obj in PUBLIC.items()
 CONTEXT_MANAGERS = {"no_grad"}
 RAISES_NOTHING = {"stop_gradient"}
 SETTINGS = {"set_num_threads", "get_num_threads", "distributed"}
+LOOPS = {"scan", "fori_loop", "while_loop", "cond"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir"]
 
@@ -39,7 +40,7 @@ def signature_parameters(obj) -> list:
 
 
 def test_every_public_name_is_covered():
-    assert set(TRANSFORMS) | CONTEXT_MANAGERS | SETTINGS | {"stop_gradient"} | ERRORS | {
+    assert set(TRANSFORMS) | LOOPS | CONTEXT_MANAGERS | SETTINGS | {"stop_gradient"} | ERRORS | {
         "random.seed", "random.normal", "random.uniform"} == set(PUBLIC)
 
 
