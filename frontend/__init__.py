@@ -11,7 +11,9 @@ compiles a kernel and reuses it::
     nj.vmap(f)(xs)             # f mapped over a batch
     print(nj.make_ir(f)(x))    # the traced IR
 
-Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
+Also: ``jacobian_sparsity``, ``hessian_sparsity``, ``sparse_jacobian`` and
+``sparse_hessian`` (patterns from the IR, compressed sparse derivatives),
+``stop_gradient`` and ``no_grad`` (no derivative through a value),
 ``nj.random`` (seeded draws that work inside compiled functions), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
 ``help(nj.jacrev)`` and the others document parameters, results and
@@ -25,6 +27,7 @@ from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
 from .public import jit, vmap
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
+from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from .logging_setup import configure_from_environment as _configure_logging
 
 _configure_logging()
@@ -33,5 +36,6 @@ __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
            "UnsupportedOperationError", "grad", "hessian",
-           "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
-           "no_grad", "random", "stop_gradient", "value_and_grad", "vjp", "vmap"]
+           "hessian_sparsity", "jacfwd", "jacobian", "jacobian_sparsity", "jacrev", "jit",
+           "jvp", "linearize", "make_ir", "no_grad", "random", "sparse_hessian",
+           "sparse_jacobian", "stop_gradient", "value_and_grad", "vjp", "vmap"]

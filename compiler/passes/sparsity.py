@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from ..ir import IR, Lit, Var
 from ..primitives.random import random_primitives
 from ..rules import impls
-from .sparsity_rules import Local, sparsity_rules
+from .sparsity_rules import Local, PatternTooLarge, sparsity_rules
 
 # Known values larger than this many elements are not evaluated (the
 # analysis treats them as unknown, which is conservative).
@@ -53,10 +53,12 @@ def _as_pattern(matrix):
 class Analysis:
     """First-order dependencies of every value of ``ir`` on the input
     elements at positions ``wrt`` (IR input positions, columns in that
-    order), with ``known`` input values by position."""
+    order), with ``known`` input values by position.  A value depending on
+    more than ``budget`` input elements in all raises PatternTooLarge."""
 
-    def __init__(self, ir: IR, wrt, known=None):
+    def __init__(self, ir: IR, wrt, known=None, budget=None):
         self.ir = ir
+        self.budget = budget
         self.offsets = np.cumsum([0] + [ir.inputs[p].type.size for p in wrt])
         self.n = int(self.offsets[-1])
         self.deps: dict = {}        # Var -> sparse (size, n), absent when empty
@@ -88,6 +90,9 @@ class Analysis:
         for var, local in zip(eqn.outs, locals_):
             pattern = self.combined(eqn.inputs, local)
             if pattern is not None:
+                if self.budget is not None and pattern.nnz > self.budget:
+                    raise PatternTooLarge(f"{var.type} depends on {pattern.nnz} input "
+                                          f"elements, over the budget of {self.budget}")
                 self.deps[var] = pattern
         self._evaluate_if_known(eqn, known)
 

@@ -42,6 +42,14 @@ from ..rules import impls, non_differentiable
 
 sparsity_rules: dict = {}
 
+# The most product terms a dot_general rule lists (a product of two 300 x
+# 300 matrices has 2.7e7); larger ones raise PatternTooLarge.
+MAX_TERMS = 1 << 25
+
+
+class PatternTooLarge(ValueError):
+    """The analysis would list more entries than it allows itself."""
+
 
 @dataclass(frozen=True)
 class Local:
@@ -224,6 +232,9 @@ def _dot_general_rule(eqn, known):
     right = np.transpose(positions(rhs.type), rb + rf + rc).reshape(nb, 1, nj, nk)
     out = np.arange(nb * ni * nj).reshape(nb, ni, nj, 1)
     shape = (nb, ni, nj, nk)
+    if nb * ni * nj * nk > MAX_TERMS:
+        raise PatternTooLarge(f"dot_general of {lhs.type} and {rhs.type}: "
+                              f"{nb * ni * nj * nk} product terms to list")
     terms = tuple(np.broadcast_to(t, shape).ravel() for t in (out, left, right))
     terms = _nonzero_terms(terms, terms[1:], known)
     return bilinear_local(2, 0, 1, terms, nb * ni * nj, (lhs.type.size, rhs.type.size))
