@@ -190,18 +190,40 @@ def _concatenate_rule(eqn, known):
 
 # -- reductions and scans ------------------------------------------------------------------
 
-def reduction_rule(nonlinear):
+def _distinct_pairs(groups, out):
+    """Product terms ``x[a] * x[b]``, a != b, of the members ``groups[r]``
+    multiplied into result ``out[r]``: where a product's curvature is (its
+    second derivative in one factor alone is 0)."""
+    a, b = np.nonzero(~np.eye(groups.shape[1], dtype=bool))
+    return (np.repeat(out, len(a)), groups[:, a].ravel(), groups[:, b].ravel())
+
+
+def _product_local(deps, groups, out):
+    """A product over groups (members -1 left out): exact curvature, or
+    every pair when listing the terms would pass MAX_TERMS."""
+    if groups.shape[0] * groups.shape[1] ** 2 > MAX_TERMS:
+        return Local((deps,), frozenset((0,)))
+    o, a, b = _distinct_pairs(groups, out)
+    keep = (a >= 0) & (b >= 0)
+    return Local((deps,), bilinear=(0, 0, (o[keep], a[keep], b[keep])))
+
+
+def reduction_rule(product):
     def rule(eqn, known):
         x = eqn.inputs[0]
         axes, out = eqn.params["axes"], _out_type(eqn)
         kept = tuple(1 if i in axes else n for i, n in enumerate(x.type.shape))
         target = np.broadcast_to(np.arange(out.size).reshape(kept), x.type.shape).ravel()
         deps = ones(target, np.arange(x.type.size), (out.size, x.type.size))
-        return Local((deps,), frozenset((0,) if nonlinear else ()))
+        if not product:
+            return Local((deps,))
+        order = tuple(i for i in range(x.type.ndim) if i not in axes) + tuple(axes)
+        groups = np.transpose(positions(x.type), order).reshape(out.size, -1)
+        return _product_local(deps, groups, np.arange(out.size))
     return rule
 
 
-def scan_rule(nonlinear):
+def scan_rule(product):
     """Running sums and products: element k of a lane reads elements j <= k
     (j >= k in reverse)."""
     def rule(eqn, known):
@@ -211,7 +233,12 @@ def scan_rule(nonlinear):
         first, second = np.triu_indices(n)              # first <= second
         read, write = (second, first) if eqn.params.get("reverse") else (first, second)
         deps = ones(lanes[:, write].ravel(), lanes[:, read].ravel(), (x.type.size,) * 2)
-        return Local((deps,), frozenset((0,) if nonlinear else ()))
+        if not product:
+            return Local((deps,))
+        # Element k of a lane is the product of the lane's first k + 1.
+        prefix = np.repeat(lanes, n, axis=0).reshape(-1, n, n)
+        prefix = np.where(np.tril(np.ones((n, n), dtype=bool)), prefix, -1)
+        return _product_local(deps, prefix.reshape(-1, n), lanes.ravel())
     return rule
 
 
@@ -312,12 +339,12 @@ register_sparsity(S.pad_p, _pad_rule)
 register_sparsity(S.convert_p, _convert_rule)
 register_sparsity(S.concatenate_p, _concatenate_rule)
 
-register_sparsity(base.reduce_sum_p, reduction_rule(nonlinear=False))
-register_sparsity(R.reduce_max_p, reduction_rule(nonlinear=False))
-register_sparsity(R.reduce_min_p, reduction_rule(nonlinear=False))
-register_sparsity(R.reduce_prod_p, reduction_rule(nonlinear=True))
-register_sparsity(R.cumsum_p, scan_rule(nonlinear=False))
-register_sparsity(R.cumprod_p, scan_rule(nonlinear=True))
+register_sparsity(base.reduce_sum_p, reduction_rule(product=False))
+register_sparsity(R.reduce_max_p, reduction_rule(product=False))
+register_sparsity(R.reduce_min_p, reduction_rule(product=False))
+register_sparsity(R.reduce_prod_p, reduction_rule(product=True))
+register_sparsity(R.cumsum_p, scan_rule(product=False))
+register_sparsity(R.cumprod_p, scan_rule(product=True))
 
 register_sparsity(linalg.dot_general_p, _dot_general_rule)
 register_sparsity(indexing.take_p, _take_rule)
