@@ -18,7 +18,8 @@ ERRORS = {name for name, obj in PUBLIC.items()
 CONTEXT_MANAGERS = {"no_grad"}
 RAISES_NOTHING = {"stop_gradient"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
-              "jvp", "linearize", "jacobian", "make_ir"]
+              "jvp", "linearize", "jacobian", "make_ir", "jacobian_sparsity", "hessian_sparsity",
+              "sparse_jacobian", "sparse_hessian"]
 
 
 def sections(doc: str) -> dict:
