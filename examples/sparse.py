@@ -47,7 +47,7 @@ def brusselator(t, y):
 def stiff_solves(n, quiet):
     x = np.arange(1, n + 1) / (n + 1)
     y0 = np.concatenate([1 + np.sin(2 * np.pi * x), np.full(n, 3.0)])
-    jac = nj.sparse_jacobian(brusselator, argnums=1)
+    jac = nj.sparse_jacobian(brusselator, argnums=1, format="csc")   # what BDF factors
     jac(0.0, y0)                  # trace, find the pattern, color and compile: once
     pattern = nj.jacobian_sparsity(brusselator, argnums=1)(0.0, y0)
     results = {"nnz": pattern.nnz, "size": pattern.shape[0]}

@@ -40,7 +40,7 @@ from ..staging import Staged
 MODES = ("auto", "forward", "reverse")
 # The dense hook: a basis this small is computed as it is (and the IRs of
 # small examples stay as they read), and compression must save this much.
-DENSE_HOOK_MIN_BASIS = 32
+DENSE_HOOK_MIN_BASIS = 64
 DENSE_HOOK_MAX_COLOR_FRACTION = 0.25
 
 

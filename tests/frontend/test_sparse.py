@@ -37,7 +37,7 @@ def grid(x):
     return lap + inner ** 3
 
 
-Y = np.random.default_rng(0).uniform(0.5, 1.5, 40)
+Y = np.random.default_rng(0).uniform(0.5, 1.5, 80)
 
 
 def dense(f, x):
