@@ -15,8 +15,9 @@
    JAX's ``jit(hessian)``; numjac's plain batched path (``chunk_size`` set,
    which keeps the dense basis) is measured alongside, in the same run.
 
-Each row is a per-call median (benchmarks/timing.py); the targets of
-issue 14 are printed with the ratios.  Peers that are not installed are
+Each group's cases are timed in turns, and each row is the best of 21
+rounds (per call); the solves are the median of 5 runs, in turns.  The
+targets of issue 14 are printed with the ratios.  Peers that are not installed are
 skipped (``pip install -e '.[bench]'``).
 """
 from __future__ import annotations
@@ -111,37 +112,55 @@ def _casadi():
 
 # -- the measurements --------------------------------------------------------------------
 
-def timed(rows, name, call, reference=None, to_dense=np.asarray):
-    """Append (name, median seconds) after checking ``call()`` against
-    ``reference`` (dense)."""
+def checked(name, call, reference, to_dense=np.asarray):
+    """``(name, call)`` after checking ``call()`` against the dense ``reference``."""
     if reference is not None:
         got = to_dense(call())
         if not np.allclose(got, reference, rtol=1e-9, atol=1e-9):
             raise AssertionError(f"{name}: result differs from the reference")
-    rows.append((name, per_call_median(call)))
+    return name, call
+
+
+def interleaved(cases, rounds=21, budget=0.01):
+    """[(name, seconds per call)]: the cases timed in turns (a batch of
+    about ``budget`` seconds each per round), so that the load of a shared
+    machine falls on all of them alike; the best round of each (the median
+    over rounds is noisier here, where other jobs come and go)."""
+    numbers = []
+    for _, call in cases:
+        call()
+        per_call = min(per_call_median(call, repeats=1, budget=budget / 4), budget)
+        numbers.append(max(1, int(budget / max(per_call, 1e-9))))
+    best = [float("inf")] * len(cases)
+    for _ in range(rounds):
+        for k, ((_, call), number) in enumerate(zip(cases, numbers)):
+            start = time.perf_counter()
+            for _ in range(number):
+                call()
+            best[k] = min(best[k], (time.perf_counter() - start) / number)
+    return [(name, seconds) for (name, _), seconds in zip(cases, best)]
 
 
 def brusselator_rows(n=1000):
     y = np.random.default_rng(0).uniform(0.5, 1.5, 2 * n)
     reference = nj.sparse_jacobian(brusselator)(y).toarray()
-    rows = []
     sparse = nj.sparse_jacobian(brusselator)
     data = nj.sparse_jacobian(brusselator, data_only=True)
-    timed(rows, "numjac sparse_jacobian (CSR)", lambda: sparse(y), reference,
-          lambda j: j.toarray())
-    timed(rows, "numjac sparse_jacobian (data)", lambda: data(y))
+    cases = [checked("numjac sparse_jacobian (CSR)", lambda: sparse(y), reference,
+                     lambda j: j.toarray()),
+             checked("numjac sparse_jacobian (data)", lambda: data(y), None)]
     ca = _casadi()
     if ca is not None:
         function = brusselator_casadi(ca, n)
-        timed(rows, "CasADi SX jacobian call", lambda: function(y), reference,
-              lambda j: np.asarray(ca.DM(j).full()))
+        cases.append(checked("CasADi SX jacobian call", lambda: function(y), reference,
+                             lambda j: np.asarray(ca.DM(j).full())))
     jax = _jax()
     if jax is not None:
         jacfwd = jax.jit(jax.jacfwd(lambda z: brusselator_xp(jax.numpy, z)))
         yj = jax.device_put(y)
-        timed(rows, "JAX jit(jacfwd), dense", lambda: jacfwd(yj).block_until_ready(),
-              reference)
-    return rows
+        cases.append(checked("JAX jit(jacfwd), dense",
+                             lambda: jacfwd(yj).block_until_ready(), reference))
+    return interleaved(cases)
 
 
 def bdf_rows(n=500, repeats=5):
@@ -201,9 +220,7 @@ def dense_rows():
             ("JAX jit(hessian)", lambda: hessian(xj).block_until_ready()))
     for title, cases in groups.items():
         reference = np.asarray(cases[0][1]())
-        rows[title] = []
-        for name, call in cases:
-            timed(rows[title], name, call, reference)
+        rows[title] = interleaved([checked(name, call, reference) for name, call in cases])
     return rows
 
 

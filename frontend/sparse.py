@@ -169,9 +169,9 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     Parameters
     ----------
     func : callable
-        Takes arrays and returns one float array.
+        A function of arrays returning one float array.
     argnums : int, default 0
-        The positional argument to differentiate (one float array).
+        Which positional argument (a float array) the columns stand for.
     mode : {"auto", "forward", "reverse"}, default "auto"
         Forward mode with a column coloring, reverse mode with a row
         coloring, or whichever needs fewer colors (forward on a tie).
@@ -236,9 +236,9 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     Parameters
     ----------
     func : callable
-        Takes arrays and returns a 0-d float array.
+        A function of arrays returning a scalar (a 0-d float array).
     argnums : int, default 0
-        The positional argument to differentiate (one float array).
+        Which positional argument (a float array) the Hessian is of.
     format : {"csr", "csc", "coo"}, default "csr"
         The scipy.sparse format returned.
     data_only : bool, default False

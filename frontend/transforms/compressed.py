@@ -21,11 +21,11 @@ import numpy as np
 
 from ..compiler import coloring
 from ..compiler.builder import Builder, inline
-from ..compiler.ir import AType
+from ..compiler.ir import IR, AType
 from ..compiler.passes.autodiff import jvp_eval, vjp_eval
 from ..compiler.passes.batching import chunked_batch_ir
 from ..compiler.passes.simplify import simplify
-from ..compiler.passes.sparsity import Analysis
+from ..compiler.passes.sparsity import Analysis, MissingSparsityRule
 from ..compiler.passes.sparsity_rules import PatternTooLarge
 from ..compiler.primitives.base import instantiate, zeros
 from ..compiler.primitives.elementwise import eq
@@ -110,7 +110,7 @@ def _seed(colors, index, space: AType):
     return reshape(convert(eq(colors, index), space.dtype), space.shape)
 
 
-def _per_color_ir(setup, plan: CompressedPlan) -> "IR":
+def _per_color_ir(setup, plan: CompressedPlan) -> IR:
     """(inputs..., colors, index) -> the derivative along seed ``index``."""
     builder = Builder()
     ir = setup.ir
@@ -187,7 +187,7 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     """The Staged computing the dense Jacobian of ``setup`` by compression,
     zero-filled once with the entries scattered in, or None where that does
     not pay (a small basis, a dense pattern, random draws, several blocks,
-    or an analysis the budget stops)."""
+    an analysis the budget stops, or a primitive without a sparsity rule)."""
     ir = setup.ir
     if setup.n_main != 1 or len(setup.positions) != 1 or setup.aux_def is not None \
             or any(e.prim in random_primitives for e in ir.eqns):
@@ -199,7 +199,7 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     budget = int(DENSE_HOOK_MAX_COLOR_FRACTION * out_type.size * in_type.size)
     try:
         pattern = analysis_of(setup, root, budget).pattern_of(ir.outputs[0])
-    except PatternTooLarge:
+    except (PatternTooLarge, MissingSparsityRule):
         return None
     plan = plan_jacobian(pattern, "reverse" if basis_is_output else "forward")
     if plan.n_colors > DENSE_HOOK_MAX_COLOR_FRACTION * basis:

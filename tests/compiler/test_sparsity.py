@@ -95,7 +95,8 @@ def random_program(seed, steps=6):
     plan = []
     for step in range(steps):
         if step == 0 or rng.random() < 0.5:
-            plan.append(("unary", int(rng.integers(len(_unary(rng)))), int(rng.integers(step + 1))))
+            op = int(rng.integers(len(_unary(rng))))
+            plan.append(("unary", op, int(rng.integers(step + 1))))
         else:
             plan.append(("binary", int(rng.integers(len(_binary()))),
                          tuple(int(i) for i in rng.choice(step + 1, 2, replace=False))))

@@ -75,8 +75,8 @@ def _plan(kernel, x):
 
 def test_sparse_hessian_equals_dense():
     hess = nj.sparse_hessian(rosenbrock)(Y)
-    np.testing.assert_allclose(hess.toarray(), nj.jacfwd(nj.jacrev(rosenbrock), chunk_size=PLAIN)(Y),
-                               rtol=1e-13)
+    plain = nj.jacfwd(nj.jacrev(rosenbrock), chunk_size=PLAIN)
+    np.testing.assert_allclose(hess.toarray(), plain(Y), rtol=1e-13)
     assert _plan(nj.sparse_hessian(rosenbrock).kernel, Y).n_colors == 3
     pattern = nj.hessian_sparsity(rosenbrock)(Y)
     assert pattern.nnz == 3 * Y.size - 2
@@ -195,3 +195,17 @@ def test_compressed_kernels_agree_with_the_interpreter_on_numba():
     check_backends(nj.sparse_hessian(rosenbrock, data_only=True), (Y,))
     check_backends(nj.jacfwd(brusselator), (Y,))
     check_backends(nj.hessian(rosenbrock), (Y,))
+
+
+def test_primitive_without_a_rule(monkeypatch):
+    from numjac.compiler.passes import sparsity_rules
+    from numjac.compiler.primitives.elementwise import sin_p
+    monkeypatch.delitem(sparsity_rules.sparsity_rules, sin_p)
+
+    def f(x):
+        return np.sin(x[1:]) * x[:-1]
+    with pytest.raises(NotImplementedError, match="no sparsity rule for the primitive sin"):
+        nj.sparse_jacobian(f)(Y)
+    # The dense Jacobian falls back to one derivative per basis vector.
+    assert "scatter_add" not in str(nj.jacfwd(f).lower(Y).stages["optimized"])
+    np.testing.assert_allclose(nj.jacfwd(f)(Y), dense(f, Y))
