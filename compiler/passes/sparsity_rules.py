@@ -303,6 +303,9 @@ def _dense_rule(eqn, known):
     """Every result element may depend on every operand element, nonlinearly
     (loops, whose bodies the analysis does not enter)."""
     n_ops = len(eqn.inputs)
+    total = sum(v.type.size for v in eqn.outs) * sum(a.type.size for a in eqn.inputs)
+    if total > MAX_TERMS:
+        raise PatternTooLarge(f"{eqn.prim}: {total} dependencies to list")
     locals_ = []
     for var in eqn.outs:
         deps = tuple(sp.csr_array(np.ones((var.type.size, a.type.size)))
