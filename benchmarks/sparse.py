@@ -122,18 +122,20 @@ def checked(name, call, reference, to_dense=np.asarray):
 
 
 def interleaved(cases, rounds=21, budget=0.01):
-    """[(name, seconds per call)]: the cases timed in turns (a batch of
-    about ``budget`` seconds each per round), so that the load of a shared
-    machine falls on all of them alike; the best round of each (the median
-    over rounds is noisier here, where other jobs come and go)."""
+    """[(name, seconds per call)]: the cases timed in turns, in a new order
+    each round (a batch of about ``budget`` seconds each), so that the load
+    of a shared machine falls on all of them alike; the best round of each
+    (the median over rounds is noisier here, where other jobs come and go)."""
     numbers = []
     for _, call in cases:
         call()
         per_call = min(per_call_median(call, repeats=1, budget=budget / 4), budget)
         numbers.append(max(1, int(budget / max(per_call, 1e-9))))
     best = [float("inf")] * len(cases)
+    order = np.random.default_rng(0)
     for _ in range(rounds):
-        for k, ((_, call), number) in enumerate(zip(cases, numbers)):
+        for k in order.permutation(len(cases)):     # no case always follows another
+            call, number = cases[k][1], numbers[k]
             start = time.perf_counter()
             for _ in range(number):
                 call()
