@@ -42,9 +42,10 @@ from ..rules import impls, non_differentiable
 
 sparsity_rules: dict = {}
 
-# The most product terms a dot_general rule lists (a product of two 300 x
-# 300 matrices has 2.7e7); larger ones raise PatternTooLarge.
-MAX_TERMS = 1 << 25
+# The most product terms a dot_general rule lists (a product of two 160 x
+# 160 matrices has 4.1e6, about 100 MB of indices); larger ones raise
+# PatternTooLarge.
+MAX_TERMS = 1 << 22
 
 
 class PatternTooLarge(ValueError):
@@ -244,24 +245,36 @@ def scan_rule(product):
 
 # -- dot_general ---------------------------------------------------------------------------
 
+def _dot_sizes(eqn):
+    """(batch, lhs free, contracted, rhs free) sizes of a dot_general."""
+    lhs, rhs = eqn.inputs
+    (lc, rc), (lb, rb) = eqn.params["contract"], eqn.params["batch"]
+
+    def size(atype, axes):
+        return int(np.prod([atype.shape[a] for a in axes], dtype=np.int64))
+    return (size(lhs.type, lb), size(lhs.type, linalg.free_axes(lhs.type.ndim, lc, lb)),
+            size(lhs.type, lc), size(rhs.type, linalg.free_axes(rhs.type.ndim, rc, rb)))
+
+
+def product_terms(eqn) -> int:
+    """How many products ``lhs * rhs`` a dot_general sums (what its rule lists)."""
+    return int(np.prod(_dot_sizes(eqn), dtype=np.int64))
+
+
 def _dot_general_rule(eqn, known):
     """Result (b, i, j) sums lhs[b, i, k] * rhs[b, k, j] over k."""
     lhs, rhs = eqn.inputs
     (lc, rc), (lb, rb) = eqn.params["contract"], eqn.params["batch"]
     lf = linalg.free_axes(lhs.type.ndim, lc, lb)
     rf = linalg.free_axes(rhs.type.ndim, rc, rb)
-
-    def size(atype, axes):
-        return int(np.prod([atype.shape[a] for a in axes], dtype=np.int64))
-    nb, ni, nk, nj = size(lhs.type, lb), size(lhs.type, lf), size(lhs.type, lc), \
-        size(rhs.type, rf)
+    nb, ni, nk, nj = _dot_sizes(eqn)
+    if product_terms(eqn) > MAX_TERMS:
+        raise PatternTooLarge(f"dot_general of {lhs.type} and {rhs.type}: "
+                              f"{product_terms(eqn)} product terms to list")
     left = np.transpose(positions(lhs.type), lb + lf + lc).reshape(nb, ni, 1, nk)
     right = np.transpose(positions(rhs.type), rb + rf + rc).reshape(nb, 1, nj, nk)
     out = np.arange(nb * ni * nj).reshape(nb, ni, nj, 1)
     shape = (nb, ni, nj, nk)
-    if nb * ni * nj * nk > MAX_TERMS:
-        raise PatternTooLarge(f"dot_general of {lhs.type} and {rhs.type}: "
-                              f"{nb * ni * nj * nk} product terms to list")
     terms = tuple(np.broadcast_to(t, shape).ravel() for t in (out, left, right))
     terms = _nonzero_terms(terms, terms[1:], known)
     return bilinear_local(2, 0, 1, terms, nb * ni * nj, (lhs.type.size, rhs.type.size))

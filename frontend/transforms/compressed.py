@@ -26,7 +26,8 @@ from ..compiler.passes.autodiff import jvp_eval, vjp_eval
 from ..compiler.passes.batching import chunked_batch_ir
 from ..compiler.passes.simplify import simplify
 from ..compiler.passes.sparsity import Analysis, MissingSparsityRule
-from ..compiler.passes.sparsity_rules import PatternTooLarge
+from ..compiler.passes.sparsity_rules import PatternTooLarge, product_terms
+from ..compiler.primitives.linalg import dot_general_p
 from ..compiler.primitives.base import instantiate, zeros
 from ..compiler.primitives.elementwise import eq
 from ..compiler.primitives.indexing import scatter_add, take
@@ -197,6 +198,8 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     if basis < DENSE_HOOK_MIN_BASIS:
         return None
     budget = int(DENSE_HOOK_MAX_COLOR_FRACTION * out_type.size * in_type.size)
+    if any(product_terms(e) > budget for e in ir.eqns if e.prim is dot_general_p):
+        return None     # a product that large is dense: skip listing its terms
     try:
         pattern = analysis_of(setup, root, budget).pattern_of(ir.outputs[0])
     except (PatternTooLarge, MissingSparsityRule):

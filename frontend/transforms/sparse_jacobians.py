@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from ..compiler.builder import Builder
 from ..compiler.ir import is_float
 from ..compiler.passes.sparsity import MissingSparsityRule
+from ..compiler.passes.sparsity_rules import PatternTooLarge
 from ..pytree import LEAF, flatten
 from .compressed import (MODES, Constants, analysis_of, emit_entries, plan_hessian,
                          plan_jacobian, staged_with_constants)
@@ -50,6 +51,9 @@ def _pattern(transform, setup, hessian: bool):
         return analysis.hessian_pattern(output) if hessian else analysis.pattern_of(output)
     except MissingSparsityRule as error:
         raise NotImplementedError(f"{transform.name}: {error}") from None
+    except PatternTooLarge as error:
+        raise ValueError(f"{transform.name}: the pattern is too large to find ({error}); "
+                         "use the dense jacfwd or jacrev") from None
 
 
 def _structure(pattern, layout: str):

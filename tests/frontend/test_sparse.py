@@ -209,3 +209,15 @@ def test_primitive_without_a_rule(monkeypatch):
     # The dense Jacobian falls back to one derivative per basis vector.
     assert "scatter_add" not in str(nj.jacfwd(f).lower(Y).stages["optimized"])
     np.testing.assert_allclose(nj.jacfwd(f)(Y), dense(f, Y))
+
+
+def test_large_dense_products():
+    a = np.random.default_rng(1).normal(size=(300, 300))
+
+    def f(x):
+        return a @ x
+    # The dense Jacobian skips the analysis (the product alone is dense) ...
+    assert "scatter_add" not in str(nj.jacfwd(f).lower(a[0]).stages["optimized"])
+    # ... and the sparse one says why it cannot find a pattern.
+    with pytest.raises(ValueError, match="too large to find"):
+        nj.sparse_jacobian(lambda m: m @ m)(np.ones((170, 170)))
