@@ -5,6 +5,7 @@ inputs in one process: per-call medians and the ratio numjac / peer.
     python -m benchmarks --only jacrev         # workloads whose name matches
     python -m benchmarks --markdown docs/benchmarks.md
     python -m benchmarks.bounds                # what index bounds checks cost
+    python -m benchmarks --only sparse         # sparse derivatives (benchmarks/sparse.py)
 
 The cold-start rows run fresh processes: the first call of jacrev of the
 MLP with an empty disk cache, again with the cache warm, and JAX's first
@@ -203,6 +204,10 @@ def main(argv=None):
         print(first_call_seconds(args.first_call, args.with_import))
         return
     os.environ.pop("NUMJAC_BACKEND", None)   # numjac on its default backend, Numba
+    if args.only and args.only.lower() == "sparse":
+        from . import sparse       # its own peers and rows
+        sparse.main()
+        return
     peers = load_peers()
     results = []
     for workload in WORKLOADS:

@@ -14,7 +14,10 @@ compiles a kernel and reuses it::
 Loops and branches traced once (``scan``, ``fori_loop``, ``while_loop``,
 ``cond``, as in JAX) compile their body once whatever the trip count.
 
-Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
+Also: ``jacobian_sparsity``, ``hessian_sparsity``, ``sparse_jacobian`` and
+``sparse_hessian`` (patterns from the IR, compressed sparse derivatives),
+``distributed`` (chunks on a Dask cluster), ``set_num_threads``,
+``stop_gradient`` and ``no_grad`` (no derivative through a value),
 ``nj.random`` (seeded draws that work inside compiled functions), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
 ``help(nj.jacrev)`` and the others document parameters, results and
@@ -31,6 +34,7 @@ from .loops import cond, fori_loop, scan, while_loop
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .threads import get_num_threads, set_num_threads
 from .distributed import distributed
+from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from .logging_setup import configure_from_environment as _configure_logging
 
 _configure_logging()
@@ -39,7 +43,8 @@ __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
            "UnsupportedOperationError", "cond", "distributed", "fori_loop",
-           "get_num_threads", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit",
-           "jvp", "linearize", "make_ir", "no_grad", "random", "scan",
-           "set_num_threads", "stop_gradient", "value_and_grad", "vjp", "vmap",
+           "get_num_threads", "grad", "hessian", "hessian_sparsity", "jacfwd",
+           "jacobian", "jacobian_sparsity", "jacrev", "jit", "jvp", "linearize",
+           "make_ir", "no_grad", "random", "scan", "set_num_threads", "sparse_hessian",
+           "sparse_jacobian", "stop_gradient", "value_and_grad", "vjp", "vmap",
            "while_loop"]

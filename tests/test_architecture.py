@@ -27,6 +27,7 @@ COMPILER_LEVELS = (
     ("builder",),           # binds equations, typechecking what it builds
     ("primitives",),        # one stanza per primitive: shape rule and first-order rules
     ("passes",),            # IR-to-IR transforms, and rules that run them
+    ("coloring",),          # graph colorings compressing sparse Jacobians (NumPy, SciPy only)
 )
 
 MAX_LINES = 500

@@ -7,6 +7,7 @@ import pytest
 
 from numjac import coverage
 from numjac.compiler import rules
+from numjac.compiler.passes.sparsity_rules import sparsity_rules
 from numjac.compiler.rules import batch_rules, shape_rules
 from numjac.numpy_api import HANDLERS, numpy_name
 from numjac.runtime.interpreter import higher_order_impls
@@ -43,6 +44,12 @@ def test_every_primitive_with_operands_has_a_batching_rule():
     missing = [p.name for p, rule in shape_rules.items()
                if _takes_operands(rule) and p not in batch_rules]
     assert not missing, f"primitives without a batching rule: {missing}"
+
+
+def test_every_primitive_has_a_sparsity_rule():
+    missing = sorted(p.name for p in shape_rules if p not in sparsity_rules)
+    assert not missing, f"primitives without a sparsity rule (compiler/passes/sparsity_rules.py): " \
+        f"{missing}"
 
 
 def test_every_primitive_has_a_lowering():

@@ -28,6 +28,7 @@ from ..pytree import unflatten
 from ..tracebacks import public_entry
 from ..tracer import Tracer
 from .arguments import check_callable, check_chunk_size
+from .compressed import dense_from_compressed
 from .differentiation import Collector, DiffSetup, DiffTransform, finish
 
 
@@ -77,8 +78,14 @@ ROWS = JacobianMode(_output_spaces, _pulled_back, basis_is_output=True)
 COLUMNS = JacobianMode(_input_spaces, _pushed_forward, basis_is_output=False)
 
 
-def stage_jacobian(setup: DiffSetup, mode: JacobianMode, chunk_size, randomness):
-    """The Staged computing every Jacobian block of ``setup``'s function."""
+def stage_jacobian(setup: DiffSetup, mode: JacobianMode, chunk_size, randomness, root=None):
+    """The Staged computing every Jacobian block of ``setup``'s function
+    (``root``: the user function, whose state tells its constants)."""
+    if chunk_size is None and root is not None:
+        # A structurally sparse Jacobian: compressed, then scattered (compressed.py).
+        staged = dense_from_compressed(setup, mode.basis_is_output, root)
+        if staged is not None:
+            return staged
     builder = Builder()
     collect = Collector()
     with builder:
@@ -155,7 +162,7 @@ class _JacobianTransform(DiffTransform):
             if not is_float(atom.type.dtype):
                 raise TypeError(f"{self.name}: outputs must be float arrays to "
                                 f"differentiate, got {atom.type}")
-        return stage_jacobian(setup, self.mode, self.chunk_size, self.randomness)
+        return stage_jacobian(setup, self.mode, self.chunk_size, self.randomness, self.fn)
 
 
 class jacrev(_JacobianTransform):

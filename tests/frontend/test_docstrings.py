@@ -20,7 +20,8 @@ RAISES_NOTHING = {"stop_gradient"}
 SETTINGS = {"set_num_threads", "get_num_threads", "distributed"}
 LOOPS = {"scan", "fori_loop", "while_loop", "cond"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
-              "jvp", "linearize", "jacobian", "make_ir"]
+              "jvp", "linearize", "jacobian", "make_ir", "jacobian_sparsity", "hessian_sparsity",
+              "sparse_jacobian", "sparse_hessian"]
 
 
 def sections(doc: str) -> dict:

@@ -96,3 +96,22 @@ def test_parameter_sweep_on_a_local_cluster_equals_the_local_sweep():
                                                  quiet=True)
     assert remote.shape == (12, 8, 8)
     np.testing.assert_array_equal(remote, local)
+
+def test_sparse_examples_agree_with_finite_differences_and_converge():
+    results = load("sparse").main(n=40, n_optimize=10, grid=100, quiet=True)
+    stiff = results["stiff"]
+    assert stiff["nnz"] == 2 * 40 * 3 - 4 + 2 * 40       # tridiagonal blocks + coupling
+    for method in ("BDF", "Radau"):
+        assert stiff[method]["numjac"]["success"] and stiff[method]["difference"] < 1e-5
+        assert stiff[method]["numjac"]["njev"] >= 1
+    fit = results["least_squares"]
+    assert fit["cost"] < 1e-16 and fit["difference"] < 1e-8
+    assert fit["nfev_exact"] <= fit["nfev_finite"]
+    assert results["trust_region"]["distance"] < 1e-8
+    assert results["trust_region"]["hessian_type"] == "csr_array"
+    newton = results["newton_2d"]
+    assert newton["unknowns"] == 10 ** 4 and newton["residuals"][-1] < 1e-9
+    assert newton["steps"] <= 6                      # quadratic convergence
+    assert newton["nnz"] == 5 * 10 ** 4 - 4 * 100    # the 5-point stencil
+    u = newton["u"].reshape(100, 100)
+    assert np.allclose(u, u.T) and np.allclose(u, u[::-1])      # the problem's symmetry

@@ -1,0 +1,221 @@
+"""Compressed Jacobians: one derivative per color instead of one per
+basis vector, read back into the entries of a fixed sparsity pattern.
+
+With the pattern of the Jacobian (compiler/passes/sparsity.py) and a
+coloring of its columns (compiler/coloring.py), ``J @ S`` is a jvp batched
+over the color seeds ``S[:, c] = (color == c)``, the batch of basis vectors
+jacfwd uses replaced by a smaller one; rows work the same with vjps.  The
+entries are then a gather from the compressed product at indices fixed when
+the kernel is staged: the passes run unchanged, and the kernel computes the
+compressed product and the gather, nothing else.
+
+``CompressedPlan`` is what is decided per signature; ``emit_entries``
+writes the kernel's IR; ``dense_from_compressed`` is the hook jacfwd,
+jacrev (and hessian) take when their Jacobian is sparse enough.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..compiler import coloring
+from ..compiler.builder import Builder, inline
+from ..compiler.ir import IR, AType
+from ..compiler.passes.autodiff import jvp_eval, vjp_eval
+from ..compiler.passes.batching import chunked_batch_ir
+from ..compiler.passes.simplify import simplify
+from ..compiler.passes.sparsity import Analysis, MissingSparsityRule
+from ..compiler.passes.sparsity_rules import PatternTooLarge, product_terms
+from ..compiler.primitives.linalg import dot_general_p
+from ..compiler.primitives.base import instantiate, zeros
+from ..compiler.primitives.elementwise import eq
+from ..compiler.primitives.indexing import scatter_add, take
+from ..compiler.primitives.random import random_primitives
+from ..compiler.primitives.structural import convert, iota, reshape
+from ..compiler.rules import Zero
+from ..guards import Guards, reachable_state
+from ..pytree import flatten, unflatten
+from ..staging import Staged
+
+MODES = ("auto", "forward", "reverse")
+# The dense hook: a basis this small is computed as it is (and the IRs of
+# small examples stay as they read), and compression must save this much.
+DENSE_HOOK_MIN_BASIS = 64
+DENSE_HOOK_MAX_COLOR_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class CompressedPlan:
+    """How to compute the entries ``(rows[k], cols[k])`` of a Jacobian of
+    ``shape``: one jvp per column color (``forward``) or one vjp per row
+    color, then ``gather`` (flat indices into the compressed product, laid
+    out (color, rows) forward, (color, columns) reverse)."""
+
+    shape: tuple
+    forward: bool
+    colors: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    gather: np.ndarray
+
+    @property
+    def n_colors(self) -> int:
+        return int(self.colors.max(initial=-1)) + 1
+
+
+def plan_jacobian(pattern, mode: str, layout: str = "csr") -> CompressedPlan:
+    """Color the columns (forward), the rows (reverse), or both and keep the
+    fewer colors ("auto"; forward on a tie)."""
+    rows, cols = coloring.entries(pattern, layout)
+    options = []
+    if mode in ("auto", "forward"):
+        options.append((True, coloring.column_coloring(pattern)))
+    if mode in ("auto", "reverse"):
+        options.append((False, coloring.row_coloring(pattern)))
+    forward, colors = min(options, key=lambda o: o[1].max(initial=-1))
+    gather = coloring.direct_recovery(rows, cols, colors, pattern.shape, forward)
+    return CompressedPlan(tuple(pattern.shape), forward, colors, rows, cols, gather)
+
+
+def plan_hessian(pattern, layout: str = "csr") -> CompressedPlan:
+    """A star coloring of the symmetric pattern: forward over the gradient."""
+    rows, cols = coloring.entries(pattern, layout)
+    colors = coloring.star_coloring(pattern)
+    gather = coloring.star_recovery(rows, cols, colors, pattern.shape[0])
+    return CompressedPlan(tuple(pattern.shape), True, colors, rows, cols, gather)
+
+
+# -- what the analysis may take as constant ------------------------------------------------
+
+def known_inputs(staged: Staged, root) -> dict:
+    """IR input position -> value, for the captured integer and bool arrays
+    that are constants of this staged entry: made by the trace (an index
+    list written in the function), not read from the function's state
+    (a global index array, passed as it is at each call)."""
+    read = {id(value) for _, value in reachable_state(root)}
+    first = len(staged.dynamic)
+    return {first + k: value for k, value in enumerate(staged.captures)
+            if type(value) is np.ndarray and value.dtype.kind in "biu"
+            and id(value) not in read}
+
+
+def analysis_of(setup, root, budget=None) -> Analysis:
+    return Analysis(setup.ir, setup.positions, known_inputs(setup.base, root), budget)
+
+
+# -- the kernel's IR --------------------------------------------------------------------------
+
+def _seed(colors, index, space: AType):
+    """Basis-like seed number ``index``: 1 where ``colors == index``."""
+    return reshape(convert(eq(colors, index), space.dtype), space.shape)
+
+
+def _per_color_ir(setup, plan: CompressedPlan) -> IR:
+    """(inputs..., colors, index) -> the derivative along seed ``index``."""
+    builder = Builder()
+    ir = setup.ir
+    position = setup.positions[0]
+    with builder:
+        inputs = [builder.new_input(v.type) for v in ir.inputs]
+        colors = builder.new_input(AType(np.int64, plan.colors.shape))
+        index = builder.new_input(AType(np.int64, ()))
+        if plan.forward:
+            tangents = [Zero(v.type) for v in ir.inputs]
+            tangents[position] = _seed(colors, index, ir.inputs[position].type)
+            result = jvp_eval(ir, inputs, tangents)[1][0]
+        else:
+            cotangents = [Zero(a.type) for a in ir.outputs]
+            cotangents[0] = _seed(colors, index, ir.outputs[0].type)
+            wrt = [p == position for p in range(len(ir.inputs))]
+            result = vjp_eval(ir, inputs, cotangents, wrt)[1][0]
+        return simplify(builder.build([instantiate(result)]))
+
+
+def emit_entries(setup, plan: CompressedPlan, inputs, constant):
+    """Emit into the active builder the Jacobian entries of output 0 of
+    ``setup.ir`` with respect to its one differentiated input, in the
+    plan's order; ``constant(array)`` gives an atom holding an array."""
+    dtype = setup.ir.outputs[0].type.dtype
+    if len(plan.gather) == 0:
+        return zeros(AType(dtype, (0,)))
+    per_color = _per_color_ir(setup, plan)
+    p = plan.n_colors
+    batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
+    (compressed,) = inline(batched, list(inputs) + [constant(plan.colors),
+                                                    iota(np.int64, (p,), 0)])
+    flat = reshape(compressed, (compressed.type.size,))
+    return take(flat, constant(plan.gather), 0)
+
+
+class Constants:
+    """Arrays a kernel reads that the staging computed: captured by the
+    builder, so they become trailing inputs after the traced function's
+    own captures."""
+
+    def __init__(self, builder: Builder):
+        self.builder = builder
+        self.values = []
+
+    def __call__(self, array):
+        array = np.ascontiguousarray(array)
+        self.values.append(array)
+        return self.builder.capture(array, AType(array.dtype, array.shape))
+
+
+def staged_with_constants(setup, transformed, out_tree, constants: Constants) -> Staged:
+    """The Staged running ``transformed``, whose inputs are the traced
+    function's (dynamic leaves, captures) and then the constants."""
+    ir = simplify(transformed)
+    extra = tuple(constants.values)
+    guards = setup.base.guards
+    if guards is not None:
+        check = guards.check
+
+        def extended(root):
+            captures = check(root)
+            return None if captures is None else tuple(captures) + extra
+        guards = Guards(extended, guards.root())
+    stages = {"traced": setup.base.stages["traced"], "transformed": transformed,
+              "optimized": ir}
+    return Staged(ir, out_tree, list(setup.base.captures) + list(extra), setup.base.dynamic,
+                  stages=stages, guards=guards)
+
+
+# -- the hook of dense jacfwd, jacrev and hessian -----------------------------------------
+
+def dense_from_compressed(setup, basis_is_output: bool, root):
+    """The Staged computing the dense Jacobian of ``setup`` by compression,
+    zero-filled once with the entries scattered in, or None where that does
+    not pay (a small basis, a dense pattern, random draws, several blocks,
+    an analysis the budget stops, or a primitive without a sparsity rule)."""
+    ir = setup.ir
+    if setup.n_main != 1 or len(setup.positions) != 1 or setup.aux_def is not None \
+            or any(e.prim in random_primitives for e in ir.eqns):
+        return None
+    out_type, in_type = ir.outputs[0].type, ir.inputs[setup.positions[0]].type
+    basis = out_type.size if basis_is_output else in_type.size
+    if basis < DENSE_HOOK_MIN_BASIS:
+        return None
+    budget = int(DENSE_HOOK_MAX_COLOR_FRACTION * out_type.size * in_type.size)
+    if any(product_terms(e) > budget for e in ir.eqns if e.prim is dot_general_p):
+        return None     # a product that large is dense: skip listing its terms
+    try:
+        pattern = analysis_of(setup, root, budget).pattern_of(ir.outputs[0])
+    except (PatternTooLarge, MissingSparsityRule):
+        return None
+    plan = plan_jacobian(pattern, "reverse" if basis_is_output else "forward")
+    if plan.n_colors > DENSE_HOOK_MAX_COLOR_FRACTION * basis:
+        return None
+    builder = Builder()
+    constants = Constants(builder)
+    with builder:
+        inputs = [builder.new_input(v.type) for v in ir.inputs]
+        values = emit_entries(setup, plan, inputs, constants)
+        flat = plan.rows * in_type.size + plan.cols
+        dense = scatter_add(constants(flat), values, 0, out_type.size * in_type.size)
+        block = reshape(dense, out_type.shape + in_type.shape)
+        transformed = builder.build([block])
+    # The one block, nested as stage_jacobian nests blocks (output, argnums).
+    out_tree = flatten(unflatten(setup.main_def, [setup.per_argnum(lambda p: 0)]))[1]
+    return staged_with_constants(setup, transformed, out_tree, constants)

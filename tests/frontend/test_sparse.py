@@ -1,0 +1,223 @@
+"""nj.jacobian_sparsity, nj.hessian_sparsity, nj.sparse_jacobian and
+nj.sparse_hessian, and dense jacfwd / jacrev / hessian going through the
+compressed path: sparse results equal the dense ones, in every format and
+mode, once per signature, and compose with jit and vmap."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import numjac as nj
+from numjac.transforms.compressed import DENSE_HOOK_MIN_BASIS
+from tests.helpers import check_backends
+from tests.sparsity_checks import PLAIN
+
+
+def brusselator(y):
+    n = y.shape[0] // 2
+    u, v = y[:n], y[n:]
+    coupling = u * u * v
+    padded = np.concatenate([np.ones(1), u, np.ones(1)])
+    lap = padded[2:] - 2 * padded[1:-1] + padded[:-2]
+    return np.concatenate([1 + coupling - 4 * u + lap, 3 * u - coupling + 0.5 * np.roll(v, 1)])
+
+
+def rosenbrock(x):
+    return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def arrow(x):
+    """One output reads every input, the others one each: reverse mode wins."""
+    return np.concatenate([np.sum(np.sin(x))[None], x[1:] ** 2])
+
+
+def grid(x):
+    """A 2-D stencil on a (4, 5) array."""
+    inner = x[1:-1, 1:-1]
+    lap = x[:-2, 1:-1] + x[2:, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] - 4 * inner
+    return lap + inner ** 3
+
+
+Y = np.random.default_rng(0).uniform(0.5, 1.5, 80)
+
+
+def dense(f, x):
+    return np.asarray(nj.jacfwd(f, chunk_size=PLAIN)(x)).reshape(-1, x.size)
+
+
+@pytest.mark.parametrize("f,x", [(brusselator, Y), (arrow, Y), (grid, Y[:20].reshape(4, 5))],
+                         ids=["brusselator", "arrow", "grid"])
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_sparse_jacobian_equals_dense(f, x, mode, layout):
+    jac = nj.sparse_jacobian(f, mode=mode, format=layout)(x)
+    assert jac.format == layout
+    np.testing.assert_allclose(jac.toarray(), dense(f, x), rtol=1e-13, atol=1e-13)
+    pattern = nj.jacobian_sparsity(f)(x)
+    assert isinstance(pattern, sp.csr_array) and pattern.dtype == bool
+    assert (pattern != (sp.csr_array(jac) != 0)).nnz == 0
+    data = nj.sparse_jacobian(f, mode=mode, format=layout, data_only=True)(x)
+    np.testing.assert_array_equal(data, jac.data)
+
+
+def test_auto_mode_takes_the_fewer_colors():
+    forward = nj.sparse_jacobian(brusselator).kernel
+    reverse = nj.sparse_jacobian(arrow).kernel
+    assert forward.lower(Y).stages["optimized"] is not None
+    assert _plan(forward, Y).forward
+    assert not _plan(reverse, Y).forward and _plan(reverse, Y).n_colors == 2
+
+
+def _plan(kernel, x):
+    from numjac.inputs import prepared_call
+    args, _, leaves, treedef = prepared_call((x,), {})
+    return kernel.staged_for(args, leaves, treedef).compression
+
+
+def test_sparse_hessian_equals_dense():
+    hess = nj.sparse_hessian(rosenbrock)(Y)
+    plain = nj.jacfwd(nj.jacrev(rosenbrock), chunk_size=PLAIN)
+    np.testing.assert_allclose(hess.toarray(), plain(Y), rtol=1e-13)
+    assert _plan(nj.sparse_hessian(rosenbrock).kernel, Y).n_colors == 3
+    pattern = nj.hessian_sparsity(rosenbrock)(Y)
+    assert pattern.nnz == 3 * Y.size - 2
+    assert (abs(pattern - pattern.T)).nnz == 0
+
+
+def test_sparse_hessian_of_a_coupled_function():
+    def energy(x):
+        return np.sum(np.cos(x) * np.roll(x, 2)) + np.sum(x[::3]) ** 2
+    x = Y[:12]
+    expected = nj.jacfwd(nj.jacrev(energy), chunk_size=PLAIN)(x)
+    for layout in ("csr", "csc", "coo"):
+        np.testing.assert_allclose(nj.sparse_hessian(energy, format=layout)(x).toarray(),
+                                   expected, rtol=1e-12, atol=1e-12)
+
+
+def test_traced_once_per_signature():
+    traces = []
+
+    def f(x):
+        traces.append(1)
+        return brusselator(x)
+    jac = nj.sparse_jacobian(f)
+    for _ in range(3):
+        jac(Y)
+    jac(Y + 1.0)
+    assert len(traces) == 1
+    jac(np.ones(10))
+    assert len(traces) == 2
+
+
+def test_closure_change_restages_the_pattern():
+    shift = 1
+
+    def f(x):
+        return x * np.roll(x, shift)
+    first = nj.sparse_jacobian(f)(Y[:6]).toarray()
+    shift = 2
+    second = nj.sparse_jacobian(f)(Y[:6]).toarray()
+    np.testing.assert_allclose(second, dense(f, Y[:6]))
+    assert not np.array_equal(first != 0, second != 0)
+
+
+def test_index_arrays_are_fresh_copies():
+    jac = nj.sparse_jacobian(brusselator)(Y)
+    jac.indices[:] = 0
+    again = nj.sparse_jacobian(brusselator)(Y)
+    np.testing.assert_allclose(again.toarray(), dense(brusselator, Y))
+
+
+def test_data_only_composes_with_vmap_and_jit():
+    data = nj.sparse_jacobian(brusselator, data_only=True)
+    batch = np.stack([Y, Y * 0.5, Y + 0.1])
+    np.testing.assert_array_equal(nj.vmap(data)(batch), np.stack([data(y) for y in batch]))
+    np.testing.assert_allclose(nj.jit(lambda y: 2.0 * data(y))(Y), 2.0 * data(Y))
+    hess_data = nj.sparse_hessian(rosenbrock, data_only=True)
+    np.testing.assert_allclose(nj.vmap(hess_data)(batch)[1], hess_data(batch[1]))
+
+
+def test_sparse_result_inside_a_trace_is_refused():
+    with pytest.raises(TypeError, match="data_only=True"):
+        nj.jit(lambda y: nj.sparse_jacobian(brusselator)(y).sum())(Y)
+
+
+def test_other_arguments_and_argnums():
+    def f(t, y, scale):
+        return scale * brusselator(y) + t
+    jac = nj.sparse_jacobian(f, argnums=1)(0.5, Y, 2.0)
+    np.testing.assert_allclose(jac.toarray(), 2.0 * dense(brusselator, Y), rtol=1e-13)
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: nj.sparse_jacobian(brusselator, mode="sideways"), ValueError, "mode"),
+    (lambda: nj.sparse_jacobian(brusselator, format="dok"), ValueError, "format"),
+    (lambda: nj.sparse_jacobian(brusselator, data_only=1), TypeError, "data_only"),
+    (lambda: nj.sparse_jacobian(None), TypeError, "callable"),
+    (lambda: nj.sparse_hessian(brusselator)(Y), ValueError, "scalar"),
+    (lambda: nj.hessian_sparsity(brusselator)(Y), ValueError, "scalar"),
+    (lambda: nj.sparse_jacobian(lambda x: (x, x))(Y), TypeError, "one array"),
+    (lambda: nj.jacobian_sparsity(lambda a, b: a * b, argnums=(0, 1))(Y, Y), TypeError,
+     "one array argument"),
+    (lambda: nj.sparse_jacobian(lambda x: x > 0)(Y), TypeError, "float"),
+])
+def test_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_empty_pattern():
+    jac = nj.sparse_jacobian(lambda x: np.zeros(3) + np.floor(x[:3]))(Y)
+    assert jac.shape == (3, Y.size) and jac.nnz == 0
+
+
+# -- dense Jacobians through the compressed path ---------------------------------------------
+
+def test_dense_jacobians_of_sparse_functions_are_compressed():
+    for transform in (nj.jacfwd, nj.jacrev):
+        lowered = transform(brusselator).lower(Y)
+        assert "scatter_add" in str(lowered.stages["optimized"])
+        np.testing.assert_allclose(transform(brusselator)(Y), dense(brusselator, Y), rtol=1e-13)
+    hess = nj.hessian(rosenbrock)
+    assert "scatter_add" in str(hess.lower(Y).stages["optimized"])
+    np.testing.assert_allclose(hess(Y), nj.jacfwd(nj.jacrev(rosenbrock), chunk_size=PLAIN)(Y),
+                               rtol=1e-13)
+
+
+def test_small_or_dense_jacobians_are_not_compressed():
+    small = Y[:DENSE_HOOK_MIN_BASIS - 2]
+    assert "scatter_add" not in str(nj.jacfwd(brusselator).lower(small).stages["optimized"])
+    assert "scatter_add" not in str(
+        nj.jacfwd(lambda x: np.sum(x) * x).lower(Y).stages["optimized"])
+
+
+def test_compressed_kernels_agree_with_the_interpreter_on_numba():
+    check_backends(nj.sparse_jacobian(brusselator, data_only=True), (Y,))
+    check_backends(nj.sparse_hessian(rosenbrock, data_only=True), (Y,))
+    check_backends(nj.jacfwd(brusselator), (Y,))
+    check_backends(nj.hessian(rosenbrock), (Y,))
+
+
+def test_primitive_without_a_rule(monkeypatch):
+    from numjac.compiler.passes import sparsity_rules
+    from numjac.compiler.primitives.elementwise import sin_p
+    monkeypatch.delitem(sparsity_rules.sparsity_rules, sin_p)
+
+    def f(x):
+        return np.sin(x[1:]) * x[:-1]
+    with pytest.raises(NotImplementedError, match="no sparsity rule for the primitive sin"):
+        nj.sparse_jacobian(f)(Y)
+    # The dense Jacobian falls back to one derivative per basis vector.
+    assert "scatter_add" not in str(nj.jacfwd(f).lower(Y).stages["optimized"])
+    np.testing.assert_allclose(nj.jacfwd(f)(Y), dense(f, Y))
+
+
+def test_large_dense_products():
+    a = np.random.default_rng(1).normal(size=(300, 300))
+
+    def f(x):
+        return a @ x
+    # The dense Jacobian skips the analysis (the product alone is dense) ...
+    assert "scatter_add" not in str(nj.jacfwd(f).lower(a[0]).stages["optimized"])
+    # ... and the sparse one says why it cannot find a pattern.
+    with pytest.raises(ValueError, match="too large to find"):
+        nj.sparse_jacobian(lambda m: m @ m)(np.ones((170, 170)))
