@@ -8,7 +8,7 @@ from ..compiler.ir import Lit
 from ..compiler.primitives import elementwise as E
 from ..errors import unsupported
 from ..tracer import dtype_for_promotion, to_atom, wrap
-from .table import implements
+from .table import implements, numpy_name
 
 
 def resolved_atoms(ufunc, inputs):
@@ -18,7 +18,8 @@ def resolved_atoms(ufunc, inputs):
     return [to_atom(x, dtype) for x, dtype in zip(inputs, loop)]
 
 
-def _traced_ufunc(ufunc, op):
+def traced_ufunc(ufunc, op):
+    """The handler of ``ufunc``: NumPy's loop dtypes, then ``op`` on atoms."""
     def handler(*inputs, **kwargs):
         reject_ufunc_kwargs(ufunc, kwargs)
         return wrap(op(*resolved_atoms(ufunc, inputs)))
@@ -29,7 +30,7 @@ def _traced_ufunc(ufunc, op):
 def reject_ufunc_kwargs(ufunc, kwargs):
     extra = {k: v for k, v in kwargs.items() if not (k == "casting" and v == "same_kind")}
     if extra:
-        raise unsupported(f"numpy.{ufunc.__name__}({', '.join(extra)}=...)")
+        raise unsupported(f"{numpy_name(ufunc)}({', '.join(extra)}=...)")
 
 
 def _square(x):
@@ -163,4 +164,4 @@ _DIRECT = {
 }
 
 for _ufunc, _op in _DIRECT.items():
-    implements(_ufunc)(_traced_ufunc(_ufunc, _op))
+    implements(_ufunc)(traced_ufunc(_ufunc, _op))
