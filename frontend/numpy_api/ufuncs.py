@@ -112,6 +112,14 @@ def _logaddexp2(x, y):
     return _log_add(x, y, _log1p_exp2_in_bits)
 
 
+def _deg2rad(x):
+    return E.mul(x, np.pi / 180.0)
+
+
+def _rad2deg(x):
+    return E.mul(x, 180.0 / np.pi)
+
+
 def _float_power(x, y):
     return E.pow(x, y)
 
@@ -161,6 +169,7 @@ _DIRECT = {
     np.bitwise_or: _bool_only(np.bitwise_or, E.logical_or),
     np.bitwise_xor: _bool_only(np.bitwise_xor, E.logical_xor),
     np.invert: _bool_only(np.invert, E.logical_not),
+    np.deg2rad: _deg2rad, np.radians: _deg2rad, np.rad2deg: _rad2deg, np.degrees: _rad2deg,
 }
 
 for _ufunc, _op in _DIRECT.items():
