@@ -45,9 +45,9 @@ def make_args(shapes, domain="real", dtypes=(), seed=0):
 
 
 def load_specs():
-    from tests.specs import elementwise, indexing, linalg, reductions, shape, special
+    from tests.specs import everyday, elementwise, indexing, linalg, reductions, shape, special
     specs = []
-    for module in (elementwise, linalg, shape, indexing, reductions, special):
+    for module in (elementwise, linalg, shape, indexing, reductions, special, everyday):
         specs.extend(module.SPECS)
     names = [s.name for s in specs]
     assert len(names) == len(set(names)), "duplicate OpSpec names"

@@ -56,6 +56,19 @@ def delete(arr, obj, axis=None):
     return np.ravel(x)[np.delete(_labels(x.shape), obj, axis=axis)]
 
 
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    if isinstance(condition, Tracer):
+        raise unsupported("numpy.compress with a traced condition",
+                          "its output's shape depends on the condition's values, which are "
+                          "not known while tracing; np.where(condition, a, 0) keeps the "
+                          "shape fixed (a mask multiply)")
+    if out is not None:
+        raise unsupported("numpy.compress(out=...)", "use the returned value")
+    chosen = np.flatnonzero(np.asarray(condition, dtype=bool))
+    return np.take(a, chosen, axis=axis)
+
+
 @implements(np.append)
 def append(arr, values, axis=None):
     if axis is None:

@@ -14,6 +14,9 @@ import numpy as np
 from ..errors import unsupported
 
 HANDLERS: dict = {}
+# Names for callables whose own name is an alias (scipy.special.digamma is
+# the ufunc named psi), filled by the family modules.
+DISPLAY_NAMES: dict = {}
 
 
 def implements(*numpy_callables):
@@ -26,6 +29,8 @@ def implements(*numpy_callables):
 
 def numpy_name(fn) -> str:
     """Where users find ``fn``: numpy.X, numpy.linalg.X, scipy.special.X."""
+    if fn in DISPLAY_NAMES:
+        return DISPLAY_NAMES[fn]
     name = getattr(fn, "__name__", repr(fn))
     module = getattr(fn, "__module__", None) or _ufunc_module(fn, name)
     public = [part for part in module.split(".") if not part.startswith("_")]

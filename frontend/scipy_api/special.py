@@ -24,7 +24,7 @@ from ..pytree import flatten
 from ..replacements import replaced_while_tracing
 from ..tracer import is_traced, to_atom, wrap
 from ..transforms import stop_gradient
-from ..numpy_api.table import dispatch_function, implements
+from ..numpy_api.table import DISPLAY_NAMES, dispatch_function, implements
 from ..numpy_api.ufuncs import traced_ufunc
 
 _ROOT_TWO = math.sqrt(2.0)
@@ -81,6 +81,7 @@ _UFUNCS = {
 
 for _ufunc, _op in _UFUNCS.items():
     implements(_ufunc)(traced_ufunc(_ufunc, _op))
+DISPLAY_NAMES[sc.digamma] = "scipy.special.digamma"     # the ufunc named psi
 
 
 # -- the functions SciPy writes in Python ----------------------------------------------
