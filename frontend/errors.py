@@ -71,6 +71,21 @@ class NumpyRandomError(UnsupportedOperationError):
     """
 
 
+class UnsupportedAttributeError(UnsupportedOperationError, AttributeError):
+    """An ndarray method or attribute traced arrays do not have.
+
+    Both an ``UnsupportedOperationError`` and an ``AttributeError``, so
+    that ``hasattr(x, name)`` stays False.
+
+    Examples
+    --------
+    >>> nj.jit(lambda x: x.ptp())(np.ones(2))
+    Traceback (most recent call last):
+        ...
+    numjac.errors.UnsupportedAttributeError: numpy.ndarray.ptp is not supported by numjac...
+    """
+
+
 # Where a user finds what numjac can trace instead.
 COVERAGE_POINTER = "docs/coverage.md lists the NumPy calls numjac supports"
 
@@ -120,6 +135,11 @@ SUGGESTIONS = {
     "numpy.heaviside": "use np.where(x < 0, 0.0, np.where(x > 0, 1.0, h0))",
     "numpy.i0": "use scipy.special.i0 outside the traced function, or a series in np.exp",
     "numpy.matrix_transpose": "use np.swapaxes(x, -1, -2)",
+    "numpy.ndarray.sort": "x.sort() sorts in place; write x = np.sort(x)",
+    "numpy.ndarray.fill": "x.fill(v) writes in place; write x = np.full_like(x, v)",
+    "numpy.ndarray.ptp": "use np.max(x, axis) - np.min(x, axis)",
+    "numpy.ndarray.tobytes": "it needs the values; call it on the result outside the traced "
+                             "function",
     "scipy.special._zeta": "scipy.special.zeta(s, x) for an integer s >= 2 is "
                            "(-1)**s * scipy.special.polygamma(s - 1, x) / math.factorial(s - 1)",
 }
@@ -133,3 +153,8 @@ def unsupported(name: str, detail: str = "") -> UnsupportedOperationError:
     if detail:
         message += f": {detail}"
     return UnsupportedOperationError(f"{message} ({COVERAGE_POINTER})")
+
+
+def unsupported_attribute(name: str) -> UnsupportedAttributeError:
+    """The error for ``x.name`` on a traced array, as ``unsupported`` words it."""
+    return UnsupportedAttributeError(str(unsupported(f"numpy.ndarray.{name}")))

@@ -90,3 +90,15 @@ def test_quantile_needs_constant_quantiles():
 def test_traced_positions_in_insert_are_refused():
     with pytest.raises(nj.UnsupportedOperationError, match="numpy.insert at traced positions"):
         nj.jit(lambda x, i: np.insert(x, i, 0.0))(X, np.array([1]))
+
+
+def test_missing_ndarray_methods_are_named_and_keep_hasattr_false():
+    with pytest.raises(nj.UnsupportedOperationError, match="numpy.ndarray.ptp is not supported"):
+        nj.jit(lambda x: x.ptp())(X)
+    with pytest.raises(AttributeError, match="x.sort\\(\\) sorts in place"):
+        nj.jit(lambda x: x.sort())(X)
+    np.testing.assert_array_equal(nj.jit(lambda x: x * hasattr(x, "ptp"))(X), 0 * X)
+
+
+def test_real_imag_conj_of_real_arrays():
+    np.testing.assert_array_equal(nj.jit(lambda x: x.real + x.imag + x.conj())(X), 2 * X)
