@@ -96,6 +96,22 @@ def rot90(m, k=1, axes=(0, 1)):
     return np.flip(np.transpose(m, order), second)
 
 
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    x = _as_tracer(a)
+    n = x.ndim
+    axis = normalize_axis_index(operator.index(axis), n)
+    start = operator.index(start)
+    if not -n <= start <= n:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}, "
+                                      f"but {start} was passed in")
+    start = start + n if start < 0 else start
+    start = start - 1 if axis < start else start
+    order = [d for d in range(n) if d != axis]
+    order.insert(start, axis)
+    return np.transpose(x, order)
+
+
 def _directional_split(name, axis_of, least):
     def handler(ary, indices_or_sections):
         ndim = np.ndim(ary)

@@ -1,6 +1,6 @@
 """Small elementwise functions that NumPy writes in Python: round and
-around with decimals, nan_to_num, sinc, and real, imag, angle of real
-arrays (numjac has no complex numbers)."""
+around with decimals, nan_to_num, sinc, and real, real_if_close, imag,
+angle of real arrays (numjac has no complex numbers)."""
 from __future__ import annotations
 
 import numpy as np
@@ -57,6 +57,11 @@ def sinc(x):
 @implements(np.real)
 def real(val):
     return _as_tracer(val)
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    return _as_tracer(a)
 
 
 @implements(np.imag)

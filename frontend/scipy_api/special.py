@@ -45,6 +45,19 @@ def _beta(a, b):
     return E.mul(sign, E.exp(_betaln(a, b)))
 
 
+def _gammasgn(x):
+    """scipy.special.gammasgn: NaN at the poles and at NaN, +-1 at +-0."""
+    pole = E.logical_and(E.lt(x, 0), E.eq(x, E.floor(x)))
+    signed = E.select(E.eq(x, 0), E.copysign(Lit(1, x.type.dtype), x), _gamma_sign(x))
+    return E.select(E.logical_or(pole, E.isnan(x)), math.nan, signed)
+
+
+def _rgamma(x):
+    # 1 / Gamma(x) = sign * exp(-gammaln(x)): finite where Gamma overflows,
+    # and 0 at the poles (where gammaln is inf), as SciPy.
+    return E.mul(_gamma_sign(x), E.exp(E.neg(SP.lgamma(x))))
+
+
 def _ndtr(x):
     return E.mul(SP.erfc(E.mul(x, -1 / _ROOT_TWO)), 0.5)
 
@@ -73,7 +86,7 @@ def _times_log(log):
 
 _UFUNCS = {
     sc.gammaln: SP.lgamma, sc.gamma: SP.gamma, sc.digamma: SP.digamma,
-    sc.beta: _beta, sc.betaln: _betaln, sc.erf: SP.erf, sc.erfc: SP.erfc,
+    sc.gammasgn: _gammasgn, sc.rgamma: _rgamma, sc.beta: _beta, sc.betaln: _betaln, sc.erf: SP.erf, sc.erfc: SP.erfc,
     sc.erfinv: SP.erfinv, sc.erfcinv: SP.erfcinv, sc.ndtr: _ndtr, sc.ndtri: _ndtri,
     sc.log_ndtr: SP.log_ndtr, sc.expit: SP.expit, sc.logit: _logit,
     sc.xlogy: _times_log(E.log), sc.xlog1py: _times_log(E.log1p),
@@ -147,6 +160,24 @@ def softplus(x, **kwargs):
     if kwargs:
         raise unsupported(f"scipy.special.softplus({', '.join(kwargs)}=...)")
     return np.logaddexp(0, _float(x))
+
+
+@_traced_replacement("multigammaln")
+def multigammaln(a, d):
+    """log of the multivariate gamma function: NaN where SciPy raises
+    (a <= (d - 1) / 2), which a traced ``a`` cannot report."""
+    if is_traced(d):
+        raise unsupported("scipy.special.multigammaln with a traced dimension d",
+                          "d must be a concrete positive integer")
+    d = operator.index(d)
+    a = _float(wrap(to_atom(a)))
+    terms = np.stack([special_gammaln(a - 0.5 * j) for j in range(d)])
+    total = d * (d - 1) * 0.25 * math.log(math.pi) + np.sum(terms, axis=0)
+    return np.where(a > 0.5 * (d - 1), total, np.nan)
+
+
+def special_gammaln(x):
+    return wrap(SP.lgamma(to_atom(x)))
 
 
 @_traced_replacement("polygamma")

@@ -84,6 +84,8 @@ _ROWS = {
     "append-axis": (lambda x: np.append(x, x[:1] * 2, axis=0), ((3, 4),)),
     "rot90": (lambda x: np.rot90(x) + np.rot90(x, 3)[::-1], ((3, 3),)),
     "rot90-axes": (lambda x: np.rot90(x, 2, axes=(2, 0)), ((2, 3, 4),)),
+    "rollaxis": (lambda x: np.rollaxis(x, 2, 1) + 2 * np.rollaxis(x, 1, 3), ((2, 3, 4),)),
+    "real_if_close": (lambda x: np.real_if_close(x), ((3, 4),)),
     "hsplit": (lambda x: np.hsplit(x, [1])[1], ((3, 4),)),
     "vsplit": (lambda x: np.vsplit(x, 3)[2], ((3, 4),)),
     "dsplit": (lambda x: np.dsplit(x, [1, 3])[1], ((2, 2, 4),)),

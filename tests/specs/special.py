@@ -46,6 +46,14 @@ def _xlog1py(x, y):
     return sc.xlog1py(x, y)
 
 
+def _gammasgn_rgamma(x):
+    return sc.gammasgn(x - 1.3) * sc.rgamma(x - 1.3)
+
+
+def _multigammaln(a):
+    return sc.multigammaln(a + 1.5, 3)
+
+
 def _polygamma(n):
     def fn(x):
         return sc.polygamma(n, x)
@@ -97,6 +105,8 @@ SPECS = (
        OpSpec("special-betaln", _betaln, ((3, 4), (4,)), domain="positive"),
        OpSpec("special-xlogy", _xlogy, ((3, 4), (4,)), domain="positive"),
        OpSpec("special-xlog1py", _xlog1py, ((3, 4), (4,)), domain="positive"),
+       OpSpec("special-gammasgn-rgamma", _gammasgn_rgamma, ((3, 4),), domain="positive"),
+       OpSpec("special-multigammaln", _multigammaln, ((3, 4),), domain="positive"),
        OpSpec("special-polygamma-1", _polygamma(1), ((3, 4),), domain="positive"),
        OpSpec("special-polygamma-3", _polygamma(3), ((3, 4),), domain="positive"),
        OpSpec("special-polygamma-0", _polygamma(0), ((3, 4),), domain="positive"),

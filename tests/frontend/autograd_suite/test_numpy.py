@@ -143,12 +143,26 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
+# np.array / np.r_ / np.c_ of traced values and float(x)-style conversions
+# are issue 13 item 4's last part, done in another branch.
+_BUILDS_FROM_LISTS = "needs issue 13 item 4 (np.array, np.r_, np.c_ of traced values) branch"
+XFAIL = {name: _BUILDS_FROM_LISTS for name in (
+    "1d_array", "2d_array", "1d_array_fanout", "array_from_scalar", "array_from_arrays",
+    "array_from_arrays_2", "r_basic", "r_double", "r_node_and_const", "r_mixed", "r_slicing",
+    "c_", "max_equal_values", "max_equal_values_2d", "min_3_way_equality",
+    "maximum_equal_values_2d")}
+XFAIL["cast_to_int"] = "needs issue 13 item 4 (np.int64(traced) conversion) branch"
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=XFAIL[name], strict=True))
+    if name in XFAIL else name for name in CASES])
 def test_case(name):
     fn, args = CASES[name]
     check_grads(fn, args)
 
 
+@pytest.mark.xfail(reason=_BUILDS_FROM_LISTS, strict=True)
 def test_mean_var_std_of_lists_of_traced_values():
     assert nj.grad(lambda x: np.mean([x, x + 2]))(0.0) == 1.0
     assert nj.grad(lambda x: np.mean((x, x + 2)))(0.0) == 1.0

@@ -191,6 +191,12 @@ MISC = {
 }
 
 
-@pytest.mark.parametrize("name", list(MISC))
+XFAIL = {"einsum_matmult_broadcast_leadzero":
+         "needs issue 13 item 4 (einsum with a zero-size batch) branch"}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=XFAIL[name], strict=True))
+    if name in XFAIL else name for name in MISC])
 def test_misc(name):
     MISC[name]()
