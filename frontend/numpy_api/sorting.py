@@ -162,13 +162,12 @@ def searchsorted(a, v, side="left", sorter=None):
     """The count of elements of ``a`` before each ``v`` (a comparison per
     pair: O(len(a) len(v)), but with every transform and no data-dependent
     loop)."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
     if sorter is not None:
         a = np.take(a, sorter)
     a = wrap(to_atom(a))
     if a.ndim != 1:
         raise ValueError("object too deep for desired array")
-    v_tracer = wrap(to_atom(v))
     before = np.less if side == "left" else np.less_equal
-    if side not in ("left", "right"):
-        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
-    return np.sum(before(a, v_tracer[..., None]), axis=-1).astype(np.int64)
+    return np.sum(before(a, wrap(to_atom(v))[..., None]), axis=-1).astype(np.int64)

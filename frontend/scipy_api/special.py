@@ -171,12 +171,12 @@ def multigammaln(a, d):
                           "d must be a concrete positive integer")
     d = operator.index(d)
     a = _float(wrap(to_atom(a)))
-    terms = np.stack([special_gammaln(a - 0.5 * j) for j in range(d)])
+    terms = np.stack([_log_gamma(a - 0.5 * j) for j in range(d)])
     total = d * (d - 1) * 0.25 * math.log(math.pi) + np.sum(terms, axis=0)
     return np.where(a > 0.5 * (d - 1), total, np.nan)
 
 
-def special_gammaln(x):
+def _log_gamma(x):
     return wrap(SP.lgamma(to_atom(x)))
 
 
