@@ -71,12 +71,90 @@ class NumpyRandomError(UnsupportedOperationError):
     """
 
 
+class UnsupportedAttributeError(UnsupportedOperationError, AttributeError):
+    """An ndarray method or attribute traced arrays do not have.
+
+    Both an ``UnsupportedOperationError`` and an ``AttributeError``, so
+    that ``hasattr(x, name)`` stays False.
+
+    Examples
+    --------
+    >>> nj.jit(lambda x: x.ptp())(np.ones(2))
+    Traceback (most recent call last):
+        ...
+    numjac.errors.UnsupportedAttributeError: numpy.ndarray.ptp is not supported by numjac...
+    """
+
+
 # Where a user finds what numjac can trace instead.
 COVERAGE_POINTER = "docs/coverage.md lists the NumPy calls numjac supports"
 
 
+# Why a call whose output's shape depends on its input's values cannot be
+# traced (compiled functions have fixed shapes), and what to write instead.
+_DATA_DEPENDENT = ("its output's shape depends on the values of its input, which are not "
+                   "known while tracing (numjac compiles for fixed shapes)")
+_KEEP_SHAPE = ("to keep the shape fixed, select with the three-argument np.where(cond, x, 0) "
+               "(a mask multiply), or compute the indices outside the traced function with "
+               "NumPy and pass them in")
+
+# The supported way to do what an unsupported call does, by the call's name.
+SUGGESTIONS = {
+    "numpy.nonzero": f"{_DATA_DEPENDENT}; {_KEEP_SHAPE}",
+    "numpy.argwhere": f"{_DATA_DEPENDENT}; {_KEEP_SHAPE}",
+    "numpy.flatnonzero": f"{_DATA_DEPENDENT}; {_KEEP_SHAPE}",
+    "numpy.extract": f"{_DATA_DEPENDENT}; {_KEEP_SHAPE}",
+    "numpy.unique": f"{_DATA_DEPENDENT}; np.sort keeps every element (duplicates "
+                    "included), or find the unique values outside the traced function",
+    "numpy.unique_values": f"{_DATA_DEPENDENT}; np.sort keeps every element",
+    "numpy.histogram": f"{_DATA_DEPENDENT} when the bins are; compute it outside the traced "
+                       "function",
+    "numpy.bincount": f"{_DATA_DEPENDENT}; with a known number of bins k, use "
+                      "np.sum(x[:, None] == np.arange(k), axis=0)",
+    "numpy.count_nonzero": "use np.sum(x != 0)",
+    "numpy.ptp": "use np.max(x, axis) - np.min(x, axis)",
+    "numpy.isclose": "use np.abs(a - b) <= atol + rtol * np.abs(b)",
+    "numpy.allclose": "use np.all(np.abs(a - b) <= atol + rtol * np.abs(b)) (its value is "
+                      "traced: branch on it with np.where)",
+    "numpy.logspace": "use base ** np.linspace(start, stop, num)",
+    "numpy.geomspace": "use np.exp(np.linspace(np.log(start), np.log(stop), num))",
+    "numpy.average": "use np.sum(w * x, axis) / np.sum(w, axis), or np.mean",
+    "numpy.cumulative_sum": "use np.cumsum",
+    "numpy.cumulative_prod": "use np.cumprod",
+    "numpy.nancumsum": "use np.cumsum(np.where(np.isnan(x), 0, x))",
+    "numpy.nancumprod": "use np.cumprod(np.where(np.isnan(x), 1, x))",
+    "numpy.nanmedian": "use np.median on data without NaN (np.nan_to_num or np.where first)",
+    "numpy.nanquantile": "use np.quantile on data without NaN",
+    "numpy.nanpercentile": "use np.percentile on data without NaN",
+    "numpy.nanargmax": "use np.argmax(np.where(np.isnan(x), -np.inf, x))",
+    "numpy.nanargmin": "use np.argmin(np.where(np.isnan(x), np.inf, x))",
+    "numpy.ediff1d": "use np.diff(np.ravel(x))",
+    "numpy.lexsort": "use np.argsort of a single key",
+    "numpy.polyval": "use Horner's rule: y = 0 * x; then y = y * x + c for each coefficient c",
+    "numpy.fix": "use np.trunc",
+    "numpy.heaviside": "use np.where(x < 0, 0.0, np.where(x > 0, 1.0, h0))",
+    "numpy.i0": "use scipy.special.i0 outside the traced function, or a series in np.exp",
+    "numpy.matrix_transpose": "use np.swapaxes(x, -1, -2)",
+    "numpy.ndarray.sort": "x.sort() sorts in place; write x = np.sort(x)",
+    "numpy.ndarray.fill": "x.fill(v) writes in place; write x = np.full_like(x, v)",
+    "numpy.ndarray.ptp": "use np.max(x, axis) - np.min(x, axis)",
+    "numpy.ndarray.tobytes": "it needs the values; call it on the result outside the traced "
+                             "function",
+    "scipy.special._zeta": "scipy.special.zeta(s, x) for an integer s >= 2 is "
+                           "(-1)**s * scipy.special.polygamma(s - 1, x) / math.factorial(s - 1)",
+}
+
+
 def unsupported(name: str, detail: str = "") -> UnsupportedOperationError:
+    """The error for ``name`` (numpy.X, scipy.special.X, a method), with
+    ``detail`` or else the suggestion SUGGESTIONS holds for it."""
     message = f"{name} is not supported by numjac"
+    detail = detail or SUGGESTIONS.get(name, "")
     if detail:
         message += f": {detail}"
     return UnsupportedOperationError(f"{message} ({COVERAGE_POINTER})")
+
+
+def unsupported_attribute(name: str) -> UnsupportedAttributeError:
+    """The error for ``x.name`` on a traced array, as ``unsupported`` words it."""
+    return UnsupportedAttributeError(str(unsupported(f"numpy.ndarray.{name}")))

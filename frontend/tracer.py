@@ -22,7 +22,7 @@ from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
 from .errors import (ConcretizationError, UnsupportedDtypeError, UnsupportedOperationError,
-                     unsupported)
+                     unsupported, unsupported_attribute)
 
 
 class NeedsSpecialization(Exception):
@@ -193,6 +193,21 @@ class Tracer:
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
 
+    def __getattr__(self, name):
+        # Reached only for names the class lacks: an ndarray method or
+        # attribute numjac does not trace (dunder probes stay plain misses).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise unsupported_attribute(name)
+
+    @property
+    def real(self):
+        return np.real(self)
+
+    @property
+    def imag(self):
+        return np.imag(self)
+
 
 def _specialize_scalars(values):
     """Ask for the value of the Python scalars among ``values`` (and in
@@ -220,7 +235,8 @@ _METHODS = {
     "dot": np.dot, "ravel": np.ravel, "squeeze": np.squeeze, "clip": np.clip,
     "swapaxes": np.swapaxes, "diagonal": np.diagonal, "trace": np.trace,
     "repeat": np.repeat, "round": np.round, "any": np.any, "all": np.all,
-    "take": np.take,
+    "take": np.take, "conj": np.conjugate, "conjugate": np.conjugate,
+    "argsort": np.argsort, "nonzero": np.nonzero, "searchsorted": np.searchsorted,
 }
 for _name, _fn in _METHODS.items():
     setattr(Tracer, _name, _numpy_method(_fn))

@@ -20,7 +20,7 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import blas_threads, cache, kernel_store
+from . import blas_threads, cache, kernel_store, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -61,13 +61,13 @@ def standard_normal(key, j):
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-def cached_helper(fn):
+def cached_helper(fn, source=_SOURCE):
     """``numba.njit(fn)`` whose machine code goes through numjac's verified
-    disk cache (kernel_store.py), keyed by this module's source."""
+    disk cache (kernel_store.py), keyed by ``source`` (this module's)."""
     dispatcher = numba.njit(fn)
     directory = cache.cache_dir()
     if directory is not None:
-        digest = hashlib.sha256(_SOURCE.encode()).hexdigest()[:16]
+        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
         key = f"{kernel_store.SUPPORT}{fn.__name__}_{digest}"
         entry = kernel_store.Entry(directory, key, cache.versions(), _SOURCE)
         dispatcher._cache = verified_cache_class()(entry)   # as numba_backend.load
@@ -166,3 +166,14 @@ def gemm(typingctx, a, b, out, m, k, n):
                           out_.data, n_])
         return context.get_dummy_value()
     return types.void(a, b, out, m, k, n), codegen
+
+
+# scipy.special's functions that ``math`` lacks (special_support.py), keyed
+# by both sources: a helper there calls the others.
+_SPECIAL_SOURCE = _SOURCE + Path(special_support.__file__).read_text()
+digamma = cached_helper(special_support.digamma.py_func, _SPECIAL_SOURCE)
+polygamma = cached_helper(special_support.polygamma.py_func, _SPECIAL_SOURCE)
+erfinv = cached_helper(special_support.erfinv.py_func, _SPECIAL_SOURCE)
+erfcinv = cached_helper(special_support.erfcinv.py_func, _SPECIAL_SOURCE)
+log_ndtr = cached_helper(special_support.log_ndtr.py_func, _SPECIAL_SOURCE)
+expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)

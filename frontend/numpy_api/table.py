@@ -7,11 +7,16 @@ naming the function.  Family modules register with ``@implements``.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..errors import unsupported
 
 HANDLERS: dict = {}
+# Names for callables whose own name is an alias (scipy.special.digamma is
+# the ufunc named psi), filled by the family modules.
+DISPLAY_NAMES: dict = {}
 
 
 def implements(*numpy_callables):
@@ -23,10 +28,22 @@ def implements(*numpy_callables):
 
 
 def numpy_name(fn) -> str:
+    """Where users find ``fn``: numpy.X, numpy.linalg.X, scipy.special.X."""
+    if fn in DISPLAY_NAMES:
+        return DISPLAY_NAMES[fn]
     name = getattr(fn, "__name__", repr(fn))
-    module = getattr(fn, "__module__", None) or "numpy"
+    module = getattr(fn, "__module__", None) or _ufunc_module(fn, name)
     public = [part for part in module.split(".") if not part.startswith("_")]
     return ".".join(public + [name])
+
+
+def _ufunc_module(fn, name) -> str:
+    # SciPy's ufuncs have no __module__; they are in scipy.special._ufuncs
+    # (public parts: scipy.special), imported if in use.
+    special = sys.modules.get("scipy.special._ufuncs")
+    if getattr(np, name, None) is not fn and getattr(special, name, None) is fn:
+        return "scipy.special._ufuncs"
+    return "numpy"
 
 
 def dispatch_function(func, args, kwargs):
@@ -43,7 +60,7 @@ _UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod,
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     if kwargs.get("out") is not None:
-        raise unsupported(f"numpy.{ufunc.__name__}(out=...)",
+        raise unsupported(f"{numpy_name(ufunc)}(out=...)",
                           "traced arrays are immutable; use the returned value")
     kwargs.pop("out", None)
     if method == "__call__" and ufunc in HANDLERS:
@@ -52,4 +69,4 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         kwargs.setdefault("axis", 0)
         return _UFUNC_REDUCTIONS[ufunc](*inputs, **kwargs)
     suffix = "" if method == "__call__" else f".{method}"
-    raise unsupported(f"numpy.{ufunc.__name__}{suffix}")
+    raise unsupported(f"{numpy_name(ufunc)}{suffix}")

@@ -8,7 +8,7 @@ from ..compiler.ir import Lit
 from ..compiler.primitives import elementwise as E
 from ..errors import unsupported
 from ..tracer import dtype_for_promotion, to_atom, wrap
-from .table import implements
+from .table import implements, numpy_name
 
 
 def resolved_atoms(ufunc, inputs):
@@ -18,7 +18,8 @@ def resolved_atoms(ufunc, inputs):
     return [to_atom(x, dtype) for x, dtype in zip(inputs, loop)]
 
 
-def _traced_ufunc(ufunc, op):
+def traced_ufunc(ufunc, op):
+    """The handler of ``ufunc``: NumPy's loop dtypes, then ``op`` on atoms."""
     def handler(*inputs, **kwargs):
         reject_ufunc_kwargs(ufunc, kwargs)
         return wrap(op(*resolved_atoms(ufunc, inputs)))
@@ -29,7 +30,7 @@ def _traced_ufunc(ufunc, op):
 def reject_ufunc_kwargs(ufunc, kwargs):
     extra = {k: v for k, v in kwargs.items() if not (k == "casting" and v == "same_kind")}
     if extra:
-        raise unsupported(f"numpy.{ufunc.__name__}({', '.join(extra)}=...)")
+        raise unsupported(f"{numpy_name(ufunc)}({', '.join(extra)}=...)")
 
 
 def _square(x):
@@ -111,6 +112,14 @@ def _logaddexp2(x, y):
     return _log_add(x, y, _log1p_exp2_in_bits)
 
 
+def _deg2rad(x):
+    return E.mul(x, np.pi / 180.0)
+
+
+def _rad2deg(x):
+    return E.mul(x, 180.0 / np.pi)
+
+
 def _float_power(x, y):
     return E.pow(x, y)
 
@@ -160,7 +169,8 @@ _DIRECT = {
     np.bitwise_or: _bool_only(np.bitwise_or, E.logical_or),
     np.bitwise_xor: _bool_only(np.bitwise_xor, E.logical_xor),
     np.invert: _bool_only(np.invert, E.logical_not),
+    np.deg2rad: _deg2rad, np.radians: _deg2rad, np.rad2deg: _rad2deg, np.degrees: _rad2deg,
 }
 
 for _ufunc, _op in _DIRECT.items():
-    implements(_ufunc)(_traced_ufunc(_ufunc, _op))
+    implements(_ufunc)(traced_ufunc(_ufunc, _op))

@@ -30,6 +30,7 @@ from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evalua
 # Names the kernel module defines: modules, the kernel, kernel_support helpers.
 _RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
              "standard_uniform", "standard_normal", "IndexOutOfBounds"} | set(dir(builtins))
+_RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", "argsort"}
 # Temporaries from this size on are allocated once per kernel (see
 # Codegen.take_workspace); glibc maps fresh memory from 128 KB.  A kernel
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
