@@ -39,6 +39,7 @@ from ..primitives import structural as S
 from ..primitives.control import chunk_map_p
 from ..primitives.loops import cond_p, scan_p, while_loop_p
 from ..primitives.random import random_normal_p, random_uniform_p
+from ..primitives import special
 from ..rules import impls, non_differentiable
 
 sparsity_rules: dict = {}
@@ -339,7 +340,10 @@ _NONLINEAR_UNARY = (E.exp_p, E.exp2_p, E.expm1_p, E.log_p, E.log2_p, E.log10_p, 
 
 for _prim in _LINEAR_ELEMENTWISE:
     register_sparsity(_prim, elementwise_rule())
-for _prim in _NONLINEAR_UNARY:
+_SPECIAL = (special.lgamma_p, special.gamma_p, special.digamma_p, special.polygamma_p,
+            special.erf_p, special.erfc_p, special.erfinv_p, special.erfcinv_p,
+            special.log_ndtr_p, special.expit_p)
+for _prim in _NONLINEAR_UNARY + _SPECIAL:
     register_sparsity(_prim, elementwise_rule(nonlinear=(0,)))
 register_sparsity(E.pow_p, elementwise_rule(nonlinear=(0, 1)))
 register_sparsity(E.atan2_p, elementwise_rule(nonlinear=(0, 1)))
