@@ -10,8 +10,10 @@ Python-scalar argument.
 """
 from __future__ import annotations
 
+import operator
 import os
 import traceback
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,6 +48,7 @@ class NumpyDispatch:
     ufunc: Callable       # (ufunc, method, inputs, kwargs) -> result
     function: Callable    # (func, args, kwargs) -> result
     getitem: Callable     # (tracer, key) -> result
+    setitem: Callable     # (tracer, key, value) -> the new atom of the tracer
 
 
 _numpy: NumpyDispatch | None = None
@@ -56,36 +59,60 @@ def install_numpy_dispatch(dispatch: NumpyDispatch):
     _numpy = dispatch
 
 
+@dataclass
+class View:
+    """How a Tracer made from another one (``base``) shares its elements, as
+    a NumPy view does.  A tracked view (``key``: a basic index) is kept
+    equal to ``base[key]`` after every write into either; an untracked one
+    (``key`` None: the result of ``made_by``, such as numpy.reshape) goes
+    stale when its base is written, and then refuses to be read."""
+
+    base: "Tracer"
+    key: object
+    made_by: str
+    stale: bool = False
+
+
 class Tracer:
-    __slots__ = ("atom", "builder", "weak")
+    __slots__ = ("_atom", "builder", "weak", "writable", "view", "views", "__weakref__")
     __array_priority__ = 1000
 
-    def __init__(self, atom, builder, weak=False):
-        self.atom = atom
+    def __init__(self, atom, builder, weak=False, writable=False):
+        self._atom = atom
         self.builder = builder
         # Stands for a Python float/int: promotes weakly, as that scalar would.
         self.weak = weak
+        # Made inside the traced function (not an argument): may be written.
+        self.writable = writable
+        self.view = None       # a View when this array shares its base's elements
+        self.views = None      # weak references to the Tracers viewing this one
+
+    @property
+    def atom(self):
+        if self.view is not None and self.view.stale:
+            raise stale_view_error(self)
+        return self._atom
 
     # -- array attributes ---------------------------------------------------
     @property
     def type(self) -> AType:
-        return self.atom.type
+        return self._atom.type
 
     @property
     def shape(self):
-        return self.atom.type.shape
+        return self._atom.type.shape
 
     @property
     def ndim(self):
-        return self.atom.type.ndim
+        return self._atom.type.ndim
 
     @property
     def size(self):
-        return self.atom.type.size
+        return self._atom.type.size
 
     @property
     def dtype(self):
-        return self.atom.type.dtype
+        return self._atom.type.dtype
 
     @property
     def T(self):
@@ -166,12 +193,14 @@ class Tracer:
 
     # -- indexing -------------------------------------------------------------
     def __getitem__(self, key):
-        return _numpy.getitem(self, key)
+        out = _numpy.getitem(self, key)
+        if is_basic_index(key) and (out.ndim or _has_ellipsis(key)):
+            link_view(out, self, key, "x[...]")     # NumPy returns a view
+        return out
 
     def __setitem__(self, key, value):
-        raise unsupported("in-place assignment x[...] = value",
-                          "traced arrays are immutable; build the result with "
-                          "np.where, np.concatenate or np.pad instead")
+        check_writable(self, "x[...] = value")
+        assign(self, _numpy.setitem(self, key, value))
 
     # -- methods --------------------------------------------------------------
     def reshape(self, *shape, order="C"):
@@ -188,10 +217,109 @@ class Tracer:
         return wrap(convert(to_atom(self), checked_dtype(dtype, "astype")))
 
     def copy(self, order="C"):
-        return self
+        return np.copy(self)
 
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
+
+
+# -- writes and views -----------------------------------------------------------
+
+def is_basic_index(key) -> bool:
+    """Whether ``x[key]`` is basic indexing (ints, slices, None, Ellipsis),
+    whose result NumPy makes a view of ``x``."""
+    return all(_is_basic_item(k) for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def _is_basic_item(k) -> bool:
+    if k is None or k is Ellipsis or isinstance(k, slice):
+        return True
+    if isinstance(k, (Tracer, bool, np.bool_, list)):
+        return False
+    try:
+        operator.index(k)
+    except TypeError:
+        return False
+    return True
+
+
+def _has_ellipsis(key) -> bool:
+    return any(k is Ellipsis for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def link_view(view, base, key, made_by: str):
+    """Record that ``view`` (a new Tracer) shares elements with ``base``:
+    as ``base[key]`` when ``key`` is given, else untracked."""
+    if not isinstance(view, Tracer) or view is base:
+        return
+    view.view = View(base, key, made_by)
+    view.writable = True
+    if base.views is None:
+        base.views = []
+    base.views[:] = [ref for ref in base.views if ref() is not None]
+    base.views.append(weakref.ref(view))
+
+
+def check_writable(x, what: str):
+    """Raise if numjac cannot write into ``x`` as NumPy would."""
+    while x.view is not None:
+        if x.view.key is None:
+            raise UnsupportedOperationError(
+                f"{what} writes into the result of {x.view.made_by}, which NumPy may make a "
+                f"view of its argument (at {user_location()}); numjac follows writes through "
+                "views made by basic indexing (v = x[1:]; v[0] = ...) only. Write into the "
+                "array itself, or copy the result first (y = np.reshape(x, s).copy())")
+        x = x.view.base
+    if x.builder is not _builder.innermost():
+        raise UnsupportedOperationError(
+            f"{what} writes into a traced array {x.type} of an enclosing trace (at "
+            f"{user_location()}); a function transformed inside another cannot change "
+            "the outer function's arrays: return the new value instead, or copy it first "
+            "(x = x.copy())")
+    if not x.writable:
+        raise UnsupportedOperationError(
+            f"{what} writes into an argument {x.type} of the traced function (at "
+            f"{user_location()}); numjac cannot change the caller's array. Copy it "
+            "first: x = x.copy()")
+
+
+def assign(x, atom):
+    """Make ``atom`` (of ``x``'s type) the value of ``x``, through its base
+    if ``x`` is a view, and bring the views of what changed up to date."""
+    if x.view is not None:
+        base, key = x.view.base, x.view.key
+        assign(base, _numpy.setitem(base, key, Tracer(atom, x.builder)))
+        return
+    x._atom = atom
+    _update_views(x)
+
+
+def _update_views(base):
+    for ref in base.views or ():
+        view = ref()
+        if view is None:
+            continue
+        if view.view.key is None:
+            _mark_stale(view)
+        else:
+            view._atom = to_atom(_numpy.getitem(base, view.view.key))
+            _update_views(view)
+
+
+def _mark_stale(view):
+    view.view.stale = True
+    for ref in view.views or ():
+        if ref() is not None:
+            _mark_stale(ref())
+
+
+def stale_view_error(x) -> UnsupportedOperationError:
+    return UnsupportedOperationError(
+        f"reading a traced array {x._atom.type} made by {x.view.made_by}, after a write "
+        f"into the array it was made from (at {user_location()}): NumPy may have made it "
+        "a view, which would see the write, and numjac does not follow writes into views "
+        "other than basic indexing (x[1:], x[0]). Make it again after the write, or copy "
+        "it before (y = np.reshape(x, s).copy())")
 
 
 def _specialize_scalars(values):
@@ -250,6 +378,19 @@ _COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                 "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
 for _name, _ufunc in _COMPARISONS.items():
     setattr(Tracer, f"__{_name}__", _binary_operator(_ufunc)[0])
+
+def _inplace_operator(ufunc):
+    def inplace(self, other):
+        # NumPy scalars (what a 0-d result stands for) are immutable: `s += 1`
+        # rebinds s.  Arrays are updated in place, seen through every alias.
+        if self.ndim == 0 and self.view is None and not self.views:
+            return ufunc(self, other)
+        return ufunc(self, other, out=self)
+    return inplace
+
+
+for _name, _ufunc in _BINARY_OPERATORS.items():
+    setattr(Tracer, f"__i{_name}__", _inplace_operator(_ufunc))
 
 _UNARY_OPERATORS = {"neg": np.negative, "pos": np.positive, "abs": np.absolute,
                     "invert": np.invert}
@@ -337,7 +478,10 @@ def _atom_of(x):
         return Lit(x, np.result_type(x))
     if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
         raise subclass_error(x, "an array used in a traced function")
-    array = native_byte_order(np.asarray(x))
+    array = np.asarray(x)
+    if isinstance(array, Tracer):       # a list holding Tracers, stacked
+        return _atom_of(array)
+    array = native_byte_order(array)
     if array.dtype == object:
         raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
     dtype = checked_dtype(array.dtype, "an array used in a traced function")
@@ -350,7 +494,7 @@ def wrap(atom) -> Tracer:
     current = _active_builder()
     if current.no_grad_depth and not isinstance(atom, Lit):
         atom = stop_gradient(atom)
-    return Tracer(atom, current)
+    return Tracer(atom, current, writable=True)
 
 
 def _active_builder():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..tracer import NumpyDispatch, install_numpy_dispatch
 from . import attributes, indexing, joining, linalg, reductions, reshaping, ufuncs  # noqa: F401
+from . import creation, inplace  # noqa: F401
 from .table import HANDLERS, dispatch_function, dispatch_ufunc, implements, numpy_name
 
 
@@ -19,8 +20,13 @@ def dispatch_getitem(tracer, key):
     return indexing.getitem(tracer, key)
 
 
-install_numpy_dispatch(NumpyDispatch(ufunc=dispatch_ufunc, function=dispatch_function,
-                                     getitem=dispatch_getitem))
+def dispatch_setitem(tracer, key, value):
+    return inplace.setitem(tracer, key, value)
+
+
+install_numpy_dispatch(NumpyDispatch(ufunc=inplace.dispatch_ufunc,
+                                     function=inplace.dispatch_function,
+                                     getitem=dispatch_getitem, setitem=dispatch_setitem))
 
 __all__ = ["HANDLERS", "dispatch_function", "dispatch_getitem", "dispatch_ufunc", "implements",
            "numpy_name"]

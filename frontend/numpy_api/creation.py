@@ -1,0 +1,117 @@
+"""Array creation inside traced functions: calls no NumPy protocol reaches,
+replaced while a thread traces (``replacements.replaced_while_tracing``).
+
+- ``np.zeros``, ``np.ones``, ``np.empty``, ``np.full`` take no array, and
+  ``np.zeros_like`` & co, ``np.copy`` given a NumPy array see no Tracer:
+  called from the user's code they return traced arrays, which the
+  function may then write into (a NumPy array cannot hold traced values).
+  Called from NumPy's, SciPy's or numjac's own code they stay NumPy's.
+- ``np.array`` and ``np.asarray`` of (nested) lists holding Tracers stack
+  them, as NumPy would stack numbers; of a Tracer, ``np.array`` copies it
+  and ``np.asarray`` returns it.
+"""
+from __future__ import annotations
+
+import operator
+import sys
+
+import numpy as np
+
+from ..compiler.primitives.base import broadcast_to
+from ..replacements import replaced_while_tracing
+from ..tracer import Tracer, checked_dtype, dtype_for_promotion, to_atom, wrap
+from .table import HANDLERS
+
+_LIBRARIES = ("numpy", "scipy", "numba", "numjac")
+
+
+def _called_from_library() -> bool:
+    """Whether the replaced function was called by library code (three
+    frames up: this helper, the handler, the dispatcher)."""
+    module = sys._getframe(3).f_globals.get("__name__", "")
+    return module.split(".")[0] in _LIBRARIES
+
+
+def _shape_tuple(shape) -> tuple:
+    if isinstance(shape, (tuple, list)):
+        return tuple(operator.index(n) for n in shape)
+    return (operator.index(shape),)
+
+
+def _filled(name, shape, fill_value, dtype):
+    if isinstance(fill_value, Tracer) or dtype is not None:
+        dtype = checked_dtype(fill_value.dtype if dtype is None else dtype, f"numpy.{name}")
+    else:
+        dtype = checked_dtype(np.result_type(dtype_for_promotion(fill_value)), f"numpy.{name}")
+    return wrap(broadcast_to(to_atom(fill_value, dtype), _shape_tuple(shape)))
+
+
+def _replace_filled(name, fill_value):
+    @replaced_while_tracing(np, name)
+    def filled(original, shape, dtype=float, order="C", **kwargs):
+        if _called_from_library() or kwargs.get("like") is not None:
+            return original(shape, dtype, order, **kwargs)
+        return _filled(name, shape, fill_value, dtype)
+
+
+for _name, _value in (("zeros", 0), ("ones", 1), ("empty", 0)):
+    _replace_filled(_name, _value)   # np.empty's contents are undefined: zeros will do
+
+
+@replaced_while_tracing(np, "full")
+def _full(original, shape, fill_value, dtype=None, order="C", **kwargs):
+    if (_called_from_library() and not isinstance(fill_value, Tracer)) \
+            or kwargs.get("like") is not None:
+        return original(shape, fill_value, dtype, order, **kwargs)
+    return _filled("full", shape, fill_value, dtype)
+
+
+def _replace_like(name):
+    @replaced_while_tracing(np, name)
+    def like(original, *args, **kwargs):
+        if _called_from_library():
+            return original(*args, **kwargs)
+        # With a Tracer among the arguments this is the table's handler.
+        return HANDLERS[original](*args, **kwargs)
+
+
+for _name in ("zeros_like", "ones_like", "empty_like", "full_like", "copy"):
+    _replace_like(_name)
+
+
+# -- np.array, np.asarray ------------------------------------------------------------
+
+def _holds_tracer(obj) -> bool:
+    if isinstance(obj, Tracer):
+        return True
+    return isinstance(obj, (list, tuple)) and any(_holds_tracer(o) for o in obj)
+
+
+def stacked(obj):
+    """A Tracer for a (nested) list of Tracers and numbers, or ``obj``."""
+    if not isinstance(obj, (list, tuple)):
+        return obj
+    items = [stacked(o) for o in obj]
+    if not any(isinstance(i, Tracer) for i in items):
+        return np.array(items)
+    return np.stack(items)
+
+
+@replaced_while_tracing(np, "array")
+def _array(original, obj, dtype=None, *, copy=True, **kwargs):
+    if not _holds_tracer(obj):
+        return original(obj, dtype, copy=copy, **kwargs)
+    result = stacked(obj)
+    if dtype is not None:
+        return result.astype(dtype)
+    return np.copy(result) if result is obj and copy is not False else result
+
+
+@replaced_while_tracing(np, "asarray")
+def _asarray(original, a, dtype=None, *args, **kwargs):
+    if not _holds_tracer(a):
+        return original(a, dtype, *args, **kwargs)
+    result = stacked(a)
+    if dtype is not None and np.dtype(dtype) != result.dtype:
+        return result.astype(dtype)
+    return result
