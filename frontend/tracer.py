@@ -13,7 +13,6 @@ from __future__ import annotations
 import operator
 import os
 import traceback
-import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,7 +47,8 @@ class NumpyDispatch:
     ufunc: Callable       # (ufunc, method, inputs, kwargs) -> result
     function: Callable    # (func, args, kwargs) -> result
     getitem: Callable     # (tracer, key) -> result
-    setitem: Callable     # (tracer, key, value) -> the new atom of the tracer
+    setitem: Callable     # (tracer, key, value) -> None: writes into the tracer
+    stale_view_error: Callable    # (tracer) -> the error a read of a stale view raises
 
 
 _numpy: NumpyDispatch | None = None
@@ -59,22 +59,9 @@ def install_numpy_dispatch(dispatch: NumpyDispatch):
     _numpy = dispatch
 
 
-@dataclass
-class View:
-    """How a Tracer made from another one (``base``) shares its elements, as
-    a NumPy view does.  A tracked view (``key``: a basic index) is kept
-    equal to ``base[key]`` after every write into either; an untracked one
-    (``key`` None: the result of ``made_by``, such as numpy.reshape) goes
-    stale when its base is written, and then refuses to be read."""
-
-    base: "Tracer"
-    key: object
-    made_by: str
-    stale: bool = False
-
-
 class Tracer:
-    __slots__ = ("_atom", "builder", "weak", "writable", "view", "views", "__weakref__")
+    __slots__ = ("_atom", "builder", "weak", "writable", "view", "views", "known",
+                 "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, atom, builder, weak=False, writable=False):
@@ -86,12 +73,20 @@ class Tracer:
         self.writable = writable
         self.view = None       # a View when this array shares its base's elements
         self.views = None      # weak references to the Tracers viewing this one
+        # The value, while it is known: an array made by np.zeros & co inside
+        # the traced function, and written with known values only.
+        self.known = None
 
     @property
     def atom(self):
         if self.view is not None and self.view.stale:
-            raise stale_view_error(self)
+            raise _numpy.stale_view_error(self)
         return self._atom
+
+    def rebind(self, atom):
+        """Make ``atom`` (of this array's type) its value: a write into it
+        or into the array it views changed it."""
+        self._atom = atom
 
     # -- array attributes ---------------------------------------------------
     @property
@@ -144,12 +139,17 @@ class Tracer:
             _specialize_scalars(list(args) + list(kwargs.values()))
             raise
 
-    def __array__(self, *args, **kwargs):
-        self._concretize("converting it to a NumPy array (np.asarray, np.array; to "
-                         "build an array from traced values use np.stack)")
+    def __array__(self, dtype=None, copy=None):
+        self._concretize("converting it to a NumPy array (np.asarray, np.array, or "
+                         "storing it into a NumPy array: a[...] = value; to build an array "
+                         "from traced values use np.stack)")
+        return np.array(self.known, dtype=dtype, copy=True)
 
     # -- concretization -----------------------------------------------------
     def _concretize(self, what: str):
+        """Return if the value is known (``self.known``), else raise."""
+        if self.known is not None:
+            return
         if not _builder.is_active(self.builder):
             raise _outside_its_trace()
         sources = self.builder.sources.get(self.atom)
@@ -163,21 +163,28 @@ class Tracer:
 
     def __bool__(self):
         self._concretize("bool() or a Python `if`/`while`/`and`/`or`")
+        return bool(self.known[()])
 
     def __float__(self):
-        self._concretize("float()")
+        self._concretize("float() (or a function of the math module: use NumPy's, "
+                         "such as np.exp for math.exp)")
+        return float(self.known[()])
 
     def __int__(self):
         self._concretize("int()")
+        return int(self.known[()])
 
     def __index__(self):
         self._concretize("using it as an index, axis or size")
+        return operator.index(self.known[()])
 
     def __complex__(self):
         self._concretize("complex()")
+        return complex(self.known[()])
 
     def __round__(self, ndigits=None):
         self._concretize("round()")
+        return round(self.known[()], ndigits)
 
     def __format__(self, spec):
         # A Python float read while tracing (f"{t}") formats as its value.
@@ -187,20 +194,18 @@ class Tracer:
 
     def item(self, *args):
         self._concretize(".item()")
+        return self.known.item(*args)
 
     def tolist(self):
         self._concretize(".tolist()")
+        return self.known.tolist()
 
     # -- indexing -------------------------------------------------------------
     def __getitem__(self, key):
-        out = _numpy.getitem(self, key)
-        if is_basic_index(key) and (out.ndim or _has_ellipsis(key)):
-            link_view(out, self, key, "x[...]")     # NumPy returns a view
-        return out
+        return _numpy.getitem(self, key)
 
     def __setitem__(self, key, value):
-        check_writable(self, "x[...] = value")
-        assign(self, _numpy.setitem(self, key, value))
+        _numpy.setitem(self, key, value)
 
     # -- methods --------------------------------------------------------------
     def reshape(self, *shape, order="C"):
@@ -221,105 +226,6 @@ class Tracer:
 
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
-
-
-# -- writes and views -----------------------------------------------------------
-
-def is_basic_index(key) -> bool:
-    """Whether ``x[key]`` is basic indexing (ints, slices, None, Ellipsis),
-    whose result NumPy makes a view of ``x``."""
-    return all(_is_basic_item(k) for k in (key if isinstance(key, tuple) else (key,)))
-
-
-def _is_basic_item(k) -> bool:
-    if k is None or k is Ellipsis or isinstance(k, slice):
-        return True
-    if isinstance(k, (Tracer, bool, np.bool_, list)):
-        return False
-    try:
-        operator.index(k)
-    except TypeError:
-        return False
-    return True
-
-
-def _has_ellipsis(key) -> bool:
-    return any(k is Ellipsis for k in (key if isinstance(key, tuple) else (key,)))
-
-
-def link_view(view, base, key, made_by: str):
-    """Record that ``view`` (a new Tracer) shares elements with ``base``:
-    as ``base[key]`` when ``key`` is given, else untracked."""
-    if not isinstance(view, Tracer) or view is base:
-        return
-    view.view = View(base, key, made_by)
-    view.writable = True
-    if base.views is None:
-        base.views = []
-    base.views[:] = [ref for ref in base.views if ref() is not None]
-    base.views.append(weakref.ref(view))
-
-
-def check_writable(x, what: str):
-    """Raise if numjac cannot write into ``x`` as NumPy would."""
-    while x.view is not None:
-        if x.view.key is None:
-            raise UnsupportedOperationError(
-                f"{what} writes into the result of {x.view.made_by}, which NumPy may make a "
-                f"view of its argument (at {user_location()}); numjac follows writes through "
-                "views made by basic indexing (v = x[1:]; v[0] = ...) only. Write into the "
-                "array itself, or copy the result first (y = np.reshape(x, s).copy())")
-        x = x.view.base
-    if x.builder is not _builder.innermost():
-        raise UnsupportedOperationError(
-            f"{what} writes into a traced array {x.type} of an enclosing trace (at "
-            f"{user_location()}); a function transformed inside another cannot change "
-            "the outer function's arrays: return the new value instead, or copy it first "
-            "(x = x.copy())")
-    if not x.writable:
-        raise UnsupportedOperationError(
-            f"{what} writes into an argument {x.type} of the traced function (at "
-            f"{user_location()}); numjac cannot change the caller's array. Copy it "
-            "first: x = x.copy()")
-
-
-def assign(x, atom):
-    """Make ``atom`` (of ``x``'s type) the value of ``x``, through its base
-    if ``x`` is a view, and bring the views of what changed up to date."""
-    if x.view is not None:
-        base, key = x.view.base, x.view.key
-        assign(base, _numpy.setitem(base, key, Tracer(atom, x.builder)))
-        return
-    x._atom = atom
-    _update_views(x)
-
-
-def _update_views(base):
-    for ref in base.views or ():
-        view = ref()
-        if view is None:
-            continue
-        if view.view.key is None:
-            _mark_stale(view)
-        else:
-            view._atom = to_atom(_numpy.getitem(base, view.view.key))
-            _update_views(view)
-
-
-def _mark_stale(view):
-    view.view.stale = True
-    for ref in view.views or ():
-        if ref() is not None:
-            _mark_stale(ref())
-
-
-def stale_view_error(x) -> UnsupportedOperationError:
-    return UnsupportedOperationError(
-        f"reading a traced array {x._atom.type} made by {x.view.made_by}, after a write "
-        f"into the array it was made from (at {user_location()}): NumPy may have made it "
-        "a view, which would see the write, and numjac does not follow writes into views "
-        "other than basic indexing (x[1:], x[0]). Make it again after the write, or copy "
-        "it before (y = np.reshape(x, s).copy())")
 
 
 def _specialize_scalars(values):

@@ -17,16 +17,13 @@ from .table import HANDLERS, dispatch_function, dispatch_ufunc, implements, nump
 def dispatch_getitem(tracer, key):
     # Looks indexing.getitem up per call, as dispatch_function looks up
     # HANDLERS, so that the coverage recorder can wrap it.
-    return indexing.getitem(tracer, key)
-
-
-def dispatch_setitem(tracer, key, value):
-    return inplace.setitem(tracer, key, value)
+    return inplace.viewed(tracer, key, indexing.getitem(tracer, key))
 
 
 install_numpy_dispatch(NumpyDispatch(ufunc=inplace.dispatch_ufunc,
                                      function=inplace.dispatch_function,
-                                     getitem=dispatch_getitem, setitem=dispatch_setitem))
+                                     getitem=dispatch_getitem, setitem=inplace.setitem,
+                                     stale_view_error=inplace.stale_view_error))
 
 __all__ = ["HANDLERS", "dispatch_function", "dispatch_getitem", "dispatch_ufunc", "implements",
            "numpy_name"]

@@ -20,6 +20,7 @@ import numpy as np
 from ..compiler.primitives.base import broadcast_to
 from ..replacements import replaced_while_tracing
 from ..tracer import Tracer, checked_dtype, dtype_for_promotion, to_atom, wrap
+from .known import all_known, concrete, known_tracer, with_known
 from .table import HANDLERS
 
 _LIBRARIES = ("numpy", "scipy", "numba", "numjac")
@@ -39,11 +40,14 @@ def _shape_tuple(shape) -> tuple:
 
 
 def _filled(name, shape, fill_value, dtype):
-    if isinstance(fill_value, Tracer) or dtype is not None:
-        dtype = checked_dtype(fill_value.dtype if dtype is None else dtype, f"numpy.{name}")
-    else:
-        dtype = checked_dtype(np.result_type(dtype_for_promotion(fill_value)), f"numpy.{name}")
-    return wrap(broadcast_to(to_atom(fill_value, dtype), _shape_tuple(shape)))
+    if dtype is None:
+        dtype = np.result_type(dtype_for_promotion(fill_value))
+    dtype = checked_dtype(dtype, f"numpy.{name}")
+    shape = _shape_tuple(shape)
+    filled = wrap(broadcast_to(to_atom(fill_value, dtype), shape))
+    if isinstance(fill_value, Tracer) and fill_value.known is None:
+        return filled
+    return with_known(filled, np.full(shape, concrete(fill_value), dtype))
 
 
 def _replace_filled(name, fill_value):
@@ -71,7 +75,10 @@ def _replace_like(name):
     def like(original, *args, **kwargs):
         if _called_from_library():
             return original(*args, **kwargs)
-        # With a Tracer among the arguments this is the table's handler.
+        if all_known(args, kwargs) or not any(isinstance(a, Tracer) for a in args):
+            # NumPy's value (np.empty_like's contents are undefined: zeros will do).
+            numpy_fn = np.zeros_like if name == "empty_like" else original
+            return known_tracer(numpy_fn(*concrete(args), **concrete(kwargs)))
         return HANDLERS[original](*args, **kwargs)
 
 

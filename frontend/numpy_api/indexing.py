@@ -59,8 +59,10 @@ def _classify(k) -> _Item:
         return _Item("ellipsis")
     if isinstance(k, slice):
         return _Item("slice", k)
-    if isinstance(k, Tracer):
+    if isinstance(k, Tracer) and k.known is None:
         return _Item("array", _traced_index(k))
+    if isinstance(k, Tracer):       # made inside the function, its value known
+        k = k.known
     if isinstance(k, (bool, np.bool_)):
         raise unsupported("indexing with a scalar boolean x[True]", "use x[None] instead")
     try:

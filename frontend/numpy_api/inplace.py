@@ -16,20 +16,172 @@ written.
 """
 from __future__ import annotations
 
+import operator
+import weakref
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..compiler.primitives import elementwise as E
 from ..compiler.primitives import structural as S
 from ..compiler.primitives.indexing import check_index, scatter, scatter_add
 from ..errors import UnsupportedOperationError, unsupported
-from ..tracer import (Tracer, assign, check_writable, is_basic_index, link_view, to_atom,
-                      user_location, wrap)
+from ..compiler.builder import innermost
+from ..tracer import Tracer, to_atom, user_location, wrap
 from . import table
+from .known import all_known, concrete, known_tracer, with_known
 from .indexing import getitem
 from .table import implements
 
 
+# -- views and writes -----------------------------------------------------------------
+
+@dataclass
+class View:
+    """How a Tracer made from another one (``base``) shares its elements, as
+    a NumPy view does.  A tracked view (``key``: a basic index) is kept
+    equal to ``base[key]`` after every write into either; an untracked one
+    (``key`` None: the result of ``made_by``, such as numpy.reshape) goes
+    stale when its base is written, and then refuses to be read."""
+
+    base: Tracer
+    key: object
+    made_by: str
+    stale: bool = False
+
+
+
+def is_basic_index(key) -> bool:
+    """Whether ``x[key]`` is basic indexing (ints, slices, None, Ellipsis),
+    whose result NumPy makes a view of ``x``."""
+    return all(_is_basic_item(k) for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def _is_basic_item(k) -> bool:
+    if k is None or k is Ellipsis or isinstance(k, slice):
+        return True
+    if isinstance(k, (Tracer, bool, np.bool_, list)):
+        return False
+    try:
+        operator.index(k)
+    except TypeError:
+        return False
+    return True
+
+
+def _has_ellipsis(key) -> bool:
+    return any(k is Ellipsis for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def link_view(view, base, key, made_by: str):
+    """Record that ``view`` (a new Tracer) shares elements with ``base``:
+    as ``base[key]`` when ``key`` is given, else untracked."""
+    if not isinstance(view, Tracer) or view is base:
+        return
+    view.view = View(base, key, made_by)
+    view.writable = True
+    if base.views is None:
+        base.views = []
+    base.views[:] = [ref for ref in base.views if ref() is not None]
+    base.views.append(weakref.ref(view))
+
+
+def check_writable(x, what: str):
+    """Raise if numjac cannot write into ``x`` as NumPy would."""
+    while x.view is not None:
+        if x.view.key is None:
+            raise UnsupportedOperationError(
+                f"{what} writes into the result of {x.view.made_by}, which NumPy may make a "
+                f"view of its argument (at {user_location()}); numjac follows writes through "
+                "views made by basic indexing (v = x[1:]; v[0] = ...) only. Write into the "
+                "array itself, or copy the result first (y = np.reshape(x, s).copy())")
+        x = x.view.base
+    if x.builder is not innermost():
+        raise UnsupportedOperationError(
+            f"{what} writes into a traced array {x.type} of an enclosing trace (at "
+            f"{user_location()}); a function transformed inside another cannot change "
+            "the outer function's arrays: return the new value instead, or copy it first "
+            "(x = x.copy())")
+    if not x.writable:
+        raise UnsupportedOperationError(
+            f"{what} writes into an argument {x.type} of the traced function (at "
+            f"{user_location()}); numjac cannot change the caller's array. Copy it "
+            "first: x = x.copy()")
+
+
+def assign(x, atom, known=None):
+    """Make ``atom`` (of ``x``'s type; its value ``known``, if known) the
+    value of ``x``, through its base if ``x`` is a view, and bring the views
+    of what changed up to date."""
+    if x.view is not None:
+        base, key = x.view.base, x.view.key
+        value = with_known(Tracer(atom, x.builder), known)
+        assign(base, new_value(base, key, value), written_known(base, key, value))
+        return
+    x.rebind(atom)
+    x.known = known
+    _update_views(x)
+
+
+def written_known(x, key, value):
+    """The value of ``x`` after ``x[key] = value`` if all three are known."""
+    if not all_known(x, key, value):
+        return None
+    array = x.known.copy()
+    array[concrete(key)] = concrete(value)
+    return array
+
+
+
+def _update_views(base):
+    for ref in base.views or ():
+        view = ref()
+        if view is None:
+            continue
+        if view.view.key is None:
+            _mark_stale(view)
+        else:
+            view.rebind(to_atom(getitem(base, view.view.key)))
+            view.known = _known_item(base, view.view.key)
+            _update_views(view)
+
+
+def _mark_stale(view):
+    view.view.stale = True
+    for ref in view.views or ():
+        if ref() is not None:
+            _mark_stale(ref())
+
+
+def stale_view_error(x) -> UnsupportedOperationError:
+    return UnsupportedOperationError(
+        f"reading a traced array {x.type} made by {x.view.made_by}, after a write "
+        f"into the array it was made from (at {user_location()}): NumPy may have made it "
+        "a view, which would see the write, and numjac does not follow writes into views "
+        "other than basic indexing (x[1:], x[0]). Make it again after the write, or copy "
+        "it before (y = np.reshape(x, s).copy())")
+
+
+def viewed(x, key, out):
+    """``out = x[key]``, linked to ``x`` as NumPy's view when it is one."""
+    if is_basic_index(key) and (out.ndim or _has_ellipsis(key)):
+        link_view(out, x, key, "x[...]")
+    out.known = _known_item(x, key)
+    return out
+
+
+def _known_item(x, key):
+    if not all_known(x, key):
+        return None
+    return np.array(x.known[concrete(key)])
+
+
 def setitem(x, key, value):
+    check_writable(x, "x[...] = value")
+    assign(x, new_value(x, key, value), written_known(x, key, value))
+
+
+def new_value(x, key, value):
     """The new value (an atom) of ``x`` after ``x[key] = value``."""
     if _is_traced_mask(key, x) and np.ndim(value) == 0:
         # x[mask] = v with a traced mask: the shape does not depend on the mask.
@@ -86,7 +238,7 @@ def write_all(target, result, what: str):
                          f"doesn't match the broadcast shape "
                          f"{np.broadcast_shapes(np.shape(result), target.shape)}")
     check_writable(target, what)
-    assign(target, setitem(target, Ellipsis, result))
+    assign(target, new_value(target, Ellipsis, result), written_known(target, Ellipsis, result))
 
 
 def into_numpy_error(what: str) -> UnsupportedOperationError:
@@ -106,6 +258,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     out = kwargs.pop("out", None)
     outs = out if isinstance(out, tuple) else (out,)
     if all(o is None for o in outs):
+        if all_known(inputs, kwargs):
+            return known_tracer(getattr(ufunc, method)(*concrete(inputs), **concrete(kwargs)))
         return table.dispatch_ufunc(ufunc, method, inputs, kwargs)
     if len(outs) != 1:
         raise unsupported(f"numpy.{ufunc.__name__}(out=...) with several outputs",
@@ -135,7 +289,11 @@ def _ufunc_at(ufunc, a, indices, b=None):
     count = positions.size
     added = scatter_add(S.reshape(to_atom(positions), (count,)), S.reshape(values, (count,)),
                         0, a.size)
-    assign(a, to_atom(ufunc(a, wrap(S.reshape(added, a.shape)))))
+    known = None
+    if all_known(a, indices, b):
+        known = a.known.copy()
+        ufunc.at(known, concrete(indices), concrete(b))
+    assign(a, to_atom(ufunc(a, wrap(S.reshape(added, a.shape)))), known)
 
 
 # -- np.put, np.fill_diagonal ------------------------------------------------------
@@ -222,7 +380,10 @@ VIEW_FUNCTIONS.add(np.lib.stride_tricks.sliding_window_view)
 def dispatch_function(func, args, kwargs):
     """The table's function dispatch; the results of view functions are
     linked to their argument as untracked views."""
-    out = table.dispatch_function(func, args, kwargs)
+    if all_known(args, kwargs):
+        out = known_tracer(func(*concrete(args), **concrete(kwargs)))
+    else:
+        out = table.dispatch_function(func, args, kwargs)
     if func in VIEW_FUNCTIONS:
         made_by = table.numpy_name(func)
         bases = [a for a in args if isinstance(a, Tracer)] or \
