@@ -166,8 +166,9 @@ class Tracer:
         return bool(self.known[()])
 
     def __float__(self):
-        self._concretize("float() (or a function of the math module: use NumPy's, "
-                         "such as np.exp for math.exp)")
+        self._concretize("float(), a function of the math module (use NumPy's: np.exp "
+                         "for math.exp) or storing it into a NumPy array (a[i] = value: "
+                         "write into a traced array instead, a = np.copy(a))")
         return float(self.known[()])
 
     def __int__(self):

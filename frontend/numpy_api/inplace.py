@@ -273,7 +273,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
                         f"{result.dtype!r} to {outs[0].dtype!r} with casting rule "
                         "'same_kind'")
     write_all(outs[0], result, what)
-    return out
+    return outs[0]
 
 
 def _ufunc_at(ufunc, a, indices, b=None):
