@@ -20,9 +20,13 @@ def dispatch_getitem(tracer, key):
     return inplace.viewed(tracer, key, indexing.getitem(tracer, key))
 
 
+def dispatch_setitem(tracer, key, value):
+    return inplace.setitem(tracer, key, value)
+
+
 install_numpy_dispatch(NumpyDispatch(ufunc=inplace.dispatch_ufunc,
                                      function=inplace.dispatch_function,
-                                     getitem=dispatch_getitem, setitem=inplace.setitem,
+                                     getitem=dispatch_getitem, setitem=dispatch_setitem,
                                      stale_view_error=inplace.stale_view_error))
 
 __all__ = ["HANDLERS", "dispatch_function", "dispatch_getitem", "dispatch_ufunc", "implements",
