@@ -43,6 +43,15 @@ def replaced_while_tracing(module, name: str):
     return register
 
 
+def replace_object_while_tracing(module, name: str, replacement):
+    """Put ``replacement`` at ``module.name`` while any thread traces: for an
+    object used other than by a call (``np.r_[...]``), which must itself act
+    as the original in threads that are not tracing (``in_trace()``)."""
+    _REPLACED[(module, name)] = (getattr(module, name), replacement)
+    if _traces[0]:
+        setattr(module, name, replacement)
+
+
 def in_trace() -> bool:
     """Whether the calling thread is tracing."""
     return getattr(_tracing, "depth", 0) > 0

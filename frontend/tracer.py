@@ -140,13 +140,13 @@ class Tracer:
             raise
 
     def __array__(self, dtype=None, copy=None):
-        self._concretize("converting it to a NumPy array (np.asarray, np.array, or "
-                         "storing it into a NumPy array: a[...] = value; to build an array "
-                         "from traced values use np.stack)")
+        self._concretize("converting it to a NumPy array (np.float64(x), or storing it "
+                         "into a NumPy array: a[...] = value; to build an array from "
+                         "traced values use np.stack)", self._scalar_hint())
         return np.array(self.known, dtype=dtype, copy=True)
 
     # -- concretization -----------------------------------------------------
-    def _concretize(self, what: str):
+    def _concretize(self, what: str, advice: str = ""):
         """Return if the value is known (``self.known``), else raise."""
         if self.known is not None:
             return
@@ -159,7 +159,14 @@ class Tracer:
             f"{what} needs the value of a traced array {self.type}, which is not "
             f"known while tracing (at {user_location()}). For a data-dependent "
             "choice use np.where(cond, a, b) instead of Python `if`; pass values "
-            "that must be concrete as static arguments (nj.jit(static_argnums=...)).")
+            "that must be concrete as static arguments (nj.jit(static_argnums=...))."
+            + advice)
+
+    def _scalar_hint(self) -> str:
+        if self.ndim:
+            return ""
+        return (" To keep a 0-d value traced where float(x) or np.float64(x) would "
+                "make a scalar, use x itself or x.astype(np.float64).")
 
     def __bool__(self):
         self._concretize("bool() or a Python `if`/`while`/`and`/`or`")
@@ -168,7 +175,8 @@ class Tracer:
     def __float__(self):
         self._concretize("float(), a function of the math module (use NumPy's: np.exp "
                          "for math.exp) or storing it into a NumPy array (a[i] = value: "
-                         "write into a traced array instead, a = np.copy(a))")
+                         "write into a traced array instead, a = np.copy(a))",
+                         self._scalar_hint())
         return float(self.known[()])
 
     def __int__(self):

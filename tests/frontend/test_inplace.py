@@ -290,3 +290,16 @@ def test_math_functions_of_known_values_and_python_floats_work():
         w = np.ones(2)
         return x * math.exp(w[0]) * math.sqrt(4.0)
     _agrees(f, np.arange(3.0))
+
+
+@pytest.mark.parametrize("f", [lambda x: float(x.sum()) * x, lambda x: np.float64(x[0]) * x])
+def test_scalar_conversions_of_traced_values_say_how_to_stay_traced(f):
+    with pytest.raises(nj.ConcretizationError, match=r"use x itself or x\.astype"):
+        nj.jit(f)(np.arange(3.0))
+
+
+def test_r_and_c_outside_traces_are_numpys():
+    np.testing.assert_array_equal(np.r_[1:3, 5], [1, 2, 5])
+    assert np.c_[np.ones(2), np.zeros(2)].shape == (2, 2)
+    with pytest.raises(UnsupportedOperationError, match="numpy.r_"):
+        nj.jit(lambda x: np.r_["0,2", x, x])(np.arange(3.0))

@@ -1,6 +1,7 @@
 """OP_SPECS rows for in-place updates: item and slice assignment, masks,
 integer arrays (repeated too), traced indices, augmented assignment, ufunc
-out=, np.add.at, np.put, np.fill_diagonal, and writes through views."""
+out=, np.add.at, np.put, np.fill_diagonal, and writes through views; and
+for arrays built from traced values: np.array, np.asarray, np.r_, np.c_."""
 import numpy as np
 
 from tests.op_specs import OpSpec
@@ -142,6 +143,15 @@ def asarray_of_list(x):
     return np.asarray([x[0] ** 2, x[1], 2.0]) * x[2]
 
 
+
+def r_(x):
+    return np.r_[x[:2], 1.0, x[0] * x[2], 0:2]
+
+
+def c_(x):
+    return np.c_[x, x ** 2, np.ones(3)]
+
+
 SPECS = [
     OpSpec("inplace-pde-rhs", pde_rhs, ((7,),)),
     OpSpec("inplace-laplacian-2d", laplacian_2d, ((4, 5),)),
@@ -162,6 +172,8 @@ SPECS = [
     OpSpec("inplace-known-mask", pure_numpy_mask, ((4,),)),
     OpSpec("inplace-int-target", int_target, ((4,),), dtypes=(np.int64,),
            differentiable=False),
-    OpSpec("inplace-array-of-list", array_of_list, ((4,),)),
-    OpSpec("inplace-asarray-of-list", asarray_of_list, ((3,),)),
+    OpSpec("build-array-of-list", array_of_list, ((4,),)),
+    OpSpec("build-asarray-of-list", asarray_of_list, ((3,),)),
+    OpSpec("build-r_", r_, ((3,),)),
+    OpSpec("build-c_", c_, ((3,),)),
 ]
