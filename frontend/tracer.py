@@ -79,6 +79,8 @@ class Tracer:
 
     @property
     def atom(self):
+        if self._atom is None:          # a known value not used in the IR yet
+            return to_atom(self.known)
         if self.view is not None and self.view.stale:
             raise _numpy.stale_view_error(self)
         return self._atom
@@ -91,23 +93,25 @@ class Tracer:
     # -- array attributes ---------------------------------------------------
     @property
     def type(self) -> AType:
+        if self._atom is None:
+            return AType(self.known.dtype, self.known.shape)
         return self._atom.type
 
     @property
     def shape(self):
-        return self._atom.type.shape
+        return self.type.shape
 
     @property
     def ndim(self):
-        return self._atom.type.ndim
+        return self.type.ndim
 
     @property
     def size(self):
-        return self._atom.type.size
+        return self.type.size
 
     @property
     def dtype(self):
-        return self._atom.type.dtype
+        return self.type.dtype
 
     @property
     def T(self):
@@ -382,6 +386,8 @@ def _literal_as(lit, dtype):
 def _atom_of(x):
     current = _active_builder()
     if isinstance(x, Tracer):
+        if x._atom is None:     # a known value, a constant in any trace
+            return _atom_of(x.known)
         if x.builder is current or isinstance(x.atom, Lit):
             return x.atom
         if not _builder.is_active(x.builder):

@@ -30,10 +30,10 @@ from .table import HANDLERS
 _LIBRARIES = ("numpy", "scipy", "numba", "numjac")
 
 
-def _called_from_library() -> bool:
-    """Whether the replaced function was called by library code (three
-    frames up: this helper, the handler, the dispatcher)."""
-    module = sys._getframe(3).f_globals.get("__name__", "")
+def _called_from_library(depth: int = 3) -> bool:
+    """Whether the replaced function was called by library code (``depth``
+    frames up: this helper, the handler, the dispatcher, then the caller)."""
+    module = sys._getframe(depth).f_globals.get("__name__", "")
     return module.split(".")[0] in _LIBRARIES
 
 
@@ -108,10 +108,16 @@ def stacked(obj):
     return np.stack(items)
 
 
+def _library_reads_known(obj) -> bool:
+    """Whether NumPy's or SciPy's code converts known values (it gets their
+    NumPy arrays, which it may compute on)."""
+    return all_known(obj) and _called_from_library(depth=4)
+
+
 @replaced_while_tracing(np, "array")
 def _array(original, obj, dtype=None, *, copy=True, **kwargs):
-    if not _holds_tracer(obj):
-        return original(obj, dtype, copy=copy, **kwargs)
+    if not _holds_tracer(obj) or _library_reads_known(obj):
+        return original(concrete(obj), dtype, copy=copy, **kwargs)
     result = stacked(obj)
     if dtype is not None:
         return result.astype(dtype)
@@ -120,8 +126,8 @@ def _array(original, obj, dtype=None, *, copy=True, **kwargs):
 
 @replaced_while_tracing(np, "asarray")
 def _asarray(original, a, dtype=None, *args, **kwargs):
-    if not _holds_tracer(a):
-        return original(a, dtype, *args, **kwargs)
+    if not _holds_tracer(a) or _library_reads_known(a):
+        return original(concrete(a), dtype, *args, **kwargs)
     result = stacked(a)
     if dtype is not None and np.dtype(dtype) != result.dtype:
         return result.astype(dtype)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tracer import Tracer, to_atom, wrap
+from ..compiler.builder import innermost
+from ..tracer import Tracer
 
 
 def _tracers(values):
@@ -45,7 +46,8 @@ def known_tracer(value):
         return type(value)(known_tracer(v) for v in value)
     if not isinstance(value, np.ndarray) or value.dtype == object:
         return value
-    tracer = wrap(to_atom(value))
+    # Its atom (a captured input) is made when an equation first uses it.
+    tracer = Tracer(None, innermost(), writable=True)
     tracer.known = value
     return tracer
 

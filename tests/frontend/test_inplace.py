@@ -154,6 +154,27 @@ def test_known_values_stay_concrete():
     _agrees(f, np.arange(4.0) + 1.0)
 
 
+def test_known_values_reach_scipy_as_numpy_arrays():
+    import scipy.linalg
+
+    def f(x):
+        a = np.zeros((3, 3)) + np.eye(3) * 2.0
+        a[0, 1] = 1.0
+        lower = scipy.linalg.cholesky(a.T @ a, lower=True)    # SciPy on a's value
+        b = np.asarray(a)          # in the user's code: still the traced array
+        b[2, 2] = x[0]
+        return lower @ x + a @ x
+    _agrees(f, np.arange(3.0))
+
+
+def test_known_values_add_no_inputs():
+    def f(x):
+        mask = np.zeros(4, dtype=bool)
+        mask[1:3] = True
+        return x[mask] * x[~mask]
+    assert "bool" not in str(nj.make_ir(f)(np.ones(4)))
+
+
 def test_library_code_keeps_numpy_arrays():
     from scipy.special import roots_legendre    # allocates with np.zeros inside
     def f(x):
