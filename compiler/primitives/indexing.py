@@ -9,10 +9,11 @@ Neither checks: Numba reads and writes at their indices unchecked, so every
 index array they get from user values must come out of ``check_index`` (the
 frontend checks each before it merges several into one flat index).  Both
 are linear in their array operand and have no derivative with respect to the
-indices.  ``scatter`` is ``x[..., idx, ...] = updates`` on a copy of ``x``
-(what the tracer makes of in-place assignment); where indices repeat the
-last write wins, as in NumPy, and only that write gets a cotangent.  Several index arrays (``x[i, j]``) are handled by the frontend as
-one ``take`` of flat indices over the merged axes.
+indices.  Several index arrays (``x[i, j]``) are handled by the frontend as
+one ``take`` of flat indices over the merged axes.  ``scatter`` is
+``x[..., idx, ...] = updates`` on a copy of ``x`` (what the tracer makes of
+in-place assignment); where indices repeat the last write wins, as in
+NumPy, and only that write gets a cotangent.
 """
 from __future__ import annotations
 

@@ -2,9 +2,8 @@
 ``out=``, ``np.add.at``, ``np.put`` and ``np.fill_diagonal``.
 
 A write computes the array's new value, ``scatter`` of the written values
-at the flat positions the key selects, and the tracer makes it the value of
-the array it wrote into (``tracer.assign``), so that passes never see a
-mutation.  The positions come from indexing an iota of the array's shape
+at the flat positions the key selects, and makes it the value of the
+Tracer it wrote into (``assign``), so that passes never see a mutation.  The positions come from indexing an iota of the array's shape
 with the same key (``getitem``), so every NumPy indexing rule (masks,
 integer arrays, traced indices with their bounds checks) holds for writes
 as it does for reads.
@@ -25,8 +24,8 @@ import numpy as np
 from ..compiler.primitives import elementwise as E
 from ..compiler.primitives import structural as S
 from ..compiler.primitives.indexing import check_index, scatter, scatter_add
-from ..errors import UnsupportedOperationError, unsupported
 from ..compiler.builder import innermost
+from ..errors import UnsupportedOperationError, unsupported
 from ..tracer import Tracer, to_atom, user_location, wrap
 from . import table
 from .known import all_known, concrete, known_tracer, with_known
@@ -48,7 +47,6 @@ class View:
     key: object
     made_by: str
     stale: bool = False
-
 
 
 def is_basic_index(key) -> bool:
@@ -130,7 +128,6 @@ def written_known(x, key, value):
     array = x.known.copy()
     array[concrete(key)] = concrete(value)
     return array
-
 
 
 def _update_views(base):
@@ -229,15 +226,20 @@ def _broadcast_value(value, shape):
     return S.broadcast_to(S.reshape(value, vshape), shape)
 
 
-def write_all(target, result, what: str):
-    """``target[...] = result`` for an output argument (``out=``, ``x += v``)."""
+def _check_target(target, what: str):
+    """Raise unless ``target`` is a Tracer numjac can write into."""
     if not isinstance(target, Tracer):
         raise into_numpy_error(what)
+    check_writable(target, what)
+
+
+def write_all(target, result, what: str):
+    """``target[...] = result`` for an output argument (``out=``, ``x += v``)."""
+    _check_target(target, what)
     if np.broadcast_shapes(np.shape(result), target.shape) != target.shape:
         raise ValueError(f"non-broadcastable output operand with shape {target.shape} "
                          f"doesn't match the broadcast shape "
                          f"{np.broadcast_shapes(np.shape(result), target.shape)}")
-    check_writable(target, what)
     assign(target, new_value(target, Ellipsis, result), written_known(target, Ellipsis, result))
 
 
@@ -281,9 +283,7 @@ def _ufunc_at(ufunc, a, indices, b=None):
     what = f"numpy.{ufunc.__name__}.at"
     if ufunc not in (np.add, np.subtract):
         raise unsupported(what, "use np.add.at (or np.subtract.at)")
-    if not isinstance(a, Tracer):
-        raise into_numpy_error(what)
-    check_writable(a, what)
+    _check_target(a, what)
     positions = getitem(wrap(S.reshape(S.iota(np.int64, (a.size,), 0), a.shape)), indices)
     values = _broadcast_value(to_atom(b, a.dtype), positions.shape)
     count = positions.size
@@ -302,9 +302,7 @@ def _ufunc_at(ufunc, a, indices, b=None):
 def put(a, ind, v, mode="raise"):
     """``a.flat[ind] = v``, ``v`` repeated as needed; ``mode`` as np.take's."""
     what = "numpy.put"
-    if not isinstance(a, Tracer):
-        raise into_numpy_error(what)
-    check_writable(a, what)
+    _check_target(a, what)
     positions = _put_positions(ind, a.size, mode)
     count = positions.type.size
     values = _cycled(to_atom(v, a.dtype), count)
@@ -349,9 +347,7 @@ def _cycled(values, count: int):
 @implements(np.fill_diagonal)
 def fill_diagonal(a, val, wrap=False):
     what = "numpy.fill_diagonal"
-    if not isinstance(a, Tracer):
-        raise into_numpy_error(what)
-    check_writable(a, what)
+    _check_target(a, what)
     if a.ndim < 2:
         raise ValueError("array must be at least 2-d")
     if a.ndim > 2 and len(set(a.shape)) != 1:
