@@ -240,6 +240,9 @@ class Tracer:
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
 
+    def fill(self, value):
+        self[...] = value
+
 
 def _specialize_scalars(values):
     """Ask for the value of the Python scalars among ``values`` (and in

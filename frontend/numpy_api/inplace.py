@@ -26,7 +26,7 @@ from ..compiler.primitives import structural as S
 from ..compiler.primitives.indexing import check_index, scatter, scatter_add
 from ..compiler.builder import innermost
 from ..errors import UnsupportedOperationError, unsupported
-from ..tracer import Tracer, to_atom, user_location, wrap
+from ..tracer import Tracer, dtype_for_promotion, to_atom, user_location, wrap
 from . import table
 from .known import all_known, concrete, known_tracer, with_known
 from .indexing import getitem
@@ -249,6 +249,19 @@ def into_numpy_error(what: str) -> UnsupportedOperationError:
         "one the traced function closes over or gets from a NumPy call numjac does not "
         "trace; a NumPy array cannot hold traced values. Write into a traced copy "
         "instead: a = np.copy(a) (or np.zeros, np.empty_like, ... inside the function)")
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    what = "numpy.copyto"
+    _check_target(dst, what)
+    src_dtype = np.result_type(dtype_for_promotion(src))
+    if not np.can_cast(src_dtype, dst.dtype, casting):
+        raise TypeError(f"Cannot cast array data from {src_dtype!r} to {dst.dtype!r} "
+                        f"according to the rule {casting!r}")
+    if where is not True:
+        src = np.where(where, src, dst)
+    write_all(dst, src, what)
 
 
 # -- ufuncs: out= and ufunc.at --------------------------------------------------------

@@ -290,12 +290,19 @@ def test_numpy_errors_for_bad_shapes_and_casts():
         y = np.zeros(3)
         y += np.ones((2, 3))
         return y
+
+    def copyto(x):
+        y = np.zeros(3, dtype=np.int64)
+        np.copyto(y, x)
+        return y
     with pytest.raises(ValueError, match="could not broadcast"):
         nj.jit(shape)(np.arange(3.0))
     with pytest.raises(TypeError, match="same_kind"):
         nj.jit(cast)(np.arange(3.0))
     with pytest.raises(ValueError, match="non-broadcastable output"):
         nj.jit(broadcast)(np.arange(3.0))
+    with pytest.raises(TypeError, match="according to the rule 'same_kind'"):
+        nj.jit(copyto)(np.arange(3.0))
 
 
 @pytest.mark.parametrize("f, alternative", [

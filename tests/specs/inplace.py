@@ -102,6 +102,14 @@ def fill_diagonal_wrap(x):
     return m
 
 
+def copyto_and_fill(x):
+    y = np.empty((2, 3))
+    y.fill(0.5)
+    np.copyto(y, x ** 2, where=x > 0)
+    np.copyto(y[1], np.exp(x[0]))
+    return y
+
+
 def traced_index(x, i):
     y = x.copy()
     y[i] = x[0] ** 2
@@ -165,6 +173,7 @@ SPECS = [
     OpSpec("inplace-put", put, ((3,),)),
     OpSpec("inplace-fill-diagonal", fill_diagonal, ((3,),)),
     OpSpec("inplace-fill-diagonal-wrap", fill_diagonal_wrap, ((2,),)),
+    OpSpec("inplace-copyto-and-fill", copyto_and_fill, ((2, 3),)),
     OpSpec("inplace-traced-index", traced_index, ((7,), ()), dtypes=(np.float64, np.int64)),
     OpSpec("inplace-traced-array-index", traced_array_index, ((3,), (3,)),
            dtypes=(np.float64, np.int64)),
