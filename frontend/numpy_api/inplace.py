@@ -24,12 +24,15 @@ import numpy as np
 from ..compiler.primitives import elementwise as E
 from ..compiler.primitives import structural as S
 from ..compiler.primitives.indexing import check_index, scatter, scatter_add
+from ..compiler.atoms import AType, Lit
 from ..compiler.builder import innermost
+from ..compiler.primitives.structural import slice_p
+from ..compiler.rules import UndefinedPrimal, transpose_rules
 from ..errors import UnsupportedOperationError, unsupported
 from ..tracer import Tracer, dtype_for_promotion, to_atom, user_location, wrap
 from . import table
 from .known import all_known, concrete, known_tracer, with_known
-from .indexing import getitem
+from .indexing import basic_window, getitem
 from .table import implements
 
 
@@ -184,14 +187,40 @@ def new_value(x, key, value):
         # x[mask] = v with a traced mask: the shape does not depend on the mask.
         return E.select(to_atom(key), to_atom(value, x.dtype), to_atom(x))
     shape, size = x.shape, x.size
+    window = basic_window(concrete(key), shape)
+    if window is not None:
+        values = _broadcast_value(to_atom(value, x.dtype), _basic_shape(shape, key))
+        if _selects_all(key, shape):
+            return S.reshape(values, shape)
+        return _window_written(to_atom(x), window, values)
     positions = getitem(wrap(S.reshape(S.iota(np.int64, (size,), 0), shape)), key)
     values = _broadcast_value(to_atom(value, x.dtype), positions.shape)
-    if _selects_all(key, shape):
-        return S.reshape(values, shape)
     count = positions.size
     flat = scatter(S.reshape(to_atom(x), (size,)), S.reshape(to_atom(positions), (count,)),
                    S.reshape(values, (count,)), 0)
     return S.reshape(flat, shape)
+
+
+def _basic_shape(shape, key) -> tuple:
+    """The shape of ``x[key]`` for a basic ``key`` (read off a view of one
+    element strided to ``shape``, without allocating it)."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1), shape, (0,) * len(shape))[
+        concrete(key)].shape
+
+
+def _window_written(x, window, values):
+    """``x`` with ``values`` written into the basic-index ``window``: the
+    values placed where the window is (the transpose of taking the window:
+    pads, and zeros between strided elements) and selected there.  Unlike
+    a scatter this is elementwise, so it fuses with what computes it."""
+    sizes = tuple(-(-(b - a) // s) for a, b, s in zip(window.start, window.limit, window.step))
+    params = dict(start=window.start, limit=window.limit, step=window.step)
+    place = transpose_rules[slice_p]
+    placed = place(S.rev(S.reshape(values, sizes), window.flips), UndefinedPrimal(x.type),
+                   **params)[0]
+    inside = place(S.broadcast_to(Lit(True, np.dtype(np.bool_)), sizes),
+                   UndefinedPrimal(AType(np.dtype(np.bool_), x.type.shape)), **params)[0]
+    return E.select(inside, placed, x)
 
 
 def _is_traced_mask(key, x) -> bool:
