@@ -1,12 +1,13 @@
 """In-place updates on Tracers, made pure: ``x[key] = v``, ``x += v``, ufunc
 ``out=``, ``np.add.at``, ``np.put`` and ``np.fill_diagonal``.
 
-A write computes the array's new value, ``scatter`` of the written values
-at the flat positions the key selects, and makes it the value of the
-Tracer it wrote into (``assign``), so that passes never see a mutation.  The positions come from indexing an iota of the array's shape
-with the same key (``getitem``), so every NumPy indexing rule (masks,
-integer arrays, traced indices with their bounds checks) holds for writes
-as it does for reads.
+A write computes the array's new value and makes it the value of the
+Tracer it wrote into (``assign``), so that passes never see a mutation.
+A basic key's window is written elementwise (``_window_written``); other
+keys ``scatter`` the values at the flat positions the key selects, found
+by indexing an iota of the array's shape with the same key (``getitem``),
+so every NumPy indexing rule (masks, integer arrays, traced indices with
+their bounds checks) holds for writes as it does for reads.
 
 Views: ``x[basic key]`` is tracked by the tracer (``link_view``); the
 results of other functions NumPy may return views from (``VIEW_FUNCTIONS``)
