@@ -11,19 +11,16 @@ Python-scalar argument.
 from __future__ import annotations
 
 import operator
-import os
-import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from . import compiler, runtime
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
-from .errors import (ConcretizationError, UnsupportedDtypeError, UnsupportedOperationError,
-                     unsupported)
+from .errors import ConcretizationError, UnsupportedDtypeError, UnsupportedOperationError
+from .user_code import math_advice, user_location
 
 
 class NeedsSpecialization(Exception):
@@ -177,10 +174,9 @@ class Tracer:
         return bool(self.known[()])
 
     def __float__(self):
-        self._concretize("float(), a function of the math module (use NumPy's: np.exp "
-                         "for math.exp) or storing it into a NumPy array (a[i] = value: "
-                         "write into a traced array instead, a = np.copy(a))",
-                         self._scalar_hint())
+        self._concretize("float(), a function of the math module or storing it into a "
+                         "NumPy array (a[i] = value: write into a traced array instead, "
+                         "a = np.copy(a))", math_advice() + self._scalar_hint())
         return float(self.known[()])
 
     def __int__(self):
@@ -457,17 +453,3 @@ def dtype_for_promotion(x):
     if type(x) in (int, float):     # not np.float64, a float subclass but not weak
         return type(x)
     return np.asarray(x).dtype
-
-
-# numjac's own source directories, which user_location looks past.
-_OWN_DIRS = tuple(os.path.dirname(os.path.abspath(path)) + os.sep
-                  for path in (compiler.__file__, runtime.__file__, __file__))
-
-
-def user_location() -> str:
-    """file:line of the innermost stack frame outside numjac and NumPy."""
-    for frame in reversed(traceback.extract_stack()):
-        path = os.path.abspath(frame.filename)
-        if not path.startswith(_OWN_DIRS) and f"{os.sep}numpy{os.sep}" not in path:
-            return f"{frame.filename}:{frame.lineno}"
-    return "<unknown>"

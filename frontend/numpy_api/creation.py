@@ -6,22 +6,18 @@ replaced while a thread traces (``replacements.replaced_while_tracing``).
   called from the user's code they return traced arrays, which the
   function may then write into (a NumPy array cannot hold traced values).
   Called from NumPy's, SciPy's or numjac's own code they stay NumPy's.
-- ``math.exp`` & co of a Tracer raise an error naming NumPy's function
-  (they need a Python float, which a traced value is not).
 - ``np.array`` and ``np.asarray`` of (nested) lists holding Tracers stack
   them, as NumPy would stack numbers; of a Tracer, ``np.array`` copies it
   and ``np.asarray`` returns it.
 """
 from __future__ import annotations
 
-import math
 import operator
 import sys
 
 import numpy as np
 
 from ..compiler.primitives.base import broadcast_to
-from ..errors import ConcretizationError, UnsupportedOperationError
 from ..replacements import replaced_while_tracing
 from ..tracer import Tracer, checked_dtype, dtype_for_promotion, to_atom, wrap
 from .known import all_known, concrete, known_tracer, with_known
@@ -132,35 +128,3 @@ def _asarray(original, a, dtype=None, *args, **kwargs):
     if dtype is not None and np.dtype(dtype) != result.dtype:
         return result.astype(dtype)
     return result
-
-
-# -- the math module ---------------------------------------------------------------
-
-_NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
-                "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power",
-                "fabs": "abs", "fsum": "sum", "prod": "prod", "dist": "linalg.norm"}
-_SCIPY_NAMES = {"erf": "scipy.special.erf", "erfc": "scipy.special.erfc",
-                "gamma": "scipy.special.gamma", "lgamma": "scipy.special.gammaln"}
-
-
-def _math_error(name: str) -> UnsupportedOperationError:
-    alternative = _SCIPY_NAMES.get(name) or f"np.{_NUMPY_NAMES.get(name, name)}"
-    return UnsupportedOperationError(
-        f"math.{name} of a traced value: the math module computes on Python floats, and "
-        f"a traced value has no value while tracing. Use {alternative} instead")
-
-
-def _refuse_traced_math(name):
-    @replaced_while_tracing(math, name)
-    def refusing(original, *args):
-        try:
-            # A traced Python-scalar argument asks to be made concrete here.
-            return original(*concrete(args))
-        except ConcretizationError as error:
-            raise _math_error(name) from error
-
-
-for _name in sorted(n for n in dir(math) if callable(getattr(math, n))
-                    and not n.startswith("_") and (n in _NUMPY_NAMES or n in _SCIPY_NAMES
-                                                   or hasattr(np, n))):
-    _refuse_traced_math(_name)
