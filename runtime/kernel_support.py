@@ -83,22 +83,16 @@ def integer_power(x, y):
     return np.power(x, y)
 
 
-# Bound once: while a thread traces, numjac puts its own np.empty and
-# np.full in numpy's namespace (frontend/numpy_api/creation.py), and Numba
-# reads the names when it compiles, which another thread may do meanwhile.
-_numpy_empty, _numpy_full = np.empty, np.full
-
-
 @cached_helper
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in
     every kernel."""
-    return _numpy_empty(shape, dtype)
+    return np.empty(shape, dtype)
 
 
 @cached_helper
 def full(shape, fill, dtype):
-    return _numpy_full(shape, fill, dtype)
+    return np.full(shape, fill, dtype)
 
 
 @cached_helper
