@@ -176,7 +176,7 @@ class Tracer:
     def __float__(self):
         self._concretize("float(), a function of the math module or storing it into a "
                          "NumPy array (a[i] = value: write into a traced array instead, "
-                         "a = np.copy(a))", math_advice() + self._scalar_hint())
+                         "a = np.array(a))", math_advice() + self._scalar_hint())
         return float(self.known[()])
 
     def __int__(self):

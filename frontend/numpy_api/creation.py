@@ -2,10 +2,13 @@
 replaced while a thread traces (``replacements.replaced_while_tracing``).
 
 - ``np.zeros``, ``np.ones``, ``np.empty``, ``np.full`` take no array, and
-  ``np.zeros_like`` & co, ``np.copy`` given a NumPy array see no Tracer:
-  called from the user's code they return traced arrays, which the
-  function may then write into (a NumPy array cannot hold traced values).
-  Called from NumPy's, SciPy's or numjac's own code they stay NumPy's.
+  ``np.array`` of a NumPy array sees no Tracer: called from the user's
+  code they return traced arrays (with known values), which the function
+  may then write into (a NumPy array cannot hold traced values).  Called
+  from NumPy's, SciPy's or numjac's own code they stay NumPy's.
+  (``np.zeros_like`` & co and ``np.copy`` are not replaced: Numba, which
+  may load its implementations while a thread traces, keys them by the
+  function objects; given a Tracer they reach the tracer anyway.)
 - ``np.array`` and ``np.asarray`` of (nested) lists holding Tracers stack
   them, as NumPy would stack numbers; of a Tracer, ``np.array`` copies it
   and ``np.asarray`` returns it.
@@ -21,7 +24,6 @@ from ..compiler.primitives.base import broadcast_to
 from ..replacements import replaced_while_tracing
 from ..tracer import Tracer, checked_dtype, dtype_for_promotion, to_atom, wrap
 from .known import all_known, concrete, known_tracer, with_known
-from .table import HANDLERS
 
 _LIBRARIES = ("numpy", "scipy", "numba", "numjac")
 
@@ -70,22 +72,6 @@ def _full(original, shape, fill_value, dtype=None, order="C", **kwargs):
     return _filled("full", shape, fill_value, dtype)
 
 
-def _replace_like(name):
-    @replaced_while_tracing(np, name)
-    def like(original, *args, **kwargs):
-        if _called_from_library():
-            return original(*args, **kwargs)
-        if all_known(args, kwargs) or not any(isinstance(a, Tracer) for a in args):
-            # NumPy's value (np.empty_like's contents are undefined: zeros will do).
-            numpy_fn = np.zeros_like if name == "empty_like" else original
-            return known_tracer(numpy_fn(*concrete(args), **concrete(kwargs)))
-        return HANDLERS[original](*args, **kwargs)
-
-
-for _name in ("zeros_like", "ones_like", "empty_like", "full_like", "copy"):
-    _replace_like(_name)
-
-
 # -- np.array, np.asarray ------------------------------------------------------------
 
 def _holds_tracer(obj) -> bool:
@@ -112,6 +98,9 @@ def _library_reads_known(obj) -> bool:
 
 @replaced_while_tracing(np, "array")
 def _array(original, obj, dtype=None, *, copy=True, **kwargs):
+    if isinstance(obj, np.ndarray) and copy is not False and not _called_from_library():
+        # The user's copy of a NumPy array (a closed-over one): it may be written.
+        return known_tracer(original(obj, dtype, copy=True, **kwargs))
     if not _holds_tracer(obj) or _library_reads_known(obj):
         return original(concrete(obj), dtype, copy=copy, **kwargs)
     result = stacked(obj)

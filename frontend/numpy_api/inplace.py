@@ -278,7 +278,7 @@ def into_numpy_error(what: str) -> UnsupportedOperationError:
         f"{what} writes a traced value into a NumPy array (at {user_location()}), such as "
         "one the traced function closes over or gets from a NumPy call numjac does not "
         "trace; a NumPy array cannot hold traced values. Write into a traced copy "
-        "instead: a = np.copy(a) (or np.zeros, np.empty_like, ... inside the function)")
+        "instead: a = np.array(a) (or an array made by np.zeros, np.empty, ...)")
 
 
 @implements(np.copyto)
