@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from .compiler.builder import current as current_builder
 from .compiler import rules
 from .compiler.ir import IR, is_float
-from .numpy_api import HANDLERS, indexing, numpy_name
+from .numpy_api import HANDLERS, indexing, inplace, numpy_name
 from .pytree import flatten
 from .runtime.lowering import LOWERINGS
 from .signatures import leaf_spec
 from .staging import trace
 
 INDEXING = "x[key]"
+ASSIGNMENT = "x[key] = value"
 COLUMNS = ("forward (jvp, jacfwd)", "reverse (vjp, grad, jacrev)", "vmap", "Numba")
 DERIVATIVE_COLUMNS = 2     # the first COLUMNS, where "zero" can appear
 
@@ -106,8 +107,10 @@ def _recorded(key, handler, usages):
         result = handler(*args, **kwargs)
         usage = usages[key]
         usage.primitives |= primitives_in(builder.eqns[start:])
+        # A handler returning None wrote into its first argument (np.put).
+        written = result if result is not None else args[:1]
         usage.float_valued |= any(is_float(getattr(leaf, "dtype", bool))
-                                  for leaf in flatten(result)[0])
+                                  for leaf in flatten(written)[0])
         return result
     return recording_handler
 
@@ -115,15 +118,18 @@ def _recorded(key, handler, usages):
 @contextmanager
 def recording(usages):
     """Within the block, every NumPy call traced updates the Usage
-    ``usages[callable]`` (``usages[INDEXING]`` for ``x[key]``)."""
-    handlers, getitem = dict(HANDLERS), indexing.getitem
+    ``usages[callable]`` (``usages[INDEXING]`` for ``x[key]``, and
+    ``usages[ASSIGNMENT]`` for ``x[key] = value``)."""
+    handlers, getitem, setitem = dict(HANDLERS), indexing.getitem, inplace.setitem
     HANDLERS.update({fn: _recorded(fn, h, usages) for fn, h in handlers.items()})
     indexing.getitem = _recorded(INDEXING, getitem, usages)
+    inplace.setitem = _recorded(ASSIGNMENT, setitem, usages)
     try:
         yield
     finally:
         HANDLERS.update(handlers)
         indexing.getitem = getitem
+        inplace.setitem = setitem
 
 
 def usages_in(examples) -> dict:
@@ -148,7 +154,8 @@ def _table(head, rows) -> list:
 
 
 def call_rows(usages) -> list:
-    calls = [(numpy_name(fn), fn) for fn in HANDLERS] + [(f"{INDEXING} (indexing)", INDEXING)]
+    calls = [(numpy_name(fn), fn) for fn in HANDLERS] + [(f"{INDEXING} (indexing)", INDEXING),
+                                                         (ASSIGNMENT, ASSIGNMENT)]
     rows = []
     for name, key in sorted(calls):
         if key not in usages:

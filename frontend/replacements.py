@@ -30,17 +30,44 @@ def replaced_while_tracing(module, name: str):
     def register(handler):
         original = getattr(module, name)
 
-        @functools.wraps(original)
-        def dispatcher(*args, **kwargs):
-            if in_trace():
-                return handler(original, *args, **kwargs)
-            return original(*args, **kwargs)
-
+        dispatcher = _Dispatcher(original, handler)
         _REPLACED[(module, name)] = (original, dispatcher)
         if _traces[0]:
             setattr(module, name, dispatcher)
         return handler
     return register
+
+
+class _Dispatcher:
+    """Calls ``handler(original, ...)`` in a tracing thread, ``original``
+    elsewhere.  It hashes and compares equal to ``original``: Numba, which
+    may import its NumPy implementations (keyed by the function objects it
+    reads from numpy) while a thread traces, then files them under a key
+    that still finds them when the original is back."""
+
+    def __init__(self, original, handler):
+        functools.update_wrapper(self, original)
+        self.original, self.handler = original, handler
+
+    def __call__(self, *args, **kwargs):
+        if in_trace():
+            return self.handler(self.original, *args, **kwargs)
+        return self.original(*args, **kwargs)
+
+    def __eq__(self, other):
+        return other is self or other == self.original
+
+    def __hash__(self):
+        return hash(self.original)
+
+
+def replace_object_while_tracing(module, name: str, replacement):
+    """Put ``replacement`` at ``module.name`` while any thread traces: for an
+    object used other than by a call (``np.r_[...]``), which must itself act
+    as the original in threads that are not tracing (``in_trace()``)."""
+    _REPLACED[(module, name)] = (getattr(module, name), replacement)
+    if _traces[0]:
+        setattr(module, name, replacement)
 
 
 def in_trace() -> bool:

@@ -10,19 +10,18 @@ Python-scalar argument.
 """
 from __future__ import annotations
 
-import os
-import traceback
+import operator
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from . import compiler, runtime
 from .compiler import builder as _builder
 from .compiler.ir import SUPPORTED_DTYPES, AType, Lit
 from .compiler.primitives.structural import convert, stop_gradient
 from .errors import (ConcretizationError, UnsupportedDtypeError, UnsupportedOperationError,
-                     unsupported, unsupported_attribute)
+                     unsupported_attribute)
+from .user_code import math_advice, user_location
 
 
 class NeedsSpecialization(Exception):
@@ -46,6 +45,8 @@ class NumpyDispatch:
     ufunc: Callable       # (ufunc, method, inputs, kwargs) -> result
     function: Callable    # (func, args, kwargs) -> result
     getitem: Callable     # (tracer, key) -> result
+    setitem: Callable     # (tracer, key, value) -> None: writes into the tracer
+    stale_view_error: Callable    # (tracer) -> the error a read of a stale view raises
 
 
 _numpy: NumpyDispatch | None = None
@@ -57,35 +58,58 @@ def install_numpy_dispatch(dispatch: NumpyDispatch):
 
 
 class Tracer:
-    __slots__ = ("atom", "builder", "weak")
+    __slots__ = ("_atom", "builder", "weak", "writable", "view", "views", "known",
+                 "__weakref__")
     __array_priority__ = 1000
 
-    def __init__(self, atom, builder, weak=False):
-        self.atom = atom
+    def __init__(self, atom, builder, weak=False, writable=False):
+        self._atom = atom
         self.builder = builder
         # Stands for a Python float/int: promotes weakly, as that scalar would.
         self.weak = weak
+        # Made inside the traced function (not an argument): may be written.
+        self.writable = writable
+        self.view = None       # a View when this array shares its base's elements
+        self.views = None      # weak references to the Tracers viewing this one
+        # The value, while it is known: an array made by np.zeros & co inside
+        # the traced function, and written with known values only.
+        self.known = None
+
+    @property
+    def atom(self):
+        if self._atom is None:          # a known value not used in the IR yet
+            return to_atom(self.known)
+        if self.view is not None and self.view.stale:
+            raise _numpy.stale_view_error(self)
+        return self._atom
+
+    def rebind(self, atom):
+        """Make ``atom`` (of this array's type) its value: a write into it
+        or into the array it views changed it."""
+        self._atom = atom
 
     # -- array attributes ---------------------------------------------------
     @property
     def type(self) -> AType:
-        return self.atom.type
+        if self._atom is None:
+            return AType(self.known.dtype, self.known.shape)
+        return self._atom.type
 
     @property
     def shape(self):
-        return self.atom.type.shape
+        return self.type.shape
 
     @property
     def ndim(self):
-        return self.atom.type.ndim
+        return self.type.ndim
 
     @property
     def size(self):
-        return self.atom.type.size
+        return self.type.size
 
     @property
     def dtype(self):
-        return self.atom.type.dtype
+        return self.type.dtype
 
     @property
     def T(self):
@@ -117,12 +141,17 @@ class Tracer:
             _specialize_scalars(list(args) + list(kwargs.values()))
             raise
 
-    def __array__(self, *args, **kwargs):
-        self._concretize("converting it to a NumPy array (np.asarray, np.array; to "
-                         "build an array from traced values use np.stack)")
+    def __array__(self, dtype=None, copy=None):
+        self._concretize("converting it to a NumPy array (np.float64(x), or storing it "
+                         "into a NumPy array: a[...] = value; to build an array from "
+                         "traced values use np.stack)", self._scalar_hint())
+        return np.array(self.known, dtype=dtype, copy=True)
 
     # -- concretization -----------------------------------------------------
-    def _concretize(self, what: str):
+    def _concretize(self, what: str, advice: str = ""):
+        """Return if the value is known (``self.known``), else raise."""
+        if self.known is not None:
+            return
         if not _builder.is_active(self.builder):
             raise _outside_its_trace()
         sources = self.builder.sources.get(self.atom)
@@ -132,25 +161,40 @@ class Tracer:
             f"{what} needs the value of a traced array {self.type}, which is not "
             f"known while tracing (at {user_location()}). For a data-dependent "
             "choice use np.where(cond, a, b) instead of Python `if`; pass values "
-            "that must be concrete as static arguments (nj.jit(static_argnums=...)).")
+            "that must be concrete as static arguments (nj.jit(static_argnums=...))."
+            + advice)
+
+    def _scalar_hint(self) -> str:
+        if self.ndim:
+            return ""
+        return (" To keep a 0-d value traced where float(x) or np.float64(x) would "
+                "make a scalar, use x itself or x.astype(np.float64).")
 
     def __bool__(self):
         self._concretize("bool() or a Python `if`/`while`/`and`/`or`")
+        return bool(self.known[()])
 
     def __float__(self):
-        self._concretize("float()")
+        self._concretize("float(), a function of the math module or storing it into a "
+                         "NumPy array (a[i] = value: write into a traced array instead, "
+                         "a = np.array(a))", math_advice() + self._scalar_hint())
+        return float(self.known[()])
 
     def __int__(self):
         self._concretize("int()")
+        return int(self.known[()])
 
     def __index__(self):
         self._concretize("using it as an index, axis or size")
+        return operator.index(self.known[()])
 
     def __complex__(self):
         self._concretize("complex()")
+        return complex(self.known[()])
 
     def __round__(self, ndigits=None):
         self._concretize("round()")
+        return round(self.known[()], ndigits)
 
     def __format__(self, spec):
         # A Python float read while tracing (f"{t}") formats as its value.
@@ -160,18 +204,18 @@ class Tracer:
 
     def item(self, *args):
         self._concretize(".item()")
+        return self.known.item(*args)
 
     def tolist(self):
         self._concretize(".tolist()")
+        return self.known.tolist()
 
     # -- indexing -------------------------------------------------------------
     def __getitem__(self, key):
         return _numpy.getitem(self, key)
 
     def __setitem__(self, key, value):
-        raise unsupported("in-place assignment x[...] = value",
-                          "traced arrays are immutable; build the result with "
-                          "np.where, np.concatenate or np.pad instead")
+        _numpy.setitem(self, key, value)
 
     # -- methods --------------------------------------------------------------
     def reshape(self, *shape, order="C"):
@@ -188,7 +232,7 @@ class Tracer:
         return wrap(convert(to_atom(self), checked_dtype(dtype, "astype")))
 
     def copy(self, order="C"):
-        return self
+        return np.copy(self)
 
     def flatten(self, order="C"):
         return np.ravel(self, order=order)
@@ -207,6 +251,9 @@ class Tracer:
     @property
     def imag(self):
         return np.imag(self)
+
+    def fill(self, value):
+        self[...] = value
 
 
 def _specialize_scalars(values):
@@ -266,6 +313,19 @@ _COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                 "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
 for _name, _ufunc in _COMPARISONS.items():
     setattr(Tracer, f"__{_name}__", _binary_operator(_ufunc)[0])
+
+def _inplace_operator(ufunc):
+    def inplace(self, other):
+        # NumPy scalars (what a 0-d result stands for) are immutable: `s += 1`
+        # rebinds s.  Arrays are updated in place, seen through every alias.
+        if self.ndim == 0 and self.view is None and not self.views:
+            return ufunc(self, other)
+        return ufunc(self, other, out=self)
+    return inplace
+
+
+for _name, _ufunc in _BINARY_OPERATORS.items():
+    setattr(Tracer, f"__i{_name}__", _inplace_operator(_ufunc))
 
 _UNARY_OPERATORS = {"neg": np.negative, "pos": np.positive, "abs": np.absolute,
                     "invert": np.invert}
@@ -342,6 +402,8 @@ def _literal_as(lit, dtype):
 def _atom_of(x):
     current = _active_builder()
     if isinstance(x, Tracer):
+        if x._atom is None:     # a known value, a constant in any trace
+            return _atom_of(x.known)
         if x.builder is current or isinstance(x.atom, Lit):
             return x.atom
         if not _builder.is_active(x.builder):
@@ -353,7 +415,10 @@ def _atom_of(x):
         return Lit(x, np.result_type(x))
     if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
         raise subclass_error(x, "an array used in a traced function")
-    array = native_byte_order(np.asarray(x))
+    array = np.asarray(x)
+    if isinstance(array, Tracer):       # a list holding Tracers, stacked
+        return _atom_of(array)
+    array = native_byte_order(array)
     if array.dtype == object:
         raise TypeError(f"cannot use a value of type {type(x).__name__} as an array")
     dtype = checked_dtype(array.dtype, "an array used in a traced function")
@@ -366,7 +431,7 @@ def wrap(atom) -> Tracer:
     current = _active_builder()
     if current.no_grad_depth and not isinstance(atom, Lit):
         atom = stop_gradient(atom)
-    return Tracer(atom, current)
+    return Tracer(atom, current, writable=True)
 
 
 def _active_builder():
@@ -405,17 +470,3 @@ def dtype_for_promotion(x):
     if type(x) in (int, float):     # not np.float64, a float subclass but not weak
         return type(x)
     return np.asarray(x).dtype
-
-
-# numjac's own source directories, which user_location looks past.
-_OWN_DIRS = tuple(os.path.dirname(os.path.abspath(path)) + os.sep
-                  for path in (compiler.__file__, runtime.__file__, __file__))
-
-
-def user_location() -> str:
-    """file:line of the innermost stack frame outside numjac and NumPy."""
-    for frame in reversed(traceback.extract_stack()):
-        path = os.path.abspath(frame.filename)
-        if not path.startswith(_OWN_DIRS) and f"{os.sep}numpy{os.sep}" not in path:
-            return f"{frame.filename}:{frame.lineno}"
-    return "<unknown>"

@@ -11,6 +11,12 @@ X1 = np.arange(4.0) + 1.0                  # x[i] along axis 0 of size 4
 X2 = np.arange(12.0).reshape(4, 3) + 1.0
 
 
+def _write(x, i):
+    y = x * 2.0
+    y[i] = x[0]
+    return y
+
+
 def _gathers():
     """(name, f(x, i), x, an index out of range, the expected message)."""
     axis0 = "index {} is out of bounds for axis 0 with size 4"
@@ -32,6 +38,8 @@ def _gathers():
          np.array([[0, 4, 1]]), axis0.format(4)),
         ("uint64", lambda x, i: x[i], X1, np.array([2**64 - 1], np.uint64),
          axis0.format(2**64 - 1)),
+        ("write", _write, X1, 4, axis0.format(4)),
+        ("write array", _write, X2, np.array([0, -5]), axis0.format(-5)),
         # NumPy raises though the gathered value is unused: so does numjac.
         ("unused gather", lambda x, i: (x[i], x * 2.0)[1], X1, 4, axis0.format(4)),
     ]

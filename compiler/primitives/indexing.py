@@ -10,7 +10,10 @@ index array they get from user values must come out of ``check_index`` (the
 frontend checks each before it merges several into one flat index).  Both
 are linear in their array operand and have no derivative with respect to the
 indices.  Several index arrays (``x[i, j]``) are handled by the frontend as
-one ``take`` of flat indices over the merged axes.
+one ``take`` of flat indices over the merged axes.  ``scatter`` is
+``x[..., idx, ...] = updates`` on a copy of ``x`` (what the tracer makes of
+in-place assignment); where indices repeat the last write wins, as in
+NumPy, and only that write gets a cotangent.
 """
 from __future__ import annotations
 
@@ -20,9 +23,9 @@ import numpy as np
 
 from ..atoms import AType
 from ..builder import bind
-from ..rules import Primitive, register
-from .base import defjvp
-from .elementwise import add, lt, mul, select
+from ..rules import Primitive, Zero, is_undefined, register
+from .base import defjvp, instantiate, zeros
+from .elementwise import add, eq, lt, mul, select
 from .structural import add_batch_axis, convert, iota, moveaxis, reshape
 
 
@@ -151,3 +154,65 @@ def _scatter_add_batch(args, batched, *, axis, size):
     return moveaxis(unmerged, axis, 0), True
 defjvp(scatter_add_p, None, _scatter_add_tangent, shape=_scatter_add_shape,
        impl=_scatter_add_impl, transpose=_scatter_add_transpose, batch=_scatter_add_batch)
+
+# --------------------------------------------------------------- scatter ----
+
+scatter_p = Primitive("scatter")
+def scatter(x, idx, updates, axis: int):
+    """``x`` with ``updates`` (shaped like ``take(x, idx, axis)``) written at
+    ``idx`` along ``axis``; where indices repeat, the last write wins."""
+    return bind(scatter_p, x, idx, updates, axis=int(axis))
+def _scatter_shape(x, idx, updates, *, axis):
+    _check_index(idx)
+    if updates.dtype != x.dtype or not 0 <= axis < x.ndim or \
+            updates.shape != x.shape[:axis] + idx.shape + x.shape[axis + 1:]:
+        raise ValueError(f"cannot scatter {updates} into {x} at {idx} along axis {axis}")
+    return x
+def _scatter_impl(x, idx, updates, *, axis):
+    out = np.array(x, copy=True)
+    out[(builtins.slice(None),) * axis + (idx,)] = updates     # NumPy: the last wins
+    return out
+def _scatter_jvp(primals, tangents, *, axis):
+    x, idx, updates = primals
+    t_x, _, t_updates = tangents
+    ans = scatter(x, idx, updates, axis)
+    if isinstance(t_x, Zero) and isinstance(t_updates, Zero):
+        return ans, Zero(ans.type)
+    return ans, scatter(instantiate(t_x), idx, instantiate(t_updates), axis)
+def _last_writes(idx, n: int):
+    """Bools shaped like ``idx``: whether each write is the last to its
+    position in ``0..n-1`` (negative indices wrapped as the scatter does)."""
+    count = idx.type.size
+    ids = reshape(iota(np.int64, (count,), 0), idx.type.shape)
+    last = scatter(zeros(AType(np.dtype(np.int64), (n,))), idx, ids, 0)
+    return eq(take(last, idx, 0), ids)
+def _scatter_transpose(ct, x, idx, updates, *, axis):
+    update_type = updates.type
+    ct_x = scatter(ct, idx, zeros(update_type), axis) if is_undefined(x) else None
+    ct_updates = None
+    if is_undefined(updates):
+        kept = _last_writes(idx, x.type.shape[axis])
+        rest = update_type.ndim - axis - idx.type.ndim
+        kept = reshape(kept, (1,) * axis + idx.type.shape + (1,) * rest)
+        ct_updates = select(kept, take(ct, idx, axis), zeros(update_type))
+    return [ct_x, None, ct_updates]
+def _scatter_batch(args, batched, *, axis):
+    x, idx, updates = args
+    x_batched, idx_batched, updates_batched = batched
+    batch = next(a.type.shape[0] for a, b in zip(args, batched) if b)
+    if not x_batched:
+        x = add_batch_axis(x, batch)
+    if not idx_batched:
+        if not updates_batched:
+            updates = add_batch_axis(updates, batch)
+        return scatter(x, idx, updates, axis + 1), True
+    if not updates_batched:
+        updates = add_batch_axis(updates, batch)
+    n = x.type.shape[axis + 1]
+    merged = scatter(_merge_batch_axis(x, axis), _flat_batch_index(idx, n),
+                     moveaxis(updates, 0, axis), axis)
+    shape = merged.type.shape
+    unmerged = reshape(merged, shape[:axis] + (batch, n) + shape[axis + 1:])
+    return moveaxis(unmerged, axis, 0), True
+register(scatter_p, shape=_scatter_shape, impl=_scatter_impl, jvp=_scatter_jvp,
+         transpose=_scatter_transpose, batch=_scatter_batch)

@@ -11,17 +11,24 @@ from __future__ import annotations
 from ..tracer import NumpyDispatch, install_numpy_dispatch
 from . import attributes, indexing, joining, linalg, reductions, reshaping, ufuncs  # noqa: F401
 from . import assembling, calculus, replaced, rounding, sorting, statistics  # noqa: F401
+from . import concatenators, creation, inplace  # noqa: F401
 from .table import HANDLERS, dispatch_function, dispatch_ufunc, implements, numpy_name
 
 
 def dispatch_getitem(tracer, key):
     # Looks indexing.getitem up per call, as dispatch_function looks up
     # HANDLERS, so that the coverage recorder can wrap it.
-    return indexing.getitem(tracer, key)
+    return inplace.viewed(tracer, key, indexing.getitem(tracer, key))
 
 
-install_numpy_dispatch(NumpyDispatch(ufunc=dispatch_ufunc, function=dispatch_function,
-                                     getitem=dispatch_getitem))
+def dispatch_setitem(tracer, key, value):
+    return inplace.setitem(tracer, key, value)
+
+
+install_numpy_dispatch(NumpyDispatch(ufunc=inplace.dispatch_ufunc,
+                                     function=inplace.dispatch_function,
+                                     getitem=dispatch_getitem, setitem=dispatch_setitem,
+                                     stale_view_error=inplace.stale_view_error))
 
 __all__ = ["HANDLERS", "dispatch_function", "dispatch_getitem", "dispatch_ufunc", "implements",
            "numpy_name"]

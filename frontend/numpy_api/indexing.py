@@ -59,8 +59,10 @@ def _classify(k) -> _Item:
         return _Item("ellipsis")
     if isinstance(k, slice):
         return _Item("slice", k)
-    if isinstance(k, Tracer):
+    if isinstance(k, Tracer) and k.known is None:
         return _Item("array", _traced_index(k))
+    if isinstance(k, Tracer):       # made inside the function, its value known
+        k = k.known
     if isinstance(k, (bool, np.bool_)):
         raise unsupported("indexing with a scalar boolean x[True]", "use x[None] instead")
     try:
@@ -153,9 +155,33 @@ def _checked_int(i: int, n: int, axis: int) -> int:
     return i + n if i < 0 else i
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a basic index selects: ``x[start:limit:step]`` on every axis
+    (ints keep a unit axis), then reversed along ``flips``."""
+
+    start: tuple
+    limit: tuple
+    step: tuple
+    flips: tuple
+
+
+def basic_window(key, shape):
+    """The Window of ``x[key]`` for an ``x`` of ``shape``, or None if
+    ``key`` holds an array index (or a mask)."""
+    items = _expand(_parse(key), shape)
+    if any(item.kind == "array" for item in items):
+        return None
+    return _window_of(items, shape)
+
+
 def _slice_and_rev(atom, items):
     """Apply every slice and int of ``items`` (ints keep a unit axis)."""
-    shape = atom.type.shape
+    window = _window_of(items, atom.type.shape)
+    return S.rev(S.slice(atom, window.start, window.limit, window.step), window.flips)
+
+
+def _window_of(items, shape) -> Window:
     starts, limits, steps, flips = [], [], [], []
     axis = 0
     for item in items:
@@ -174,7 +200,7 @@ def _slice_and_rev(atom, items):
         limits.append(limit)
         steps.append(step)
         axis += 1
-    return S.rev(S.slice(atom, starts, limits, steps), flips)
+    return Window(tuple(starts), tuple(limits), tuple(steps), tuple(flips))
 
 
 def _basic(atom, items):

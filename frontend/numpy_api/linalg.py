@@ -245,7 +245,8 @@ def _label_sizes(operands):
             if sizes.get(label, 1) not in (1, n) and n != 1:
                 raise ValueError(f"einsum: subscript {label!r} has sizes {sizes[label]} "
                                  f"and {n}, which do not broadcast")
-            sizes[label] = max(sizes.get(label, 1), n)
+            if n != 1 or label not in sizes:     # a size-0 axis is not a unit one
+                sizes[label] = n
     return sizes
 
 

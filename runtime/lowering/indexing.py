@@ -1,10 +1,11 @@
 """Lowerings of compiler/primitives/indexing.py: a bounds-check loop, a
-gather read by index arithmetic, a scatter-add loop."""
+gather read by index arithmetic, a scatter-add loop, and a scatter (a copy,
+then a loop of writes in index order, so that the last write wins)."""
 from __future__ import annotations
 
 import numpy as np
 
-from ...compiler.primitives.indexing import check_index_p, scatter_add_p, take_p
+from ...compiler.primitives.indexing import check_index_p, scatter_add_p, scatter_p, take_p
 from .expressions import cast_expr, parenthesize, typed_literal_expr
 from .kinds import Custom, Folded, lowers
 
@@ -80,6 +81,18 @@ def _scatter_add(cg, eqn, ins):
     return [out]
 
 
+def _scatter(cg, eqn, ins):
+    x, indices, updates = ins
+    axis, k = eqn.params["axis"], eqn.inputs[1].type.ndim
+    size = eqn.inputs[0].type.shape[axis]
+    out = cg.materialize(x, eqn.outs[0].type, cg.var_name(eqn.outs[0]))
+    with cg.loops(eqn.inputs[2].type.shape) as idx:
+        position = wrapped(indices.read(idx[axis:axis + k]), size)
+        cg.assign(out.read(idx[:axis] + (position,) + idx[axis + k:]), updates.read(idx))
+    return [out]
+
+
 lowers(check_index_p)(Custom(_check_index))
 lowers(take_p)(Folded(_take))
 lowers(scatter_add_p)(Custom(_scatter_add))
+lowers(scatter_p)(Custom(_scatter))

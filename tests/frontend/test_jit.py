@@ -267,8 +267,8 @@ def test_python_if_on_a_traced_value_says_where_and_suggests_where():
     (lambda x: int(x), "int()"),
     (lambda x: x.item(), ".item()"),
     (lambda x: bool(x), "bool()"),
-    (lambda x: np.asarray(x), "np.asarray"),
-], ids=["float", "int", "item", "bool", "asarray"])
+    (lambda x: np.float64(x), "np.float64(x)"),
+], ids=["float", "int", "item", "bool", "float64"])
 def test_concrete_value_of_a_traced_array_is_an_error(fn, what):
     with pytest.raises(nj.ConcretizationError) as info:
         nj.jit(fn)(np.ones(()))
