@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import types
 from contextlib import contextmanager
 
 _tracing = threading.local()      # .depth: traces in progress in this thread
@@ -53,6 +54,10 @@ class _Dispatcher:
         if in_trace():
             return self.handler(self.original, *args, **kwargs)
         return self.original(*args, **kwargs)
+
+    def __get__(self, instance, owner=None):
+        # A replaced method (np.vectorize.__call__) binds as a function would.
+        return self if instance is None else types.MethodType(self, instance)
 
     def __eq__(self, other):
         return other is self or other == self.original

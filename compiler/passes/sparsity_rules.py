@@ -312,6 +312,20 @@ def _scatter_add_rule(eqn, known):
     return Local((None, ones(written, update, (out.size, updates.type.size))))
 
 
+def _scatter_rule(eqn, known):
+    """Written elements come from the updates (every write counted where
+    indices repeat), the others from ``x``; with traced indices every
+    element may come from either."""
+    x, idx, updates = eqn.inputs
+    out = _out_type(eqn)
+    update, written = _index_pairs(out, idx.type, eqn.params["axis"], known[1])
+    kept = np.arange(out.size)
+    if known[1] is not None:
+        kept = np.setdiff1d(kept, written)
+    return Local((ones(kept, kept, (out.size, x.type.size)), None,
+                  ones(written, update, (out.size, updates.type.size))))
+
+
 # -- loops: conservative ---------------------------------------------------------------------
 
 def _dense_rule(eqn, known):
@@ -370,6 +384,7 @@ register_sparsity(R.cumprod_p, scan_rule(product=True))
 register_sparsity(linalg.dot_general_p, _dot_general_rule)
 register_sparsity(indexing.take_p, _take_rule)
 register_sparsity(indexing.scatter_add_p, _scatter_add_rule)
+register_sparsity(indexing.scatter_p, _scatter_rule)
 for _prim in (chunk_map_p, scan_p, while_loop_p, cond_p):
     register_sparsity(_prim, _dense_rule)
 

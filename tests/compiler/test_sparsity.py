@@ -34,6 +34,19 @@ VALUE_DEPENDENT = {
     "matmul-ndarray-left": "a constant matrix counts as dense",
     "take-traced": "traced indices: every index counts",
     "take_along_axis-traced": "the same", "getitem-traced": "the same",
+    "loops-": "loops and branches count as dense (the analysis does not enter bodies)",
+    # Conservative (an entry may be stored that is always zero), never missing one:
+    "sort": "a traced permutation: every index counts", "argpartition-values": "the same",
+    "partition-kth": "the same", "median": "the same", "quantile": "the same",
+    "percentile": "the same", "interp-values": "traced bracketing indices",
+    "nan": "a traced NaN mask: the select's condition is unknown",
+    "select": "the condition picks one choice per element", "piecewise": "the same",
+    "real-imag-angle": "angle is a select on the sign", "inplace-": "a write is a select or "
+    "scatter whose condition or indices the analysis may not know",
+    "linspace": "a product with constant float steps counts as dense",
+    "convolve-same": "a product with a constant kernel counts as dense",
+    "correlate-full": "the same", "corrcoef": "a division by traced norms pairs every entry",
+    "gradient-coordinates": "traced spacings", "nan_to_num": "a traced mask",
 }
 
 DIFFERENTIABLE = [s for s in OP_SPECS if s.differentiable]
