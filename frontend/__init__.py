@@ -12,7 +12,9 @@ compiles a kernel and reuses it::
     print(nj.make_ir(f)(x))    # the traced IR
 
 Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
-``nj.random`` (seeded draws that work inside compiled functions), the
+``nj.random`` (seeded draws that work inside compiled functions),
+``set_compile_mode``, ``compile_mode`` and ``wait_for_compiles`` (big
+kernels compile in the background while the interpreter answers), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
 ``help(nj.jacrev)`` and the others document parameters, results and
 errors; docs/guide.md is the user guide.
@@ -26,12 +28,14 @@ from . import random
 from .public import jit, vmap
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .logging_setup import configure_from_environment as _configure_logging
+from .runtime.background import compile_mode, set_compile_mode, wait_for_compiles
 
 _configure_logging()
 
 __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
-           "UnsupportedOperationError", "grad", "hessian",
+           "UnsupportedOperationError", "compile_mode", "grad", "hessian",
            "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
-           "no_grad", "random", "stop_gradient", "value_and_grad", "vjp", "vmap"]
+           "no_grad", "random", "set_compile_mode", "stop_gradient", "value_and_grad", "vjp",
+           "vmap", "wait_for_compiles"]
