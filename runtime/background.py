@@ -38,25 +38,33 @@ log = logging.getLogger("numjac")
 
 COMPILE_MODES = ("background", "blocking")
 
-# The estimate, fitted to benchmarks/compile_calibration.py on this
-# project's 2-core test machine (Numba 0.6x, loaded by other jobs, so on
-# the slow side); seconds of Numba compile:
+# The estimate of a kernel's Numba compile time, fitted (least squares on
+# the logarithms) to benchmarks/compile_calibration.py's kernels, measured
+# on the project's 2-core machine while other jobs loaded it (load average
+# 5 to 11; a quiet machine compiles about twice as fast):
 #
-#   program           equations  lines  loops  measured  estimated
-#   elementwise chain       288    640      1     0.6 s      0.6 s
-#   tanh MLP, jit            64    430     96     4.6 s
-#   tanh MLP, jit           192   1262    288    19.9 s
-#   tanh MLP, jacrev         52    300     64     2.3 s
-#   tanh MLP, jacrev        196   1140    256    15.4 s
+#   program (loop count)   code chars  loops  branches  measured  estimated
+#   elementwise chain (96)       3036      1         0     0.6 s      0.9 s
+#   elementwise chain (300)      9270      1         0     7.5 s      3.9 s
+#   elementwise chain (1000)    31320      1         0    20.9 s     23.9 s
+#   tanh MLP, jit (32)           7161     96         0     4.6 s      4.3 s
+#   tanh MLP, jit (96)          21457    288         0    19.9 s     22.3 s
+#   tanh MLP, jacrev (8)         4759     64         0     2.3 s      2.4 s
+#   tanh MLP, jacrev (32)       19150    256         0    15.4 s     18.8 s
+#   RK4 Lorenz-96, jacrev (1)   12969      8       140    34.2 s     49.0 s
+#   RK4 Lorenz-96, jacrev (2)   27169     14       306   224.7 s    157.5 s
 #
-# A straight line costs about 1 ms; a loop (which LLVM unrolls and
-# vectorizes when its trip count is a constant, as numjac's are) about
-# 50 ms; and the whole grows a little faster than linearly (LLVM's passes
-# see one function), which the exponent on the total carries.
-SECONDS_PER_LINE = 1e-3
-SECONDS_PER_LOOP = 0.05
-GROWTH_EXPONENT = 1.2
-GROWTH_PIVOT_SECONDS = 1.0     # below this, the estimate is the linear sum
+# (code: the kernel without its IR docstring and comments.)  What costs is
+# the code and what LLVM multiplies it by: loops with constant trip counts
+# are unrolled and vectorized, and branches inside them (the `a if i < 9
+# else b` of a rolled or concatenated read) are duplicated per iteration;
+# and the total grows faster than linearly (one function holds it all).
+# The fit is within a factor of 2 on every kernel measured.
+SECONDS_PER_CHARACTER = 2.6e-4
+SECONDS_PER_LOOP = 0.0076
+SECONDS_PER_BRANCH = 0.068
+GROWTH_EXPONENT = 1.52
+FIXED_SECONDS = 0.16
 
 BACKGROUND_ABOVE_SECONDS = 1.0   # shorter compiles block: a process is not worth it
 SLOW_COMPILE_SECONDS = 10.0      # the WARNING's threshold
@@ -141,25 +149,37 @@ def compile_mode(mode):
 
 @dataclass(frozen=True)
 class KernelSize:
+    """What the compile time of a kernel depends on, read off its source."""
+
     equations: int
-    lines: int
+    lines: int            # of code, without the IR docstring and comments
+    characters: int       # of code
     loops: int
+    branches: int
 
     @classmethod
     def of(cls, ir, source: str):
-        lines = source.splitlines()
-        loops = sum(1 for line in lines if line.lstrip().startswith(("for ", "while ")))
-        return cls(len(ir.eqns), len(lines), loops)
+        code = [line.strip() for line in _without_docstring(source).splitlines()]
+        code = [line for line in code if line and not line.startswith("#")]
+        loops = sum(line.startswith(("for ", "while ")) for line in code)
+        branches = sum(line.startswith(("if ", "elif ")) + line.count(" if ") for line in code)
+        return cls(len(ir.eqns), len(code), sum(map(len, code)), loops, branches)
 
     def __str__(self):
         return f"{self.equations} equations, {self.lines} source lines"
 
 
+def _without_docstring(source: str) -> str:
+    """The kernel module without its opening docstring (the IR's text)."""
+    if source.startswith('"""'):
+        return source.split('"""', 2)[-1]
+    return source
+
+
 def estimated_compile_seconds(size: KernelSize) -> float:
-    linear = SECONDS_PER_LINE * size.lines + SECONDS_PER_LOOP * size.loops
-    if linear <= GROWTH_PIVOT_SECONDS:
-        return linear
-    return GROWTH_PIVOT_SECONDS * (linear / GROWTH_PIVOT_SECONDS) ** GROWTH_EXPONENT
+    work = (SECONDS_PER_CHARACTER * size.characters + SECONDS_PER_LOOP * size.loops
+            + SECONDS_PER_BRANCH * size.branches)
+    return FIXED_SECONDS + work ** GROWTH_EXPONENT
 
 
 # -- kernels on their way ----------------------------------------------------------

@@ -15,8 +15,9 @@ PUBLIC = {name: getattr(nj, name) for name in nj.__all__
 PUBLIC.update({f"random.{name}": getattr(nj.random, name) for name in nj.random.__all__})
 ERRORS = {name for name, obj in PUBLIC.items()
           if inspect.isclass(obj) and issubclass(obj, Exception)}
-CONTEXT_MANAGERS = {"no_grad"}
-RAISES_NOTHING = {"stop_gradient"}
+CONTEXT_MANAGERS = {"no_grad", "compile_mode"}
+RAISES_NOTHING = {"stop_gradient", "wait_for_compiles"}
+SETTINGS = ["set_compile_mode", "wait_for_compiles"]
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir"]
 
@@ -38,7 +39,7 @@ def signature_parameters(obj) -> list:
 
 
 def test_every_public_name_is_covered():
-    assert set(TRANSFORMS) | CONTEXT_MANAGERS | {"stop_gradient"} | ERRORS | {
+    assert set(TRANSFORMS) | CONTEXT_MANAGERS | {"stop_gradient"} | set(SETTINGS) | ERRORS | {
         "random.seed", "random.normal", "random.uniform"} == set(PUBLIC)
 
 
