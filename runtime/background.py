@@ -403,6 +403,23 @@ def _warn_if_slow(label, kernel, size: KernelSize, estimate: float):
                 size, estimate)
 
 
+def _compile_here_after_fork():
+    """In a child made by os.fork, which has no compile processes (and
+    whose locks other threads may have held): each pending kernel compiles
+    on its next call instead."""
+    global _PENDING_LOCK
+    _PENDING_LOCK = threading.Lock()
+    for compiling in _PENDING.values():
+        compiling._lock, compiling.ready = threading.Lock(), threading.Event()
+        if compiling.reply is None:
+            compiling.reply = ("blocking", "this process was forked while it compiled")
+        compiling.ready.set()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_compile_here_after_fork)
+
+
 def settled(kernel):
     """The kernel to keep calling: a CompilingKernel's own kernel once its
     compile is over, else ``kernel`` as it is."""

@@ -251,3 +251,28 @@ def test_progress_lines_come_from_a_timer(monkeypatch, caplog):
         with background.Progress("k123", "blocking"):
             wait_for(lambda: records(caplog, r"^still compiling kernel k123 \(blocking\): "
                                              r"\d+ s so far$"))
+
+
+FORK_SCRIPT = """
+import os
+import numpy as np
+import numjac as nj
+from numjac.runtime import background, compile_pool
+background.BACKGROUND_ABOVE_SECONDS = -1.0
+f = nj.jit(lambda x: np.tanh(np.outer(x, x) @ x), backend="numba")
+expected = f(np.ones(5))                  # interpreted; the compile runs in the background
+pid = os.fork()
+if pid == 0:                              # no compile process of its own: compiles here
+    ok = np.allclose(f(np.ones(5)), expected) and len(f._fast) == 1
+    ok = ok and compile_pool.worker_pids() == []
+    os._exit(0 if ok else 1)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_compiles_what_was_pending_itself(tmp_path):
+    env = dict(os.environ, NUMJAC_CACHE_DIR=str(tmp_path), NUMJAC_COMPILE="background")
+    result = subprocess.run([sys.executable, "-c", FORK_SCRIPT], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.stdout.split() == ["0"], result.stderr
