@@ -41,7 +41,7 @@ COMPILE_MODES = ("background", "blocking")
 # The estimate of a kernel's Numba compile time, fitted (least squares on
 # the logarithms) to benchmarks/compile_calibration.py's kernels, measured
 # on the project's 2-core machine while other jobs loaded it (load average
-# 5 to 11; a quiet machine compiles about twice as fast):
+# 5 to 11; a quiet machine compiles faster: docs/guide.md's first-call table):
 #
 #   program (loop count)   code chars  loops  branches  measured  estimated
 #   elementwise chain (96)       3036      1         0     0.6 s      0.9 s
