@@ -30,6 +30,8 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import cache, compile_pool, kernel_store
 from .compile_worker import argument_type, compile_overload
 from .interpreter import evaluate
@@ -225,7 +227,8 @@ class BackgroundCompile(CompilingKernel):
             self._submit(arrays)
         if self.ready.is_set():
             return self._switch(arrays)
-        return evaluate(self.ir, *arrays)
+        with np.errstate(all="ignore"):    # as silent as the kernel about inf and nan
+            return evaluate(self.ir, *arrays)
 
     def _submit(self, arrays):
         with self._lock:

@@ -276,3 +276,12 @@ def test_a_forked_child_compiles_what_was_pending_itself(tmp_path):
     result = subprocess.run([sys.executable, "-c", FORK_SCRIPT], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.stdout.split() == ["0"], result.stderr
+
+
+def test_the_interpreter_answering_warns_no_more_than_the_kernel(fresh_caches, recwarn):
+    f = nj.jit(lambda x: np.log(x) / x, backend="numba")
+    with nj.compile_mode("background"):
+        first = f(np.array([0.0, -1.0, 1.0]))
+        assert nj.wait_for_compiles(timeout=600)
+        np.testing.assert_array_equal(f(np.array([0.0, -1.0, 1.0])), first)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
