@@ -285,3 +285,28 @@ def test_the_interpreter_answering_warns_no_more_than_the_kernel(fresh_caches, r
         assert nj.wait_for_compiles(timeout=600)
         np.testing.assert_array_equal(f(np.array([0.0, -1.0, 1.0])), first)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+REUSE_SCRIPT = """
+import numpy as np
+import numjac as nj
+from numjac.runtime import background, compile_pool
+nj.jit(np.sin, backend="numba")(np.ones(3))      # a small kernel: compiled here
+print(len(compile_pool.worker_pids()))
+background.BACKGROUND_ABOVE_SECONDS = -1.0
+pids = []
+for f in (np.cos, np.tan, np.exp):
+    nj.jit(f, backend="numba")(np.ones(3))
+    nj.wait_for_compiles()
+    pids += compile_pool.worker_pids()
+print(*pids)
+"""
+
+
+def test_one_compile_process_starts_when_first_needed_and_is_reused(tmp_path):
+    env = dict(os.environ, NUMJAC_CACHE_DIR=str(tmp_path), NUMJAC_COMPILE="background")
+    result = subprocess.run([sys.executable, "-c", REUSE_SCRIPT], env=env,
+                            capture_output=True, text=True, timeout=600)
+    before, pids = result.stdout.splitlines()
+    assert before == "0", result.stderr
+    assert len(pids.split()) == 3 and len(set(pids.split())) == 1, result.stderr
