@@ -56,7 +56,8 @@ COMPILE_MODES = ("background", "blocking")
 #   RK4 Lorenz-96, jacrev (1)   12969      8       140    34.2 s     49.0 s
 #   RK4 Lorenz-96, jacrev (2)   27169     14       306   224.7 s    157.5 s
 #
-# (code: the kernel without its IR docstring and comments.)  What costs is
+# (code: the kernel without its IR docstring and comments; each top-level
+# function is counted on its own, as Numba compiles it.)  What costs is
 # the code and what LLVM multiplies it by: loops with constant trip counts
 # are unrolled and vectorized, and branches inside them (the `a if i < 9
 # else b` of a rolled or concatenated read) are duplicated per iteration;
@@ -150,22 +151,40 @@ def compile_mode(mode):
 # -- the estimate ------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class KernelSize:
-    """What the compile time of a kernel depends on, read off its source."""
+class CodeSize:
+    """What the compile time of a piece of code depends on."""
 
-    equations: int
-    lines: int            # of code, without the IR docstring and comments
-    characters: int       # of code
+    characters: int
     loops: int
     branches: int
 
     @classmethod
+    def of(cls, code: list):
+        """Of the stripped code lines ``code``."""
+        return cls(sum(map(len, code)),
+                   sum(line.startswith(("for ", "while ")) for line in code),
+                   sum(line.startswith(("if ", "elif ")) + line.count(" if ") for line in code))
+
+
+@dataclass(frozen=True)
+class KernelSize:
+    """A kernel's size, read off its source: the code of each top-level
+    function apart (Numba compiles each function on its own)."""
+
+    equations: int
+    lines: int            # of code, without the IR docstring and comments
+    functions: tuple      # a CodeSize per top-level function (and one for the rest)
+
+    @classmethod
     def of(cls, ir, source: str):
-        code = [line.strip() for line in _without_docstring(source).splitlines()]
-        code = [line for line in code if line and not line.startswith("#")]
-        loops = sum(line.startswith(("for ", "while ")) for line in code)
-        branches = sum(line.startswith(("if ", "elif ")) + line.count(" if ") for line in code)
-        return cls(len(ir.eqns), len(code), sum(map(len, code)), loops, branches)
+        pieces = [[]]
+        for line in _without_docstring(source).splitlines():
+            if line.startswith("def "):
+                pieces.append([])
+            if line.strip() and not line.lstrip().startswith("#"):
+                pieces[-1].append(line.strip())
+        return cls(len(ir.eqns), sum(map(len, pieces)),
+                   tuple(CodeSize.of(code) for code in pieces if code))
 
     def __str__(self):
         return f"{self.equations} equations, {self.lines} source lines"
@@ -179,9 +198,12 @@ def _without_docstring(source: str) -> str:
 
 
 def estimated_compile_seconds(size: KernelSize) -> float:
-    work = (SECONDS_PER_CHARACTER * size.characters + SECONDS_PER_LOOP * size.loops
-            + SECONDS_PER_BRANCH * size.branches)
-    return FIXED_SECONDS + work ** GROWTH_EXPONENT
+    return FIXED_SECONDS + sum(_work(code) ** GROWTH_EXPONENT for code in size.functions)
+
+
+def _work(code: CodeSize) -> float:
+    return (SECONDS_PER_CHARACTER * code.characters + SECONDS_PER_LOOP * code.loops
+            + SECONDS_PER_BRANCH * code.branches)
 
 
 # -- kernels on their way ----------------------------------------------------------

@@ -212,24 +212,28 @@ def test_without_a_disk_cache_every_compile_blocks(fresh_caches, monkeypatch, ca
 
 # -- the estimate and the log ---------------------------------------------------------
 
-def test_the_estimate_grows_with_reads_loops_and_branches():
-    size = background.KernelSize
-    estimate = background.estimated_compile_seconds
-    assert estimate(size(5, 20, 600, 1, 0)) < background.BACKGROUND_ABOVE_SECONDS
-    assert (estimate(size(1, 300, 9000, 1, 0)) < estimate(size(1, 300, 9000, 10, 0))
-            < estimate(size(1, 300, 9000, 10, 10)))
-    # Faster than linear: twice the code, more than twice the time.
-    assert estimate(size(1, 0, 20000, 200, 0)) > 2 * estimate(size(1, 0, 10000, 100, 0))
+def test_the_estimate_grows_with_characters_loops_and_branches():
+    def estimate(*functions):
+        sizes = tuple(background.CodeSize(*f) for f in functions)
+        return background.estimated_compile_seconds(background.KernelSize(1, 1, sizes))
+    assert estimate((600, 1, 0)) < background.BACKGROUND_ABOVE_SECONDS
+    assert estimate((9000, 1, 0)) < estimate((9000, 10, 0)) < estimate((9000, 10, 10))
+    # Faster than linear in one function: twice the code, more than twice the
+    # time; the same code split into two functions compiles faster.
+    assert estimate((20000, 200, 0)) > 2 * estimate((10000, 100, 0))
+    assert estimate((10000, 100, 0), (10000, 100, 0)) < estimate((20000, 200, 0))
 
 
 def test_the_size_is_read_from_the_code_not_the_ir_docstring_or_comments():
     source = ('"""numjac kernel k, generated from this IR:\n\nir(a:f64[3]):\n  ...\n"""\n'
+              "import numpy as np\n\n\n"
               "def kernel(a):\n    # b:f64[3] = neg a\n    b = empty((3,), np.float64)\n"
               "    for i0 in range(3):\n        b[i0] = a[i0] if i0 < 2 else -a[i0]\n"
               "    return (b, )\n")
     ir = nj.make_ir(np.negative)(np.ones(3))
     assert background.KernelSize.of(ir, source) == background.KernelSize(
-        equations=1, lines=5, characters=14 + 27 + 19 + 35 + 12, loops=1, branches=1)
+        equations=1, lines=6, functions=(background.CodeSize(18, 0, 0), background.CodeSize(
+            characters=14 + 27 + 19 + 35 + 12, loops=1, branches=1)))
 
 
 def test_a_kernel_that_compiles_slowly_warns_naming_the_loop_primitives(fresh_caches,
