@@ -17,6 +17,7 @@ import pytest
 import numjac as nj
 from numjac.pytree import flatten
 from numjac.runtime import background, cache, compile_pool
+from numjac.runtime.compile_worker import argument_type
 from numjac.staging import Staged
 from tests.runtime.test_backend import TRANSFORMED
 
@@ -311,3 +312,13 @@ def test_one_compile_process_starts_when_first_needed_and_is_reused(tmp_path):
     before, pids = result.stdout.splitlines()
     assert before == "0", result.stderr
     assert len(pids.split()) == 3 and len(set(pids.split())) == 1, result.stderr
+
+
+def test_a_numba_error_in_the_compile_process_comes_back_as_its_message(tmp_path):
+    source = "def kernel(a):\n    return (a + not_defined_anywhere, )\n"
+    future = compile_pool.submit(dict(
+        source=source, key="0" * 32, versions=cache.versions(), directory=str(tmp_path),
+        arguments=[argument_type(np.ones(3))]))
+    outcome, message = future.result(timeout=600)
+    assert outcome == "failed"
+    assert "not_defined_anywhere" in message and "TypingError" in message
