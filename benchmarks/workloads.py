@@ -126,6 +126,10 @@ class NumjacPeer(Peer):
     def __init__(self):
         import numjac
         self.nj = numjac
+        # Time kernels, never the interpreter answering while one compiles
+        # in the background (docs/guide.md, "First calls and background
+        # compilation").
+        numjac.set_compile_mode("blocking")
 
     def transformed(self, workload, f, consts):
         nj = self.nj

@@ -1,7 +1,14 @@
 """``NUMJAC_LOG=info`` (or debug, warning, error) shows numjac's log on
 stderr without code: what is staged and compiled, for which signature, how
 long it took, and cache hits and misses.  In code, configure the standard
-``logging`` logger "numjac" instead."""
+``logging`` logger "numjac" instead.
+
+A compile logs (runtime/background.py) a line when it starts (the kernel's
+equations and source lines, blocking or in the background, the expected
+time), "still compiling" every 10 s while it runs, and one when it ends; a
+kernel expected to take 10 s or more also logs a WARNING naming the loop
+primitives that would shrink it (shown even without NUMJAC_LOG: Python
+prints unhandled warnings on stderr)."""
 from __future__ import annotations
 
 import logging

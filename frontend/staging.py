@@ -41,6 +41,7 @@ from .replacements import replacements_installed
 from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dynamic,
                          leaf_spec)
 from .pytree import TreeDef, flatten, unflatten
+from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
 from .guards import (Slot, guard_captures, lifted_floats, note_inlined, partial_structure,
@@ -64,6 +65,7 @@ class Staged:
     stages: dict = field(default_factory=dict)
     passthrough: dict = field(default_factory=dict)   # output leaf -> non-array value
     backend: str = None               # None: NUMJAC_BACKEND, else Numba
+    label: str = None                 # the staged function's, for the compile log
     # The check of the Python state the trace read (frontend/guards.py):
     # returns the captures to pass now, or None when stale.
     guards: object = None
@@ -87,8 +89,12 @@ class Staged:
     def run(self, leaves, root=None):
         arrays = self.kernel_arguments(leaves, root)
         if self.kernel is None:
-            self.kernel = compile_ir(self.ir, self.backend)
-        return self.kernel(*arrays)
+            self.kernel = compile_ir(self.ir, self.backend, self.label)
+        outs = self.kernel(*arrays)
+        # Once a kernel compiling in the background is ready, hold it itself
+        # (and the fast path goes to it: fast_runner).
+        self.kernel = settled(self.kernel)
+        return outs
 
     def kernel_arguments(self, leaves, root=None) -> list:
         """One array per IR input: the traced leaves, then the captures."""
@@ -100,10 +106,12 @@ class Staged:
     def fast_runner(self):
         """``run(args, caller)`` for a tuple of plain arrays (one per IR input
         before the captures), without flattening; None where ``run`` is
-        needed (random state, passed-through outputs, no kernel yet).  The
+        needed (random state, passed-through outputs, no kernel yet or one
+        still compiling).  The
         staged function ``caller`` makes the full call when the guards find
         the entry stale."""
-        if self.rng_slot is not None or self.passthrough or self.kernel is None:
+        if (self.rng_slot is not None or self.passthrough or self.kernel is None
+                or is_compiling(self.kernel)):
             return None
         if self.guards is not None:
             return self._guarded_runner()
@@ -446,7 +454,7 @@ class StagedFunction:
             log.info("staged %s for %s in %.1f ms (tracing %.1f ms, passes %.1f ms)",
                      self.label, _format_specs(specs), 1e3 * total, 1e3 * tracing,
                      1e3 * (total - tracing))
-            staged.backend = self.backend
+            staged.backend, staged.label = self.backend, self.label
             if not any(isinstance(c, Tracer) for c in staged.captures):
                 cache[key] = staged   # one capturing an enclosing trace is not reusable
             return staged

@@ -1,6 +1,7 @@
 """Backend choice: IR -> a callable kernel taking and returning NumPy arrays.
 
-The default backend compiles with Numba (``runtime/cache.py``);
+The default backend compiles with Numba (``runtime/cache.py``; big kernels
+in a background process, ``runtime/background.py``);
 ``NUMJAC_BACKEND=interpret`` (or ``backend="interpret"`` where the API takes
 it) selects the reference interpreter.
 """
@@ -11,7 +12,7 @@ import os
 from functools import partial
 
 from ..compiler.ir import IR
-from . import cache
+from . import background, cache
 from .codegen import UnsupportedIR
 from .interpreter import evaluate
 
@@ -27,16 +28,21 @@ def backend_name(backend=None) -> str:
     return name
 
 
-def compile_ir(ir: IR, backend=None):
+def compile_ir(ir: IR, backend=None, label=None):
     """A kernel for ``ir``: call it with one array per IR input; it returns
-    a sequence with one array per IR output."""
+    a sequence with one array per IR output.  A Numba kernel that still
+    has to compile may come wrapped (runtime/background.py: its first call
+    compiles, or the interpreter answers while it compiles elsewhere);
+    ``background.settled`` gives the kernel itself once it is compiled.
+    ``label`` names the function for the log."""
     if backend_name(backend) == "interpret":
         return partial(evaluate, ir)
     try:
-        return cache.numba_kernel(ir)
+        kernel = cache.numba_kernel(ir)
     except UnsupportedIR as reason:
         log.info("numjac: interpreting an IR the Numba backend cannot compile (%s)", reason)
         return partial(evaluate, ir)
+    return background.prepared(ir, kernel, label)
 
 
 def kernel_source(ir: IR) -> str:

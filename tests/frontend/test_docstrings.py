@@ -15,9 +15,10 @@ PUBLIC = {name: getattr(nj, name) for name in nj.__all__
 PUBLIC.update({f"random.{name}": getattr(nj.random, name) for name in nj.random.__all__})
 ERRORS = {name for name, obj in PUBLIC.items()
           if inspect.isclass(obj) and issubclass(obj, Exception)}
-CONTEXT_MANAGERS = {"no_grad"}
-RAISES_NOTHING = {"stop_gradient"}
-SETTINGS = {"set_num_threads", "get_num_threads", "distributed"}
+CONTEXT_MANAGERS = {"no_grad", "compile_mode"}
+RAISES_NOTHING = {"stop_gradient", "wait_for_compiles"}
+SETTINGS = {"set_num_threads", "get_num_threads", "distributed", "set_compile_mode",
+            "wait_for_compiles"}
 LOOPS = {"scan", "fori_loop", "while_loop", "cond"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir", "jacobian_sparsity", "hessian_sparsity",

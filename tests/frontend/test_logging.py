@@ -94,3 +94,16 @@ def test_configure_from_environment_attaches_one_handler():
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+@pytest.mark.parametrize("mode", ["blocking", "background"])
+def test_numjac_log_shows_when_a_compile_starts_and_its_size(mode, tmp_path):
+    """A tiny kernel compiles blocking in either mode (runtime/background.py)."""
+    env = dict(os.environ, NUMJAC_LOG="info", NUMJAC_BACKEND="numba", NUMJAC_COMPILE=mode,
+               NUMJAC_CACHE_DIR=str(tmp_path))
+    script = "import numpy as np, numjac as nj; nj.jit(lambda z: np.sin(z) * 2.0)(np.ones(3))"
+    stderr = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, check=True).stderr
+    assert re.search(r"numjac INFO: compiling kernel \w+ \(f64\[3\]\) -> \(f64\[3\]\): "
+                     r"2 equations, \d+ source lines, blocking \(about [\d.]+ s\)\n", stderr)
+    assert "disk cache miss (compiled by Numba" in stderr
