@@ -18,8 +18,9 @@ blocks, and what each reads) by one ``scan`` whose body is one block:
   its row of the ys.
 
 The result is exact (each iteration computes what its block computed, on
-the same values) and the pass repeats while it finds runs, so that a loop
-of loops becomes a scan of scans.  ``frontend/staging.py`` runs it on every
+the same values).  The pass runs again on each body it builds, and on its
+result while it finds runs, so that a loop of loops becomes a scan of scans
+whichever level it finds first.  ``frontend/staging.py`` runs it on every
 traced IR (``NUMJAC_REROLL=0`` turns it off).
 """
 from __future__ import annotations
@@ -113,7 +114,7 @@ def build_body(run, template, consts) -> IR:
                 outs = builder.add_eqn(eqn.prim, args, eqn.params, [v.type for v in eqn.outs])
             local.update(((e, o), v) for o, v in enumerate(outs))
         body = builder.build([local[s] for s in run.carries] + [local[s] for s in run.ys])
-    return simplify(body)
+    return reroll(simplify(body))     # the loops inside the loop
 
 
 # -- np.stack / np.concatenate of every iteration's value --------------------------------
