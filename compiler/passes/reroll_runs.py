@@ -19,7 +19,8 @@ than a slice start that moves) ends the run; runs of fewer than
 Finding runs is near linear: each equation gets a symbol (its primitive,
 params, literals and types, without the values that may move); a rolling
 hash of the symbols finds blocks with equal text, and the periods tried at
-a position are the distances to the next few equations with its symbol.  A
+a position are the distances to the next few places where the text of the
+next ``GRAM`` equations recurs (a period of a run is one of them).  A
 budget bounds the equation-by-equation checks of blocks whose text repeats
 but whose data flow does not.
 """
@@ -36,7 +37,8 @@ from ..primitives.structural import slice_p
 
 MIN_ITERATIONS = 3      # fewer repeats are left unrolled
 MIN_EQNS = 8            # nor runs covering fewer equations
-PERIODS_TRIED = 8       # periods tried per position: the next occurrences of its symbol
+PERIODS_TRIED = 8       # periods tried per position: the next occurrences of its text,
+GRAM = 6                # the text of this many equations from there
 CHECKS_PER_EQN = 64     # the budget of block checks, in equations visited per equation
 MOVING_PARAMS = {slice_p: ("start", "limit")}
 
@@ -125,12 +127,15 @@ class Flow:
 
     def __init__(self, ir):
         self.eqns = ir.eqns
-        self.defs = {v: (j, o) for j, e in enumerate(ir.eqns) for o, v in enumerate(e.outs)}
-        self.users: dict = {}
+        self.defs, self.users = {}, {a: [] for a in ir.inputs}
+        defs, users = self.defs, self.users
         for j, e in enumerate(ir.eqns):
             for a in e.inputs:
-                if isinstance(a, Var):
-                    self.users.setdefault(a, []).append(j)
+                if a.__class__ is Var:
+                    users[a].append(j)
+            for o, v in enumerate(e.outs):
+                defs[v] = (j, o)
+                users[v] = []
         for a in ir.outputs:
             if isinstance(a, Var):
                 self.users.setdefault(a, []).append(len(ir.eqns))
@@ -242,9 +247,14 @@ class _RunChecker:
 def _longest_run(flow, syms, window, start, period, budget):
     """The Run of the most blocks from ``start`` with ``period`` (or None),
     and the equations visited checking it."""
-    checker = _RunChecker(flow, syms, start, period)
     size = len(syms)
-    if window(start, period) != window(start + period, period) or not checker.make_template():
+    needed = max(MIN_ITERATIONS, -(-MIN_EQNS // period))
+    first = window(start, period)
+    if start + needed * period > size or any(
+            window(start + k * period, period) != first for k in range(1, needed)):
+        return None, 0
+    checker = _RunChecker(flow, syms, start, period)
+    if not checker.make_template():
         return None, checker.visited
     count = 2
     while (start + (count + 1) * period <= size and checker.visited < budget
@@ -265,9 +275,10 @@ def find_runs(flow) -> list:
         return []
     syms = symbols(flow.eqns)
     window = _WindowHash(syms)
+    grams = [window(j, min(GRAM, size - j)) for j in range(size)]
     occurrences: dict = {}
-    for j, s in enumerate(syms):
-        occurrences.setdefault(s, []).append(j)
+    for j, gram in enumerate(grams):
+        occurrences.setdefault(gram, []).append(j)
     rank = {}
     for places in occurrences.values():
         rank.update((j, r) for r, j in enumerate(places))
@@ -275,11 +286,15 @@ def find_runs(flow) -> list:
     runs, start = [], 0
     while start < size and budget > 0:
         best = None
-        places = occurrences[syms[start]]
+        places = occurrences[grams[start]]
         for later in places[rank[start] + 1:rank[start] + 1 + PERIODS_TRIED]:
             period = later - start
             if start + MIN_ITERATIONS * period > size:
                 break
+            if best is not None and period % best.period == 0:
+                continue        # a multiple of a period that holds: no longer run
+            if window(start, period) != window(later, period):
+                continue        # the common case, decided here for speed
             run, visited = _longest_run(flow, syms, window, start, period, budget)
             budget -= visited
             if run and (best is None or run.count * run.period > best.count * best.period):
