@@ -11,6 +11,9 @@ compiles a kernel and reuses it::
     nj.vmap(f)(xs)             # f mapped over a batch
     print(nj.make_ir(f)(x))    # the traced IR
 
+Loops and branches traced once (``scan``, ``fori_loop``, ``while_loop``,
+``cond``, as in JAX) compile their body once whatever the trip count.
+
 Also: ``stop_gradient`` and ``no_grad`` (no derivative through a value),
 ``nj.random`` (seeded draws that work inside compiled functions), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
@@ -24,6 +27,7 @@ from .api import make_ir
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random
 from .public import jit, vmap
+from .loops import cond, fori_loop, scan, while_loop
 from .public_derivatives import grad, hessian, jacfwd, jacrev, value_and_grad
 from .logging_setup import configure_from_environment as _configure_logging
 
@@ -32,6 +36,7 @@ _configure_logging()
 __version__ = "0.1.0"
 
 __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
-           "UnsupportedOperationError", "grad", "hessian",
+           "UnsupportedOperationError", "cond", "fori_loop", "grad", "hessian",
            "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "make_ir",
-           "no_grad", "random", "stop_gradient", "value_and_grad", "vjp", "vmap"]
+           "no_grad", "random", "scan", "stop_gradient", "value_and_grad", "vjp", "vmap",
+           "while_loop"]

@@ -1,5 +1,6 @@
 """The IR-to-IR passes: fold, simplify (cse, dce), autodiff (jvp, linearize,
 transpose, vjp), batching (vmap, chunked), and the transform rules of the
-loop primitives, which run these passes on the loop bodies (importing this
-package registers them)."""
+loop primitives (control_rules, loop_rules, branch_rules), which run these
+passes on the loop bodies (importing this package registers them)."""
 from . import control_rules  # noqa: F401
+from . import branch_rules, loop_rules  # noqa: F401
