@@ -17,6 +17,7 @@ ERRORS = {name for name, obj in PUBLIC.items()
           if inspect.isclass(obj) and issubclass(obj, Exception)}
 CONTEXT_MANAGERS = {"no_grad"}
 RAISES_NOTHING = {"stop_gradient"}
+LOOPS = {"scan", "fori_loop", "while_loop", "cond"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir"]
 
@@ -38,7 +39,7 @@ def signature_parameters(obj) -> list:
 
 
 def test_every_public_name_is_covered():
-    assert set(TRANSFORMS) | CONTEXT_MANAGERS | {"stop_gradient"} | ERRORS | {
+    assert set(TRANSFORMS) | LOOPS | CONTEXT_MANAGERS | {"stop_gradient"} | ERRORS | {
         "random.seed", "random.normal", "random.uniform"} == set(PUBLIC)
 
 

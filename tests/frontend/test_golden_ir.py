@@ -37,8 +37,14 @@ def row_sums(x):
     return np.sum(np.sin(x) * W, axis=1)
 
 
+def recurrence(x):
+    """A loop (nj.scan): each body is dumped once, under its equation."""
+    return nj.scan(lambda c, xi: (np.sin(c) * xi, c * xi), x[0], x)[1]
+
+
 FUNCTIONS = {"chain": (chain, (5,)), "layer": (layer, (4,)),
-             "stencil": (stencil, (6,)), "row_sums": (row_sums, (4,))}
+             "stencil": (stencil, (6,)), "row_sums": (row_sums, (4,)),
+             "recurrence": (recurrence, (3,))}
 
 
 def jvp_ir(f, x):
