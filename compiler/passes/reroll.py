@@ -7,7 +7,7 @@ blocks, and what each reads) by one ``scan`` whose body is one block:
 * values a block reads from the block before are carries, initialized with
   what block 0 reads in their places;
 * values from before the run are consts;
-* integers that move by a fixed step per block become functions of an
+* numbers that move by a fixed step per block become functions of an
   iteration counter (an ``iota`` scanned as xs): a literal ``c0 + k*d``, a
   static slice a ``take`` at ``start0 + k*d``;
 * values read after the run become the final carries (a carry's last value)
@@ -65,8 +65,14 @@ def _consts(run) -> list:
 
 
 def _moving_literal(lit0, delta, counter):
+    """``lit0 + counter*delta``, computed as ``reroll_runs.stepped`` checked
+    it gives each block's literal: in int64 for integers, in the dtype for
+    floats."""
+    dtype = lit0.type.dtype
+    if dtype.kind == "f":
+        return add(mul(convert(counter, dtype), Lit(delta, dtype)), lit0)
     value = add(mul(counter, Lit(delta, np.int64)), Lit(lit0.value, np.int64))
-    return value if lit0.type.dtype == COUNTER.dtype else convert(value, lit0.type.dtype)
+    return value if dtype == COUNTER.dtype else convert(value, dtype)
 
 
 def _moving_slice(x, eqn, deltas, counter):
@@ -80,8 +86,10 @@ def _moving_slice(x, eqn, deltas, counter):
                   [1 if d in moving else step[d] for d in range(len(shape))])
     for d in moving:
         first = add(mul(counter, Lit(deltas[d], np.int64)), Lit(start[d], np.int64))
-        rows = iota(np.int64, (eqn.outs[0].type.shape[d],), 0)
-        fixed = take(fixed, add(mul(rows, Lit(step[d], np.int64)), first), d)
+        rows = eqn.outs[0].type.shape[d]
+        index = (reshape(first, (1,)) if rows == 1 else
+                 add(mul(iota(np.int64, (rows,), 0), Lit(step[d], np.int64)), first))
+        fixed = take(fixed, index, d)
     return fixed
 
 

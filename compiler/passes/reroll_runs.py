@@ -8,12 +8,13 @@ to renaming, where block k reads only
   the run in their places: the initial carries),
 * values from before the run, the same in every block (the consts),
 * literals and static slice starts that are equal in every block, or that
-  are integers moving by a fixed step per block (``x[i]``, ``x[i-1:i+2]``,
-  ``i * 2``).
+  move by a fixed step per block (``x[i]``, ``x[i-1:i+2]``, ``i * 2``,
+  ``t0 + i*dt`` when each float is exactly what the counter gives: see
+  ``stepped``).
 
 Anything else (a block reading an older block, a value from before the
-run that changes per block, a float literal that moves, a parameter other
-than a slice start that moves) ends the run; runs of fewer than
+run that changes per block, a float that does not move by a step computed
+exactly so, a parameter other than a slice start that moves) ends the run; runs of fewer than
 ``MIN_ITERATIONS`` blocks or ``MIN_EQNS`` equations are not runs.
 
 Finding runs is near linear: each equation gets a symbol (its primitive,
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..ir import IR, Eqn, Lit, Var
+from ..ir import IR, Lit, Var
 from ..printer import print_ir
 from ..primitives.structural import slice_p
 
@@ -60,8 +61,8 @@ def _param_key(value):
 
 def _atom_key(atom):
     if isinstance(atom, Lit):
-        if atom.type.dtype.kind in "iu":
-            return ("int", atom.type)
+        if atom.type.dtype.kind in "iuf":
+            return ("number", atom.type)
         return ("lit", atom.type, repr(atom.value))
     return ("var", atom.type)
 
@@ -168,9 +169,32 @@ def _read_template(first, second, carries):
         lit0, lit1 = first[1], second[1]
         if lit0 == lit1:
             return ("lit", lit0)
-        if lit0.type.dtype.kind in "iu":
-            return ("step", lit0, lit1.value - lit0.value)
+        step = ("step", lit0, _difference(lit1, lit0))
+        if all(_read_matches(step, ("lit", lit), k) for k, lit in enumerate((lit0, lit1))):
+            return step
     return None
+
+
+def _difference(lit1, lit0):
+    """``lit1 - lit0`` in their dtype (a Python int for integers)."""
+    if lit0.type.dtype.kind in "iu":
+        return lit1.value - lit0.value
+    kind = lit0.type.dtype.type
+    return (kind(lit1.value) - kind(lit0.value)).item()
+
+
+def stepped(lit0, delta, k) -> Lit:
+    """The literal ``lit0 + k*delta`` as block k computes it from the
+    counter: exactly for integers; for floats with the rounding of one
+    product and one sum in the literal's dtype (convert, mul, add)."""
+    dtype = lit0.type.dtype
+    if dtype.kind in "iu":
+        value = lit0.value + k * delta
+        info = np.iinfo(dtype)
+        return Lit(value, dtype) if info.min <= value <= info.max else None
+    kind = dtype.type
+    with np.errstate(all="ignore"):
+        return Lit(kind(lit0.value) + kind(k) * kind(delta), dtype)
 
 
 def _read_matches(feed, found, k) -> bool:
@@ -183,8 +207,7 @@ def _read_matches(feed, found, k) -> bool:
         return found[0] == "outer" and found[1] is feed[1]
     if kind == "lit":
         return found == feed
-    lit0, delta = feed[1], feed[2]
-    return found[0] == "lit" and found[1].value == lit0.value + k * delta
+    return found[0] == "lit" and found[1] == stepped(feed[1], feed[2], k)
 
 
 def _slice_starts(eqn):

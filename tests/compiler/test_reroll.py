@@ -189,13 +189,27 @@ def test_a_stride_that_is_not_constant_stays_unrolled():
     assert not scans(new)
 
 
-def test_a_float_that_moves_stays_unrolled():
+def test_a_float_that_moves_by_a_step_is_computed_from_the_counter():
     def f(x):
         for i in range(8):
             x = np.sin(x) + 0.1 * i
         return x
     ir, new = rerolled(f, np.linspace(0, 1, 3))
-    assert not scans(new)
+    [loop] = scans(new)
+    assert loop.params["length"] == 8 and "convert" in str(loop.params["body"])
+
+
+def test_a_float_not_on_a_step_computed_exactly_stays_unrolled():
+    times = [0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7]
+    times[5] = 0.5000000000000001    # one ulp off the step from the counter
+
+    def f(x):
+        for t in times:
+            x = np.sin(x) * t
+        return x
+    ir, new = rerolled(f, np.linspace(0, 1, 3))
+    for loop in scans(new):
+        assert loop.params["length"] < 8
 
 
 def test_two_iterations_stay_unrolled():
