@@ -33,7 +33,7 @@ from ..primitives.base import reshape, reshape_p
 from ..primitives.elementwise import add, mul
 from ..primitives.indexing import take
 from ..primitives.loops import scan
-from ..primitives.structural import concatenate_p, convert, iota, slice, slice_axis
+from ..primitives.structural import concatenate_p, iota, slice, slice_axis
 from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
@@ -64,17 +64,6 @@ def _consts(run) -> list:
     return list(found)
 
 
-def _moving_literal(lit0, delta, counter):
-    """``lit0 + counter*delta``, computed as ``reroll_runs.stepped`` checked
-    it gives each block's literal: in int64 for integers, in the dtype for
-    floats."""
-    dtype = lit0.type.dtype
-    if dtype.kind == "f":
-        return add(mul(convert(counter, dtype), Lit(delta, dtype)), lit0)
-    value = add(mul(counter, Lit(delta, np.int64)), Lit(lit0.value, np.int64))
-    return value if dtype == COUNTER.dtype else convert(value, dtype)
-
-
 def _moving_slice(x, eqn, deltas, counter):
     """``eqn``'s static slice of ``x`` with the starts that move by ``deltas``
     per iteration read at ``start + counter*delta``: a ``take`` per moving axis."""
@@ -101,7 +90,7 @@ def _feed(feed, local, inputs, counter):
         return inputs[feed[1]]
     if kind == "lit":
         return feed[1]
-    return _moving_literal(feed[1], feed[2], counter)
+    return feed[1][0].emit(counter)
 
 
 def build_body(run, template, consts) -> IR:

@@ -9,8 +9,7 @@ to renaming, where block k reads only
 * values from before the run, the same in every block (the consts),
 * literals and static slice starts that are equal in every block, or that
   move by a fixed step per block (``x[i]``, ``x[i-1:i+2]``, ``i * 2``,
-  ``t0 + i*dt`` when each float is exactly what the counter gives: see
-  ``stepped``).
+  ``t0 + i*dt``: see ``reroll_steps``).
 
 Anything else (a block reading an older block, a value from before the
 run that changes per block, a float that does not move by a step computed
@@ -30,11 +29,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ..ir import IR, Lit, Var
 from ..printer import print_ir
 from ..primitives.structural import slice_p
+from .reroll_steps import progressions
 
 MIN_ITERATIONS = 3      # fewer repeats are left unrolled
 MIN_EQNS = 8            # nor runs covering fewer equations
@@ -107,7 +106,7 @@ class Run:
     period: int
     count: int
     # (local eqn, input position) -> ("own", e, o) | ("carry", e, o)
-    #   | ("const", var) | ("lit", lit) | ("step", lit0, delta)
+    #   | ("const", var) | ("lit", lit) | ("step", progressions that give its literals)
     reads: dict
     carries: dict          # (e, o) of a value read by the next block -> initial var
     slice_steps: dict      # local eqn -> per-axis start delta of a moving slice
@@ -169,32 +168,10 @@ def _read_template(first, second, carries):
         lit0, lit1 = first[1], second[1]
         if lit0 == lit1:
             return ("lit", lit0)
-        step = ("step", lit0, _difference(lit1, lit0))
-        if all(_read_matches(step, ("lit", lit), k) for k, lit in enumerate((lit0, lit1))):
-            return step
+        found = progressions(lit0, lit1)
+        if found:
+            return ("step", found)
     return None
-
-
-def _difference(lit1, lit0):
-    """``lit1 - lit0`` in their dtype (a Python int for integers)."""
-    if lit0.type.dtype.kind in "iu":
-        return lit1.value - lit0.value
-    kind = lit0.type.dtype.type
-    return (kind(lit1.value) - kind(lit0.value)).item()
-
-
-def stepped(lit0, delta, k) -> Lit:
-    """The literal ``lit0 + k*delta`` as block k computes it from the
-    counter: exactly for integers; for floats with the rounding of one
-    product and one sum in the literal's dtype (convert, mul, add)."""
-    dtype = lit0.type.dtype
-    if dtype.kind in "iu":
-        value = lit0.value + k * delta
-        info = np.iinfo(dtype)
-        return Lit(value, dtype) if info.min <= value <= info.max else None
-    kind = dtype.type
-    with np.errstate(all="ignore"):
-        return Lit(kind(lit0.value) + kind(k) * kind(delta), dtype)
 
 
 def _read_matches(feed, found, k) -> bool:
@@ -207,7 +184,7 @@ def _read_matches(feed, found, k) -> bool:
         return found[0] == "outer" and found[1] is feed[1]
     if kind == "lit":
         return found == feed
-    return found[0] == "lit" and found[1] == stepped(feed[1], feed[2], k)
+    return found[0] == "lit" and any(p.at(k) == found[1] for p in feed[1])
 
 
 def _slice_starts(eqn):
@@ -253,8 +230,11 @@ class _RunChecker:
                 return False
             for a, x in enumerate(eqn.inputs):
                 found = self.flow.locate(x, self.start, self.period, k)
-                if not _read_matches(self.reads[e, a], found, k):
+                feed = self.reads[e, a]
+                if not _read_matches(feed, found, k):
                     return False
+                if feed[0] == "step":       # keep the progressions that still hold
+                    self.reads[e, a] = ("step", tuple(p for p in feed[1] if p.at(k) == found[1]))
             if not self._starts_match(e, template[e], eqn, k):
                 return False
         return True

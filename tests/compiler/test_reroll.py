@@ -199,6 +199,17 @@ def test_a_float_that_moves_by_a_step_is_computed_from_the_counter():
     assert loop.params["length"] == 8 and "convert" in str(loop.params["body"])
 
 
+@pytest.mark.parametrize("start, formula", [(0, "1.0 + i * 0.01"), (0, "0.3 + i * 0.001"),
+                                            (3, "i * 0.1"), (1, "i * -0.01")])
+def test_floats_written_with_the_index_are_found(start, formula):
+    namespace = {"np": np}
+    exec(f"def f(x):\n    for i in range({start}, {start} + 40):\n"
+         f"        x = np.sin(x) * ({formula})\n    return x\n", namespace)
+    ir, new = rerolled(namespace["f"], np.linspace(0, 1, 3))
+    [loop] = scans(new)
+    assert loop.params["length"] == 40
+
+
 def test_a_float_not_on_a_step_computed_exactly_stays_unrolled():
     times = [0.0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7]
     times[5] = 0.5000000000000001    # one ulp off the step from the counter
