@@ -158,7 +158,8 @@ def _stack_of(flow, run, slot, in_run):
     if any(a is not b for a, b in zip(concat.inputs[position:position + run.count], operands)) \
             or position + run.count > len(concat.inputs):
         return None
-    return at, position, [j for _, j in found if j is not None]
+    reshapes = [j for _, j in found if j is not None]
+    return None if in_run.intersection(reshapes) else (at, position, reshapes)
 
 
 # -- the rewrite ----------------------------------------------------------------------
