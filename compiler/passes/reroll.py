@@ -9,7 +9,9 @@ blocks, and what each reads) by one ``scan`` whose body is one block:
 * values from before the run are consts;
 * numbers that move by a fixed step per block become functions of an
   iteration counter (an ``iota`` scanned as xs): a literal ``c0 + k*d``, a
-  static slice a ``take`` at ``start0 + k*d``;
+  static slice a ``take`` at ``start0 + k*d``; a slice of one row of a
+  value from before the run, moving forwards (``x[i]``), becomes xs: the
+  rows, sliced once before the loop;
 * values read after the run become the final carries (a carry's last value)
   or ys.  When the program collects one value per iteration with
   ``np.stack`` or ``np.concatenate`` (a ``concatenate`` of every block's
@@ -33,7 +35,7 @@ from ..primitives.base import reshape, reshape_p
 from ..primitives.elementwise import add, mul
 from ..primitives.indexing import take
 from ..primitives.loops import scan
-from ..primitives.structural import concatenate_p, iota, slice, slice_axis
+from ..primitives.structural import concatenate_p, iota, moveaxis, slice, slice_axis
 from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
@@ -55,13 +57,41 @@ def reroll(ir: IR) -> IR:
 
 # -- the body: one block, with the moving integers computed from the counter --------------
 
-def _consts(run) -> list:
-    """The values from before the run that the blocks read, in order, once each."""
+def _consts(run, rows) -> list:
+    """The values from before the run that the blocks read (but for the
+    ``rows`` scanned as xs), in order, once each."""
     found = {}
-    for feed in run.reads.values():
-        if feed[0] == "const":
+    for (e, a), feed in run.reads.items():
+        if feed[0] == "const" and not (a == 0 and e in rows):
             found.setdefault(feed[1], None)
     return list(found)
+
+
+def _row_slices(run, template) -> dict:
+    """{local eqn: axis} of the moving slices that read one row, moving
+    forwards, of a value from before the run (``x[i]``): the scan takes
+    their rows as xs, sliced once before the loop, rather than gathering
+    at the counter (cheaper, and so are its derivatives)."""
+    rows = {}
+    for e, deltas in run.slice_steps.items():
+        moving = [d for d, delta in enumerate(deltas) if delta]
+        if (len(moving) == 1 and deltas[moving[0]] > 0 and run.reads[e, 0][0] == "const"
+                and template[e].outs[0].type.shape[moving[0]] == 1):
+            rows[e] = moving[0]
+    return rows
+
+
+def _stacked_rows(x, eqn, axis, delta, count):
+    """Every iteration's row of ``eqn``'s slice of ``x``, along a new axis 0."""
+    start, limit, step = (list(eqn.params[k]) for k in ("start", "limit", "step"))
+    limit[axis] = start[axis] + (count - 1) * delta + 1
+    step[axis] = delta
+    return moveaxis(slice(x, start, limit, step), axis, 0)
+
+
+def _needs_counter(run, rows) -> bool:
+    return (any(e not in rows for e in run.slice_steps)
+            or any(feed[0] == "step" for feed in run.reads.values()))
 
 
 def _moving_slice(x, eqn, deltas, counter):
@@ -93,16 +123,22 @@ def _feed(feed, local, inputs, counter):
     return feed[1][0].emit(counter)
 
 
-def build_body(run, template, consts) -> IR:
+def build_body(run, template, consts, rows) -> IR:
     """The scan body of ``run`` from its first block ``template``:
-    (consts..., carries..., counter?) -> (new carries..., ys...)."""
+    (consts..., carries..., counter?, rows...) -> (new carries..., ys...)."""
     builder = Builder()
     with builder:
         inputs = {c: builder.new_input(c.type) for c in consts}
         inputs.update((slot, builder.new_input(init.type)) for slot, init in run.carries.items())
-        counter = builder.new_input(COUNTER) if run.moving else None
+        counter = builder.new_input(COUNTER) if _needs_counter(run, rows) else None
+        row_inputs = {e: builder.new_input(_without_axis(template[e].outs[0].type, axis))
+                      for e, axis in rows.items()}
         local = {}
         for e, eqn in enumerate(template):
+            if e in rows:
+                outs = (reshape(row_inputs[e], eqn.outs[0].type.shape),)
+                local[e, 0] = outs[0]
+                continue
             args = [_feed(run.reads[e, a], local, inputs, counter)
                     for a in range(len(eqn.inputs))]
             if e in run.slice_steps:
@@ -112,6 +148,10 @@ def build_body(run, template, consts) -> IR:
             local.update(((e, o), v) for o, v in enumerate(outs))
         body = builder.build([local[s] for s in run.carries] + [local[s] for s in run.ys])
     return reroll(simplify(body))     # the loops inside the loop
+
+
+def _without_axis(atype, axis):
+    return atype.with_shape(atype.shape[:axis] + atype.shape[axis + 1:])
 
 
 # -- np.stack / np.concatenate of every iteration's value --------------------------------
@@ -225,9 +265,13 @@ class _Rewrite:
 
     def _emit_run(self, run):
         flow = self.flow
-        consts = _consts(run)
-        body = build_body(run, flow.eqns[run.start:run.start + run.period], consts)
-        xs = [iota(np.int64, (run.count,), 0)] if run.moving else []
+        template = flow.eqns[run.start:run.start + run.period]
+        rows = _row_slices(run, template)
+        consts = _consts(run, rows)
+        body = build_body(run, template, consts, rows)
+        xs = [iota(np.int64, (run.count,), 0)] if _needs_counter(run, rows) else []
+        xs += [_stacked_rows(self.read(run.reads[e, 0][1]), template[e], axis,
+                             run.slice_steps[e][axis], run.count) for e, axis in rows.items()]
         finals, ys = scan([self.read(c) for c in consts],
                           [self.read(init) for init in run.carries.values()], xs,
                           body=body, length=run.count)

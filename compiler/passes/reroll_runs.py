@@ -117,10 +117,6 @@ class Run:
     def end(self) -> int:
         return self.start + self.period * self.count
 
-    @property
-    def moving(self) -> bool:
-        return bool(self.slice_steps) or any(r[0] == "step" for r in self.reads.values())
-
 
 class Flow:
     """Where each variable of an IR is defined, and who reads it."""

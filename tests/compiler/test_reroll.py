@@ -65,10 +65,22 @@ def test_the_newcomers_stencil_becomes_a_scan_over_the_index():
     ir, new = rerolled(newcomer_rhs, x)
     [loop] = scans(new)
     assert loop.params["length"] == 498 and loop.params["num_carry"] == 0
-    assert len(ir.eqns) > 6000 and len(new.eqns) <= 3
+    assert len(ir.eqns) > 6000 and len(new.eqns) <= 6
+    # x[i-1], x[i], x[i+1] are rows of x[0:498], x[1:499], x[2:500], scanned as xs
     body = str(loop.params["body"])
-    assert "take" in body and "slice" not in body   # x[i-1], x[i], x[i+1] at the counter
+    assert "take" not in body and "slice" not in body and "iota" not in str(new)
+    assert all(e.prim.name == "slice" for e in new.eqns[:-1])
     assert new.outputs[0] is loop.outs[0]            # np.stack of the values is the ys
+
+
+def test_a_moving_slice_of_a_carry_is_taken_at_the_counter():
+    def f(x):
+        for i in range(5):
+            x = x * 0.5 + x[i]
+        return x
+    _, new = rerolled(f, np.linspace(0, 1, 6))
+    [loop] = scans(new)
+    assert "take" in str(loop.params["body"])
 
 
 def test_make_ir_shows_the_scan():
