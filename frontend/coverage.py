@@ -8,7 +8,8 @@ primitives each NumPy call can emit.  A primitive supports
 - forward mode when it has a jvp rule or is non-differentiable (its
   derivative is zero);
 - reverse mode when it supports forward mode and, if it is linear, has a
-  transpose rule (the jvp rules of the others emit only linear primitives);
+  transpose rule (the jvp rules of the others emit only linear primitives),
+  "refused" when that rule only raises a clear error (a while loop);
 - vmap when it has a batching rule or takes no array operands;
 - the Numba backend when it has a lowering (runtime/lowering/);
 
@@ -52,6 +53,8 @@ def primitive_support(prim) -> tuple:
         forward = "yes" if prim in rules.jvp_rules else "no"
         transposable = prim not in rules.linear_primitives or prim in rules.transpose_rules
         reverse = "yes" if forward == "yes" and transposable else "no"
+        if getattr(rules.transpose_rules.get(prim), "refuses", False):
+            reverse = "refused"   # a transpose rule that explains why it cannot be done
     vmap = "yes" if prim in rules.batch_rules or not takes_operands(prim) else "no"
     return forward, reverse, vmap, "yes" if prim in LOWERINGS else "no"
 

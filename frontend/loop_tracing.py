@@ -5,9 +5,9 @@ A body is traced on Tracers of a builder of its own; the outer values it
 reads (tracers of the enclosing trace, NumPy arrays) are captured and
 become the loop's leading "consts" operands.  Bodies traced for one loop
 (a while loop's cond and body, a cond's two branches) share one list of
-consts.  Outside any trace, the loop is traced anyway and evaluated by
-the reference interpreter, so that eager calls have the same semantics
-and checks.
+consts.  Outside any trace the loops run as Python loops
+(loop_eager.py), except a scan of length 0, traced (for the types of its
+ys) and evaluated by the reference interpreter.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .compiler.builder import Builder
 from .compiler.ir import IR, Lit, Var
 from .compiler.primitives.random import draws_random
 from .compiler.primitives.structural import convert
-from .errors import unsupported
+from .errors import ConcretizationError, unsupported
 from .pytree import TreeDef, flatten, unflatten
 from .runtime.interpreter import evaluate
 from .tracer import Tracer, to_atom, wrap
@@ -49,7 +49,13 @@ def trace_body(fn, in_types, in_tree, what: str, finish) -> Traced:
     with builder:
         inputs = [builder.new_input(t) for t in in_types]
         args = unflatten(in_tree, [Tracer(v, builder) for v in inputs])
-        outputs, out_tree = finish(fn(*args))
+        try:
+            outputs, out_tree = finish(fn(*args))
+        except ConcretizationError as error:
+            error.args = (f"{error.args[0]} (in {what}: a NumPy array indexed by the loop "
+                          "index or a carry must come into the trace first: pass it as an "
+                          "argument of the transformed function, or as xs of nj.scan)",)
+            raise
         ir = builder.build(outputs)
     if draws_random(ir):
         raise unsupported(f"nj.random inside {what}",
@@ -99,20 +105,29 @@ def conformed(result, expected_types, expected_tree, what: str, role: str) -> li
     ``expected_tree`` and the types ``expected_types``; Python scalars take
     the expected dtype.  Errors name the leaf (``role`` is the root)."""
     atoms, tree = flat_atoms(result, what)
+    weak = [isinstance(a, Lit) for a in atoms]
+    check_conforms(tree, [a.type for a in atoms], weak, expected_tree, expected_types, what,
+                   role)
+    return [Lit(a.value, t.dtype) if w else a for a, w, t in zip(atoms, weak, expected_types)]
+
+
+def check_conforms(tree, types, weak, expected_tree, expected_types, what: str, role: str):
+    """Raise TypeError, naming the leaf, unless ``tree`` and ``types`` are
+    the expected ones; a ``weak`` leaf (a scalar constant) may have another
+    dtype of the same kind or one that converts safely."""
     if tree != expected_tree:
         raise TypeError(f"{what} must return a {role} of the same structure as its input: "
                         f"expected {expected_tree}, got {tree}")
     paths = leaf_paths(expected_tree, role)
-    for k, (atom, atype) in enumerate(zip(atoms, expected_types)):
-        if isinstance(atom, Lit) and atom.type.shape == atype.shape and np.can_cast(
-                atom.type.dtype, atype.dtype, "same_kind"):
-            atoms[k] = Lit(atom.value, atype.dtype)
-        elif atom.type != atype:
-            raise TypeError(f"{what} changes the type of {paths[k]}: it is {atype} on the way "
-                            f"in and {atom.type} on the way out (a loop carry keeps its "
-                            "shape and dtype; convert with .astype, or start from a value "
-                            "of the right dtype, e.g. 0.0 rather than 0)")
-    return atoms
+    for path, atype, expected, is_weak in zip(paths, types, expected_types, weak):
+        castable = is_weak and atype.shape == expected.shape and np.can_cast(
+            atype.dtype, expected.dtype, "same_kind")
+        if atype != expected and not castable:
+            hint = ("; convert with .astype, or start from a value of the right dtype, "
+                    "e.g. 0.0 rather than 0" if atype.shape == expected.shape else "")
+            raise TypeError(f"{what} changes the type of {path}: it is {expected} on the way "
+                            f"in and {atype} on the way out (a loop carry keeps its shape "
+                            f"and dtype{hint})")
 
 
 def leaf_paths(treedef: TreeDef, root: str) -> list:

@@ -15,6 +15,8 @@ import numpy as np
 
 from .compiler.primitives import loops as prims
 from .compiler.primitives.loops import row_type
+from .compiler.builder import is_tracing
+from .loop_eager import arrays_of, eager_fori, eager_scan, eager_while
 from .loop_tracing import (closed, conformed, flat_atoms, leaf_atoms, predicate_atom,
                            run_traced, trace_body, wrapped)
 from .pytree import TreeDef, flatten
@@ -22,6 +24,7 @@ from .tracebacks import public_entry
 from .tracer import Tracer, to_atom
 
 Carry = TypeVar("Carry")
+Result = TypeVar("Result")
 
 
 def _check_callable(fn, where: str, name: str):
@@ -99,8 +102,15 @@ def scan(f: Callable[[Carry, Any], tuple[Carry, Any]], init: Carry, xs: Any = No
     (6.0, [0.0, 1.0, 3.0, 6.0])
     """
     _check_callable(f, "nj.scan", "f")
-    return run_traced(lambda: _scan(f, init, xs, length, reverse, checkpoint,
-                                    "nj.scan's f", "carry"))
+    if is_tracing():
+        return _scan(f, init, xs, length, reverse, checkpoint, "nj.scan's f", "carry")
+    x_values, x_tree = arrays_of(xs, "nj.scan's xs")
+    _interval(checkpoint, 0)
+    steps = _scan_length([x.shape for x in x_values], length)
+    if steps == 0:   # the types of the ys come from a trace
+        return run_traced(lambda: _scan(f, init, xs, length, reverse, checkpoint,
+                                        "nj.scan's f", "carry"))
+    return eager_scan(f, init, x_values, x_tree, steps, reverse, "nj.scan's f", "carry")
 
 
 def _scan(f, init, xs, length, reverse, checkpoint, what, role):
@@ -108,7 +118,7 @@ def _scan(f, init, xs, length, reverse, checkpoint, what, role):
     x_leaves, x_tree = flatten(xs)
     init_atoms = leaf_atoms(init_leaves, "nj.scan's init")
     x_atoms = leaf_atoms(x_leaves, "nj.scan's xs")
-    length = _scan_length(x_atoms, length)
+    length = _scan_length([a.type.shape for a in x_atoms], length)
     carry_types = [a.type for a in init_atoms]
     y_tree = []
 
@@ -128,22 +138,22 @@ def _scan(f, init, xs, length, reverse, checkpoint, what, role):
     return wrapped(carries, init_tree), wrapped(ys, y_tree[0])
 
 
-def _scan_length(x_atoms, length) -> int:
+def _scan_length(shapes, length) -> int:
     if length is not None and (isinstance(length, bool) or not isinstance(
             length, (int, np.integer))):
         raise TypeError(f"nj.scan: length must be an int or None, got {length!r}")
     if length is not None and length < 0:
         raise ValueError(f"nj.scan: length must be >= 0, got {length}")
-    if any(a.type.ndim == 0 for a in x_atoms):
+    if any(len(shape) == 0 for shape in shapes):
         raise ValueError("nj.scan: every leaf of xs needs a leading axis to scan over, "
-                         f"got shapes {[a.type.shape for a in x_atoms]}")
-    lengths = {a.type.shape[0] for a in x_atoms} | ({int(length)} if length is not None else set())
+                         f"got shapes {shapes}")
+    lengths = {shape[0] for shape in shapes} | ({int(length)} if length is not None else set())
     if not lengths:
         raise ValueError("nj.scan: give xs or length (the number of iterations)")
     if len(lengths) > 1:
         raise ValueError(f"nj.scan: the leaves of xs and length disagree on the number of "
-                         f"iterations: {sorted(lengths)} (xs shapes "
-                         f"{[a.type.shape for a in x_atoms]}, length={length})")
+                         f"iterations: {sorted(lengths)} (xs shapes {shapes}, "
+                         f"length={length})")
     return lengths.pop()
 
 
@@ -211,14 +221,16 @@ def fori_loop(lower: int | Any, upper: int | Any, body_fun: Callable[[Any, Carry
     """
     _check_callable(body_fun, "nj.fori_loop", "body_fun")
     what = "nj.fori_loop's body_fun"
-    if _is_static_int(lower, "lower") and _is_static_int(upper, "upper"):
-        return run_traced(lambda: _static_fori(int(lower), int(upper), body_fun, init_val,
-                                               checkpoint, what))
+    if all([_is_static_int(lower, "lower"), _is_static_int(upper, "upper")]):
+        _interval(checkpoint, 0)
+        if not is_tracing():
+            return eager_fori(int(lower), int(upper), body_fun, init_val, what)
+        return _static_fori(int(lower), int(upper), body_fun, init_val, checkpoint, what)
     if checkpoint:
         raise ValueError("nj.fori_loop: checkpoint needs Python int bounds (with traced "
                          "bounds the loop is a while_loop, which reverse mode cannot "
                          "differentiate anyway)")
-    return run_traced(lambda: _traced_fori(lower, upper, body_fun, init_val, what))
+    return _traced_fori(lower, upper, body_fun, init_val, what)
 
 
 def _is_static_int(bound, name) -> bool:
@@ -230,13 +242,20 @@ def _is_static_int(bound, name) -> bool:
     return not isinstance(bound, Tracer)
 
 
+def _as_python_int(index: Tracer) -> Tracer:
+    """The traced index, promoting as the Python int of ``range`` would
+    (``y * i`` keeps the dtype of a float32 ``y``)."""
+    return Tracer(index.atom, index.builder, weak=True)
+
+
 def _static_fori(lower, upper, body_fun, init_val, checkpoint, what):
     val_leaves, val_tree = flatten(init_val)
     val_types = [a.type for a in leaf_atoms(val_leaves, "nj.fori_loop's init_val")]
 
     def step(carry, _):
         i, val = carry
-        out = conformed(body_fun(i, val), val_types, val_tree, what, "init_val")
+        out = conformed(body_fun(_as_python_int(i), val), val_types, val_tree, what,
+                        "init_val")
         return (i + 1, wrapped(out, val_tree)), None
     (_, val), _ = _scan(step, (np.int64(lower), init_val), None, max(upper - lower, 0), False,
                         checkpoint, what, "(index, init_val)")
@@ -251,7 +270,8 @@ def _traced_fori(lower, upper, body_fun, init_val, what):
 
     def body(carry):
         i, val = carry
-        out = conformed(body_fun(i, val), val_types, val_tree, what, "init_val")
+        out = conformed(body_fun(_as_python_int(i), val), val_types, val_tree, what,
+                        "init_val")
         return i + np.asarray(1, dtype), wrapped(out, val_tree)
     start = wrapped([to_atom(lower, dtype)], flatten(0)[1])
     _, val = _while(lambda carry: carry[0] < upper, body, (start, init_val), what)
@@ -305,7 +325,9 @@ def while_loop(cond_fun: Callable[[Carry], Any], body_fun: Callable[[Carry], Car
     """
     _check_callable(cond_fun, "nj.while_loop", "cond_fun")
     _check_callable(body_fun, "nj.while_loop", "body_fun")
-    return run_traced(lambda: _while(cond_fun, body_fun, init_val, "nj.while_loop"))
+    if not is_tracing():
+        return eager_while(cond_fun, body_fun, init_val)
+    return _while(cond_fun, body_fun, init_val, "nj.while_loop")
 
 
 def _while(cond_fun, body_fun, init_val, where):
@@ -325,8 +347,8 @@ def _while(cond_fun, body_fun, init_val, where):
 # -- cond --------------------------------------------------------------------------------------
 
 @public_entry
-def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
-         *operands: Any) -> Any:
+def cond(pred: Any, true_fun: Callable[..., Result], false_fun: Callable[..., Result],
+         *operands: Any) -> Result:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     A concrete ``pred`` (a Python or NumPy bool) calls the branch it picks.

@@ -26,7 +26,8 @@ derivative is zero, and "untested" for calls no example uses (nothing is
 derived for them). A NumPy call not listed raises
 `nj.UnsupportedOperationError`. Tracer methods and operators (`x.sum()`,
 `x + y`, `x.T`) go through the same NumPy calls. The second table lists the
-rules of every primitive.
+rules of every primitive ("refused": reverse mode raises a clear error, as
+for `while_loop`, whose trip count is not known in advance).
 """
 
 

@@ -24,13 +24,14 @@ carry is batched when its initial value is, or when the body makes it so
 from __future__ import annotations
 
 from ..builder import inline
+from ..ir import IR
 from ..primitives.base import add_tangents, instantiate, reshape, zeros
 from ..primitives.loops import row_type, scan, scan_p, split_scan_operands
 from ..primitives.structural import concatenate, moveaxis, slice_axis
 from ..rules import Zero, is_undefined, register
 from .autodiff import jvp_eval
 from .loop_support import (batched_body, batched_outputs, broadcast_to_batch, fill, fixpoint,
-                           nonzero_tangents, picked, sub_ir, transpose_inline)
+                           nonzero_tangents, picked, sub_ir, transpose_inline, used_inputs)
 
 
 def _nonzero_outputs(body, num_consts, num_carry, nonzero):
@@ -55,28 +56,31 @@ def _scan_jvp(primals, tangents, *, body, length, num_consts, num_carry, reverse
     if not any(out_nz):
         carries, ys = scan(consts, init, xs, body=body, **loop)
         return carries + ys, [Zero(o.type) for o in carries + ys]
-    carries, ys = scan(consts, init, xs, body=_storing_carries(body, num_consts, num_carry),
+    tangent_body, needed = _tangent_body(body, num_consts, num_carry, nonzero, carry_nz, out_nz)
+    carries, ys = scan(consts, init, xs, body=_storing_carries(body, num_consts, needed),
                        **loop)
-    ys, stored = ys[:len(ys) - num_carry], ys[len(ys) - num_carry:]
+    ys, stored = ys[:len(ys) - sum(needed)], ys[len(ys) - sum(needed):]
     t_consts, t_init, t_xs = split_scan_operands(tangents, num_consts, num_carry)
     t_carries, t_ys = scan(
         consts + picked(t_consts, nonzero), picked(map(instantiate, t_init), carry_nz),
         stored + xs + picked(t_xs, nonzero[num_consts + num_carry:]),
-        body=_tangent_body(body, num_consts, num_carry, nonzero, carry_nz, out_nz), **loop)
+        body=tangent_body, **loop)
     touts = fill(t_carries, carry_nz, carries) + fill(t_ys, out_nz[num_carry:], ys)
     return carries + ys, touts
 
 
-def _storing_carries(body, num_consts, num_carry):
-    """``body`` with the carries it is given appended to its ys."""
+def _storing_carries(body, num_consts, stored):
+    """``body`` with the carries it is given appended to its ys (those
+    flagged in ``stored``)."""
     def emit(ins):
-        return inline(body, ins) + ins[num_consts:num_consts + num_carry]
+        return inline(body, ins) + picked(ins[num_consts:], stored)
     return sub_ir(body.in_types, emit)
 
 
 def _tangent_body(body, num_consts, num_carry, nonzero, carry_nz, out_nz):
     """(consts, tangent consts; tangent carries; stored carries, xs, tangent
-    xs) -> (tangent carries, tangent ys), for the flagged tangents only."""
+    xs) -> (tangent carries, tangent ys), for the flagged tangents only, and
+    which stored carries it reads (the others are not stored)."""
     consts, carries, xs = split_scan_operands(body.inputs, num_consts, num_carry)
     c_nz, _, x_nz = split_scan_operands(nonzero, num_consts, num_carry)
     groups = [consts, picked(consts, c_nz), picked(carries, carry_nz), carries, xs,
@@ -91,7 +95,12 @@ def _tangent_body(body, num_consts, num_carry, nonzero, carry_nz, out_nz):
                     + fill(t_xs, x_nz, xs))
         _, touts = jvp_eval(body, p_consts + p_carries + p_xs, tangents)
         return [instantiate(t) for t in picked(touts, carry_nz + out_nz[num_carry:])]
-    return sub_ir(types, emit)
+    ir = sub_ir(types, emit)
+    start = sum(len(g) for g in groups[:3])
+    used = used_inputs(ir)
+    needed = used[start:start + num_carry]
+    keep = [True] * start + needed + [True] * (len(used) - start - num_carry)
+    return IR(picked(ir.inputs, keep), ir.eqns, ir.outputs), needed
 
 
 def _blocked_scan(ins, body, length, num_consts, num_carry, reverse, k):

@@ -34,6 +34,12 @@ def fill(values, flags, like) -> list:
     return [next(it) if f else Zero(a.type) for f, a in zip(flags, like)]
 
 
+def used_inputs(ir: IR) -> list:
+    """Which inputs of ``ir`` an equation or an output reads."""
+    read = {id(a) for eqn in ir.eqns for a in eqn.inputs} | {id(a) for a in ir.outputs}
+    return [id(v) in read for v in ir.inputs]
+
+
 def fixpoint(flags_of, initial) -> list:
     """The least flags at or above ``initial`` that ``flags_of`` maps to
     flags at or below them: which carries get a tangent (or a batch axis)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..ir import IR, Eqn, Lit, Var
 from ..primitives import elementwise as E
 from ..primitives.indexing import check_index_p
+from ..primitives.loops import scan_p, without_unused_ys
 from ..typecheck import maybe_typecheck
 from .fold import fold
 
@@ -16,10 +17,13 @@ CHECKS = frozenset({check_index_p})
 
 
 def dce(ir: IR) -> IR:
-    """Drop equations none of whose outputs are used (checks excepted)."""
+    """Drop equations none of whose outputs are used (checks excepted), and
+    the ys of a scan that nothing reads."""
     live = {a for a in ir.outputs if isinstance(a, Var)}
     kept = []
     for eqn in reversed(ir.eqns):
+        if eqn.prim is scan_p:
+            eqn = without_unused_ys(eqn, live, dce)
         if eqn.prim in CHECKS or any(v in live for v in eqn.outs):
             kept.append(eqn)
             live.update(a for a in eqn.inputs if isinstance(a, Var))

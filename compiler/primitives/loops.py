@@ -28,6 +28,7 @@ import numpy as np
 
 from ..atoms import AType
 from ..builder import bind
+from ..ir import IR, Eqn
 from ..rules import Primitive, register
 
 PRED = AType(np.bool_, ())
@@ -96,6 +97,19 @@ def _scan_shape(*in_types, body, length, num_consts, num_carry, reverse, checkpo
 
 
 register(scan_p, shape=_scan_shape)
+
+
+def without_unused_ys(eqn, live, clean):
+    """``eqn`` (a scan) without the ys that nothing in ``live`` reads;
+    ``clean(ir)`` drops the body's code that only they needed."""
+    num_carry = eqn.params["num_carry"]
+    kept = [True] * num_carry + [v in live for v in eqn.outs[num_carry:]]
+    if all(kept):
+        return eqn
+    body = eqn.params["body"]
+    outputs = [a for a, k in zip(body.outputs, kept) if k]
+    params = dict(eqn.params, body=clean(IR(list(body.inputs), list(body.eqns), outputs)))
+    return Eqn(eqn.prim, eqn.inputs, params, tuple(v for v, k in zip(eqn.outs, kept) if k))
 
 
 # -- while_loop ------------------------------------------------------------------------------

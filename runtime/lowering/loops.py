@@ -3,17 +3,20 @@ become one Python loop in the kernel with the body's code inside it, and
 ``cond`` an ``if``/``else``; so each body is emitted, and compiled, once
 whatever the trip count.
 
-The carries live in arrays allocated before the loop.  Each iteration
-computes the new carries into a second set of arrays and then copies them
-over the first: the body's results may still read the old carries (a
-swap of two carries, say) until every one is computed.
+The carries live in arrays allocated before the loop; each iteration
+copies the body's results over them once all are computed (see _update:
+a result may read the old carries, as a swap of two carries does).
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from ...compiler.primitives.loops import cond_p, scan_p, split_scan_operands, while_loop_p
 from .kinds import Custom, lowers
+
+_LOCAL = re.compile(r"[A-Za-z_]\w*")   # a local variable holding a computed scalar
+_ALLOCATION = re.compile(r"\s*\w+ = empty\(")
 
 
 class Row:
@@ -31,14 +34,33 @@ class Row:
 
 
 @contextmanager
-def _block(cg, head: str):
-    """The statement ``head`` and an indented block (``pass`` if left empty)."""
+def _block(cg, head: str, loop=False):
+    """The statement ``head`` and an indented block (``pass`` if left
+    empty).  A ``loop``'s allocations are hoisted before it."""
+    header = len(cg.lines)
     cg.line(head)
-    start = len(cg.lines)
     with cg.indented():
         yield
-        if len(cg.lines) == start:
+        if len(cg.lines) == header + 1:
             cg.line("pass")
+    if loop:
+        _hoist_allocations(cg, header)
+
+
+def _hoist_allocations(cg, header: int):
+    """Move the arrays the loop body allocates (``empty``, of fixed shapes)
+    before the loop: made once, reused by every iteration, which writes
+    them before reading them (the invariant workspace arrays rely on too)."""
+    lines = cg.lines
+    moved = [k for k in range(header + 1, len(lines)) if _ALLOCATION.match(lines[k])]
+    if not moved:
+        return
+    indent = lines[header][:len(lines[header]) - len(lines[header].lstrip())]
+    hoisted = set(moved)
+    order = moved + [k for k in range(header, len(lines)) if k not in hoisted]
+    place = {old: header + new for new, old in enumerate(order)}
+    lines[header:] = [indent + lines[k].lstrip() if k in hoisted else lines[k] for k in order]
+    cg.allocations = [(place.get(k, k), name, atype) for k, name, atype in cg.allocations]
 
 
 def _copy(cg, target, value, atype, row=None):
@@ -49,54 +71,66 @@ def _copy(cg, target, value, atype, row=None):
 
 
 def _carry_arrays(cg, eqn, init):
-    """The carry arrays (named after the results), holding ``init``, and the
-    arrays each iteration's new carries go to first."""
+    """The carry arrays (named after the results), holding ``init``."""
     carries = [cg.alloc_var(var) for var in eqn.outs[:len(init)]]
     for array, value, var in zip(carries, init, eqn.outs):
         _copy(cg, array, value, var.type)
-    following = [cg.alloc(var.type, cg.fresh(f"{cg.var_name(var)}_next"))
-                 for var in eqn.outs[:len(init)]]
-    return carries, following
+    return carries
 
 
-def _update(cg, carries, following, results, types):
-    """Carries := results, through the ``following`` arrays."""
-    for array, value, atype in zip(following, results, types):
-        _copy(cg, array, value, atype)
-    for array, value, atype in zip(carries, following, types):
-        _copy(cg, array, value, atype)
+def _update(cg, carries, results, types):
+    """Carries := results.  A result in an array or a local of the body's
+    own is copied straight over its carry; any other (a carry passed
+    through, a view or expression reading the carries) is first saved in
+    a local (0-d) or an array, before any carry changes."""
+    ready = [_saved(cg, value, atype, carries) for value, atype in zip(results, types)]
+    for carry, value, atype in zip(carries, ready, types):
+        _copy(cg, carry, value, atype)
+
+
+def _saved(cg, value, atype, carries):
+    array = cg.array_of(value)
+    if array is not None and all(array.name != c.name for c in carries):
+        return array
+    if atype.shape:
+        return cg.materialize(value, atype, cg.fresh("next"))
+    expr = value.read(())
+    if not _LOCAL.fullmatch(expr):
+        name = cg.fresh("next")
+        cg.line(f"{name} = {expr}")
+        expr = name
+    return cg.scalar(expr)
 
 
 def _scan(cg, eqn, ins):
     params = eqn.params
     body, length, num_carry = params["body"], params["length"], params["num_carry"]
     consts, init, xs = split_scan_operands(ins, params["num_consts"], num_carry)
-    carries, following = _carry_arrays(cg, eqn, init)
+    carries = _carry_arrays(cg, eqn, init)
     ys = [cg.alloc_var(var) for var in eqn.outs[num_carry:]]
     step = cg.fresh("step")
     steps = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
-    with _block(cg, f"for {step} in {steps}:"):
+    with _block(cg, f"for {step} in {steps}:", loop=True):
         env = [cg.bound(v) for v in consts + carries] + [Row(x, step) for x in xs]
         results = cg.emit_ir(body, dict(zip(body.inputs, env)))
         for y, value, atom in zip(ys, results[num_carry:], body.outputs[num_carry:]):
             _copy(cg, y, value, atom.type, step)
-        _update(cg, carries, following, results[:num_carry],
-                [v.type for v in eqn.outs[:num_carry]])
+        _update(cg, carries, results[:num_carry], [v.type for v in eqn.outs[:num_carry]])
     return carries + ys
 
 
 def _while_loop(cg, eqn, ins):
     params = eqn.params
     consts, init = ins[:params["num_consts"]], ins[params["num_consts"]:]
-    carries, following = _carry_arrays(cg, eqn, init)
+    carries = _carry_arrays(cg, eqn, init)
     env = [cg.bound(v) for v in consts + carries]
-    with _block(cg, "while True:"):
+    with _block(cg, "while True:", loop=True):
         (pred,) = cg.emit_ir(params["cond"], dict(zip(params["cond"].inputs, env)))
         cg.line(f"if not {pred.read(())}:")
         with cg.indented():
             cg.line("break")
         results = cg.emit_ir(params["body"], dict(zip(params["body"].inputs, env)))
-        _update(cg, carries, following, results, [v.type for v in eqn.outs])
+        _update(cg, carries, results, [v.type for v in eqn.outs])
     return carries
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import numjac as nj
+from numjac import ConcretizationError
 from tests.helpers import check_grads, check_vmap
 
 RNG = np.random.default_rng(0)
@@ -148,10 +149,12 @@ def test_fori_loop_with_traced_bounds_is_a_while_loop():
         nj.grad(lambda x, n: f(x, n).sum())(X3, 3)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("checkpoint", [2, 3, True])
-def test_checkpointed_scan_has_the_same_gradient(checkpoint):
+def test_checkpointed_scan_has_the_same_gradient(checkpoint, reverse):
     def loss(xs, h0, **kw):
-        h, ys = nj.scan(lambda h, x: (np.tanh(W @ h + x), h.sum()), h0, xs, **kw)
+        h, ys = nj.scan(lambda h, x: (np.tanh(W @ h + x), h.sum()), h0, xs, reverse=reverse,
+                        **kw)
         return np.sum(h * h) + np.sum(ys * ys)
     stored = nj.grad(loss, argnums=(0, 1))(XS, X3)
     checkpointed = nj.grad(lambda xs, h0: loss(xs, h0, checkpoint=checkpoint),
@@ -282,3 +285,23 @@ def test_concrete_cond_predicate_calls_the_branch():
     assert nj.cond(True, lambda: "yes", lambda: "no") == "yes"
     ir = nj.make_ir(lambda x: nj.cond(x.shape[0] == 3, np.sin, np.cos, x))(X3)
     assert [e.prim.name for e in ir.eqns] == ["sin"]
+
+
+def test_outside_a_trace_loops_are_python_loops():
+    c = np.array([1.0, 2.0, 3.0])
+
+    def poly(x):
+        return nj.fori_loop(0, 3, lambda i, y: y * x + c[i], np.zeros_like(x))
+    np.testing.assert_allclose(poly(X3), X3 * X3 + 2 * X3 + 3, rtol=1e-12)
+    assert nj.fori_loop(0, 3, lambda i, y: y * i, np.float32(1.5)).dtype == np.float32
+    carry, ys = nj.scan(lambda c, x: (c, x), 0.0, np.zeros((0, 2)))
+    assert float(carry) == 0.0 and ys.shape == (0, 2)
+    with pytest.raises(TypeError, match=r"type of init_val: it is f64\[3\] on the way in"):
+        nj.fori_loop(0, 2, lambda i, v: v[:2], X3)
+    with pytest.raises(ConcretizationError, match="as xs of nj.scan"):
+        nj.jit(poly)(X3)
+
+
+def test_the_fori_index_promotes_as_a_python_int():
+    x = np.ones(2, np.float32)
+    assert nj.jit(lambda x: nj.fori_loop(0, 3, lambda i, y: y * i + y, x))(x).dtype == np.float32

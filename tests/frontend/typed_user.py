@@ -73,6 +73,16 @@ def damped(x: Vector) -> Vector:
     return nj.stop_gradient(scale) * x
 
 
+def looped(x: Vector) -> Vector:
+    """The loops: each returns its carry's type."""
+    def step(carry: Vector, row: Vector) -> tuple[Vector, Vector]:
+        return carry * row, carry
+    carry, rows = nj.scan(step, x, np.stack([x, x]))
+    y: Vector = nj.fori_loop(0, 3, lambda i, v: v * x, carry)
+    y = nj.while_loop(lambda v: v[0] > 1.0, lambda v: v * 0.5, y)
+    return nj.cond(x[0] > 0, lambda v: v + rows[0], lambda v: v, y)
+
+
 def transform_of(f: Callable[[Vector], Vector]) -> Transformed[[Vector], Any]:
     return nj.jacrev(f)
 
@@ -109,6 +119,7 @@ def main() -> None:
     assert_type(ir, IR)
     nj.make_ir(power, static_argnums=1)(x, 3)
     nj.jacrev(damped)(x)
+    nj.jacfwd(looped)(x)
     transform_of(np.sin)(x)
     nj.random.seed(1)
     assert_type(nj.random.normal(size=(2, 3), loc=0.0, scale=np.ones(3)), Vector)

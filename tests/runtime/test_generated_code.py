@@ -53,6 +53,12 @@ def _mlp_args(rng):
     return [rng.normal(size=5), rng.normal(size=(6, 5)), rng.normal(size=(3, 6))]
 
 
+def scan_loss(xs, h0):
+    """A loop: the kernel runs the body (and its derivative's) in real loops."""
+    h, ys = nj.scan(lambda h, x: (np.tanh(h[::-1] * 0.5 + x), np.sum(h * x)), h0, xs)
+    return np.sum(h * h) + np.sum(ys)
+
+
 def _rows(rng):
     return [rng.normal(size=4), rng.normal(size=(7, 4)), np.sign(rng.normal(size=7))]
 
@@ -71,6 +77,12 @@ KERNELS = {
     "softmax-jacrev": (nj.jacrev(softmax), _vector(5)),
     "mlp-jacrev": (nj.jacrev(mlp), _mlp_args),
     "per-example-grads": (nj.vmap(nj.grad(logistic_loss), (None, 0, 0)), _rows),
+    "scan-grad": (nj.grad(scan_loss, argnums=(0, 1)), lambda rng: [rng.normal(size=(6, 4)),
+                                                                   rng.normal(size=4)]),
+    "fori-jacfwd": (nj.jacfwd(lambda x: nj.fori_loop(0, 5, lambda i, y: np.sin(y) * x, x)),
+                    _vector(4)),
+    "while-vmap": (nj.vmap(lambda x: nj.while_loop(lambda v: v[0] > 0.1, lambda v: v * 0.5,
+                                                   x)), lambda rng: [rng.normal(size=(3, 4))]),
 }
 
 
@@ -98,7 +110,7 @@ def unread_names(source) -> set:
 
 
 def loop_nests(lines, depth=1):
-    """The lines of each loop nest (a chunk loop holds nests of its own)."""
+    """The lines of each loop nest (a chunk loop or a scan holds nests of its own)."""
     indent = "    " * depth
     for k, line in enumerate(lines):
         if not (line.startswith(indent + "for ") and not line.startswith(indent + " ")):
@@ -108,7 +120,7 @@ def loop_nests(lines, depth=1):
             if inner.strip() and not inner.startswith(indent + " "):
                 break
             body.append(inner)
-        if line.startswith(indent + "for start"):
+        if line.startswith((indent + "for start", indent + "for step")):
             yield from loop_nests(body, depth + 1)
         else:
             yield [line] + body
