@@ -40,7 +40,7 @@ from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
 
-MAX_ROUNDS = 3      # loops nested this deep are re-rolled at every level
+MAX_ROUNDS = 3      # passes over one IR: an outer loop found after its inner ones needs two
 COUNTER = AType(np.int64, ())
 
 
