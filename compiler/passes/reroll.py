@@ -133,15 +133,17 @@ def build_body(run, template, consts, rows) -> IR:
         counter = builder.new_input(COUNTER) if _needs_counter(run, rows) else None
         row_inputs = {e: builder.new_input(_without_axis(template[e].outs[0].type, axis))
                       for e, axis in rows.items()}
-        local = {}
+        local, row_of = {}, {}      # row_of: a row reshaped to its slice's shape -> the row
         for e, eqn in enumerate(template):
             if e in rows:
-                outs = (reshape(row_inputs[e], eqn.outs[0].type.shape),)
-                local[e, 0] = outs[0]
+                local[e, 0] = reshape(row_inputs[e], eqn.outs[0].type.shape)
+                row_of[local[e, 0]] = row_inputs[e]
                 continue
             args = [_feed(run.reads[e, a], local, inputs, counter)
                     for a in range(len(eqn.inputs))]
-            if e in run.slice_steps:
+            if eqn.prim is reshape_p and args[0] in row_of:     # x[i]: the row itself
+                outs = (reshape(row_of[args[0]], eqn.outs[0].type.shape),)
+            elif e in run.slice_steps:
                 outs = (_moving_slice(args[0], eqn, run.slice_steps[e], counter),)
             else:
                 outs = builder.add_eqn(eqn.prim, args, eqn.params, [v.type for v in eqn.outs])
