@@ -52,9 +52,10 @@ def trace_body(fn, in_types, in_tree, what: str, finish) -> Traced:
         try:
             outputs, out_tree = finish(fn(*args))
         except ConcretizationError as error:
-            error.args = (f"{error.args[0]} (in {what}: a NumPy array indexed by the loop "
-                          "index or a carry must come into the trace first: pass it as an "
-                          "argument of the transformed function, or as xs of nj.scan)",)
+            error.args = (f"{error.args[0]} (in {what}: a NumPy array indexed by a traced "
+                          "value, such as the loop index, must come into the trace first: "
+                          "pass it as an argument of the transformed function, or as xs of "
+                          "nj.scan)",)
             raise
         ir = builder.build(outputs)
     if draws_random(ir):
