@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import threading
 import time
 import types
@@ -33,6 +34,7 @@ from .compiler.builder import TRACING, Builder, is_tracing
 from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR
+from .compiler.passes.reroll import reroll
 from .compiler.passes.simplify import simplify
 from . import random
 from .inputs import check_scalar_leaf_count, prepared_call
@@ -214,10 +216,17 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
         _THREAD.tracing_seconds[-1] += time.perf_counter() - start
     dynamic = tuple(i for i, s in enumerate(specs) if is_dynamic(s))
     captures = [value for _, value in builder.captures]
+    ir = rerolled(ir)
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
                   stages={"traced": ir, "optimized": optimized},
                   guards=guard_captures(fn, reads, lifted, builder))
+
+
+def rerolled(ir: IR) -> IR:
+    """``ir`` with the iterations of Python loops folded back into scans
+    (compiler/passes/reroll.py), unless the environment sets NUMJAC_REROLL=0."""
+    return ir if os.environ.get("NUMJAC_REROLL", "1") == "0" else reroll(ir)
 
 
 class SpecializeLeaf(Exception):

@@ -151,7 +151,8 @@ def test_cheap_values_read_through_views_are_recomputed():
     check_backends(shifted_sum, [x])
 
 
-def test_costly_values_read_through_views_are_stored():
+def test_costly_values_read_through_views_are_stored(monkeypatch):
+    monkeypatch.setenv("NUMJAC_REROLL", "0")     # long_chain stays one straight line
     def exp_shifted(x):
         y = np.exp(x)
         return y[1:] + y[:-1]

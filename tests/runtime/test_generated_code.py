@@ -86,6 +86,13 @@ KERNELS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def unrolled(monkeypatch):
+    """The kernels here are long straight-line IRs, written as Python loops
+    (``polynomial``): keep them unrolled (no re-rolling into a scan)."""
+    monkeypatch.setenv("NUMJAC_REROLL", "0")
+
+
 def kernel_of(name):
     f, make_args = KERNELS[name]
     args = make_args(np.random.default_rng(0))
