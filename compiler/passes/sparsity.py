@@ -30,7 +30,12 @@ import scipy.sparse as sp
 from ..ir import IR, Lit, Var
 from ..primitives.random import random_primitives
 from ..rules import impls
-from .sparsity_rules import Local, PatternTooLarge, sparsity_rules
+from ..builder import Builder, inline
+from ..primitives.base import reshape
+from ..primitives.loops import scan_p
+from ..primitives.structural import concatenate, slice_axis
+from .sparsity_rules import Local, PatternTooLarge, dense_rule, register_sparsity
+from .sparsity_rules import sparsity_rules
 
 # Known values larger than this many elements are not evaluated (the
 # analysis treats them as unknown, which is conservative).
@@ -170,6 +175,59 @@ class Analysis:
             if a in self.deps and b in self.deps:
                 keep = np.isin(out, rows)
                 yield self.deps[a][left[keep]].T @ self.deps[b][right[keep]]
+
+
+# -- scans: analysed unrolled ------------------------------------------------------------
+
+# Equations a scan may unroll to for the analysis; a longer one counts as
+# dense (every result on every operand), as the other loops do.
+MAX_UNROLLED_EQNS = 200_000
+
+
+def _scan_rule(eqn, known):
+    """A scan's dependencies, exact: its body analysed once per iteration
+    (a Python loop that numjac re-rolled keeps the pattern it had unrolled).
+    Curvature is counted between everything an element depends on."""
+    params = eqn.params
+    if params["length"] * len(params["body"].eqns) > MAX_UNROLLED_EQNS:
+        return dense_rule(eqn, known)
+    floats = [i for i, a in enumerate(eqn.inputs) if np.issubdtype(a.type.dtype, np.floating)]
+    unrolled = unrolled_scan(eqn)
+    analysis = Analysis(unrolled, floats, {i: v for i, v in enumerate(known) if v is not None})
+    bounds = dict(zip(floats, zip(analysis.offsets[:-1], analysis.offsets[1:])))
+    locals_ = []
+    for out in unrolled.outputs:
+        pattern = analysis.pattern_of(out)
+        deps = tuple(pattern[:, bounds[i][0]:bounds[i][1]] if i in bounds else None
+                     for i in range(len(eqn.inputs)))
+        locals_.append(Local(deps, frozenset(floats)))
+    return locals_
+
+
+def unrolled_scan(eqn) -> IR:
+    """An IR taking the scan's operands and computing its results with the
+    body inlined once per iteration."""
+    params = eqn.params
+    body, length = params["body"], params["length"]
+    n_consts, n_carry = params["num_consts"], params["num_carry"]
+    builder = Builder()
+    with builder:
+        ins = [builder.new_input(a.type) for a in eqn.inputs]
+        consts, carries, xs = ins[:n_consts], ins[n_consts:n_consts + n_carry], \
+            ins[n_consts + n_carry:]
+        steps = range(length - 1, -1, -1) if params["reverse"] else range(length)
+        ys = {}
+        for k in steps:
+            rows = [reshape(slice_axis(x, 0, k, k + 1), x.type.shape[1:]) for x in xs]
+            outs = inline(body, consts + carries + rows)
+            carries, ys[k] = outs[:n_carry], outs[n_carry:]
+        stacked = [concatenate([reshape(ys[k][j], (1,) + ys[k][j].type.shape)
+                                for k in range(length)], 0)
+                   for j in range(len(body.outputs) - n_carry)] if length else []
+        return builder.build(list(carries) + stacked)
+
+
+register_sparsity(scan_p, _scan_rule)
 
 
 def jacobian_pattern(ir: IR, wrt, known=None, output: int = 0):

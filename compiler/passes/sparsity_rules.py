@@ -37,7 +37,7 @@ from ..ir import Eqn
 from ..primitives import base, elementwise as E, indexing, linalg, reductions as R
 from ..primitives import structural as S
 from ..primitives.control import chunk_map_p
-from ..primitives.loops import cond_p, scan_p, while_loop_p
+from ..primitives.loops import cond_p, while_loop_p
 from ..primitives.random import random_normal_p, random_uniform_p
 from ..primitives import special
 from ..rules import impls, non_differentiable
@@ -328,7 +328,7 @@ def _scatter_rule(eqn, known):
 
 # -- loops: conservative ---------------------------------------------------------------------
 
-def _dense_rule(eqn, known):
+def dense_rule(eqn, known):
     """Every result element may depend on every operand element, nonlinearly
     (loops, whose bodies the analysis does not enter)."""
     n_ops = len(eqn.inputs)
@@ -385,8 +385,8 @@ register_sparsity(linalg.dot_general_p, _dot_general_rule)
 register_sparsity(indexing.take_p, _take_rule)
 register_sparsity(indexing.scatter_add_p, _scatter_add_rule)
 register_sparsity(indexing.scatter_p, _scatter_rule)
-for _prim in (chunk_map_p, scan_p, while_loop_p, cond_p):
-    register_sparsity(_prim, _dense_rule)
+for _prim in (chunk_map_p, while_loop_p, cond_p):
+    register_sparsity(_prim, dense_rule)
 
 # Predicates, piecewise constants, indices, iota, stop_gradient: no derivative.
 for _prim in sorted(non_differentiable, key=lambda p: p.name):

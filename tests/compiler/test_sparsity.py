@@ -201,3 +201,26 @@ def test_budget_stops_the_analysis():
     assert Analysis(ir, [0]).pattern_of(ir.outputs[0]).nnz == 100
     with pytest.raises(PatternTooLarge, match="budget"):
         Analysis(ir, [0], budget=50)
+
+
+def _stencil_loop(u):
+    out = [u[0] * 0.0]
+    for i in range(1, len(u) - 1):
+        out.append(u[i - 1] - 2 * u[i] + u[i + 1] + u[i] ** 2)
+    out.append(u[-1] * 0.0)
+    return np.stack(out)
+
+
+def test_rerolled_python_loop_keeps_its_unrolled_patterns(monkeypatch):
+    u = np.linspace(0.0, 1.0, 30)
+    energy = lambda u: np.sum(_stencil_loop(u) ** 2)     # noqa: E731
+    assert "scan" in str(nj.make_ir(_stencil_loop)(u))
+    rolled = (nj.jacobian_sparsity(_stencil_loop)(u), nj.hessian_sparsity(energy)(u))
+    monkeypatch.setenv("NUMJAC_REROLL", "0")       # new functions: traced anew
+    stencil = lambda u: _stencil_loop(u)               # noqa: E731
+    assert "scan" not in str(nj.make_ir(stencil)(u))
+    unrolled = (nj.jacobian_sparsity(stencil)(u),
+                nj.hessian_sparsity(lambda u: np.sum(_stencil_loop(u) ** 2))(u))
+    for a, b in zip(rolled, unrolled):
+        assert (a != b).nnz == 0 and a.nnz > 0
+    assert rolled[0].nnz == 3 * 28
