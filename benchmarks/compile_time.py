@@ -1,0 +1,206 @@
+"""``python -m benchmarks.compile_time``: the first call of programs of
+growing size (benchmarks/compile_programs.py), numjac against JAX, each in
+a fresh process with empty caches.
+
+    python -m benchmarks.compile_time                 # every program and size
+    python -m benchmarks.compile_time --quick         # the small sizes only
+    python -m benchmarks.compile_time --only MLP --markdown table.md
+
+Each measurement is one child process that imports the library, builds the
+program, and times its first call (trace, transforms, compilation and the
+run) by wall clock; it reports that time and the process's peak resident
+memory (imports included).  numjac runs with its disk cache and Numba's
+cache in new empty folders and ``NUMJAC_COMPILE=blocking`` (the call waits
+for the kernel); JAX runs ``jax.jit`` of the same transform on CPU in
+float64.  Per family the growth exponent is the slope of log(time) against
+log(traced equations) between the smallest and the largest size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from .compile_programs import FAMILIES
+
+TIMEOUT = 900          # seconds a single first call may take before it counts as failed
+
+
+# -- the child process ---------------------------------------------------------------
+
+def child(peer: str, family_name: str, size: int, transform: str) -> dict:
+    """Run one first call in this process; the measurements as a dict."""
+    family = next(f for f in FAMILIES if f.name == family_name)
+    if peer == "numjac":
+        import numba  # noqa: F401  (imported up front, as jax is for JAX)
+        import numjac as nj
+        f, args = family.build(np, size)
+        wrapped = getattr(nj, transform)(f)
+        call = lambda: wrapped(*args)   # noqa: E731
+    else:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        import jax.numpy as jnp
+        f, args = family.build(jnp, size)
+        wrapped = jax.jit(getattr(jax, transform)(f))
+        args = [jnp.asarray(a) for a in args]
+        call = lambda: wrapped(*args).block_until_ready()   # noqa: E731
+    start, cpu_start = time.perf_counter(), time.process_time()
+    out = call()
+    seconds = time.perf_counter() - start
+    result = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+              / 1024, "checksum": float(np.sum(np.asarray(out)))}
+    if peer == "numjac":
+        result["equations"] = len(nj.make_ir(f)(*args).eqns)
+        lowered = wrapped.lower(*args)
+        result["final_equations"] = len(lowered.ir.eqns)
+    return result
+
+
+def measure(peer, family, size, transform) -> dict:
+    """One fresh child process with empty caches; {"error": ...} on failure."""
+    with tempfile.TemporaryDirectory() as numjac_cache, \
+            tempfile.TemporaryDirectory() as numba_cache:
+        env = dict(os.environ, NUMJAC_CACHE_DIR=numjac_cache, NUMBA_CACHE_DIR=numba_cache,
+                   NUMJAC_COMPILE="blocking", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        for name in ("NUMJAC_BACKEND", "NUMJAC_DISABLE_DISK_CACHE"):
+            env.pop(name, None)
+        command = [sys.executable, "-m", "benchmarks.compile_time", "--child",
+                   json.dumps([peer, family.name, size, transform])]
+        try:
+            out = subprocess.run(command, env=env, capture_output=True, text=True,
+                                 timeout=TIMEOUT, cwd=_repository())
+        except subprocess.TimeoutExpired:
+            return {"error": f"over {TIMEOUT} s"}
+    if out.returncode:
+        lines = out.stderr.strip().splitlines() or ["no output"]
+        return {"error": lines[-1][:120]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _repository() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# -- the run -------------------------------------------------------------------------
+
+def run(quick=False, only=None, peers=("numjac", "jax")) -> list:
+    """One row per (family, size, transform): the measurements of each peer."""
+    rows = []
+    for family in FAMILIES:
+        if only and only.lower() not in family.name.lower():
+            continue
+        for transform in family.transforms:
+            for size in (family.quick_sizes if quick else family.sizes):
+                row = {"family": family.name, "size_name": family.size_name, "size": size,
+                       "transform": transform}
+                for peer in peers:
+                    row[peer] = measure(peer, family, size, transform)
+                rows.append(row)
+                print(format_row(row), flush=True)
+    return rows
+
+
+def format_row(row) -> str:
+    nj, jx = row["numjac"], row.get("jax", {})
+    return (f"{row['family']:28s} {row['size_name']}={row['size']:<6d} {row['transform']:8s}"
+            f" eqns {nj.get('equations', '-')!s:>6s}  numjac {_cell(nj):>18s}"
+            f"  JAX {_cell(jx):>18s}  ratio {_ratio(nj, jx)}")
+
+
+def _cell(m) -> str:
+    if not m:
+        return "-"
+    if "error" in m:
+        return f"failed ({m['error'][:40]})"
+    return f"{m['seconds']:.2f} s, {m['peak_mb']:.0f} MB"
+
+
+def _ratio(a, b) -> str:
+    if a and b and "seconds" in a and "seconds" in b:
+        return f"{a['seconds'] / b['seconds']:.2f}"
+    return "-"
+
+
+def growth_exponents(rows) -> dict:
+    """(family, transform) -> the log-log slope of numjac's seconds against
+    the traced equations, from the smallest to the largest size measured."""
+    points = {}
+    for row in rows:
+        m = row["numjac"]
+        if "seconds" in m:
+            points.setdefault((row["family"], row["transform"]), []).append(
+                (m["equations"], m["seconds"]))
+    slopes = {}
+    for key, pts in points.items():
+        pts.sort()
+        (n0, t0), (n1, t1) = pts[0], pts[-1]
+        if n1 > n0:
+            slopes[key] = math.log(t1 / t0) / math.log(n1 / n0)
+    return slopes
+
+
+def markdown(rows, load_average) -> str:
+    lines = ["## Compile time (first call, fresh process, empty caches)", "",
+             "From `python -m benchmarks.compile_time`: each cell is one fresh process "
+             "timing the first call (trace, transforms, compilation, run; imports "
+             "excluded) and its peak resident memory (imports included); numjac with "
+             "`NUMJAC_COMPILE=blocking` and empty numjac and Numba caches, JAX with "
+             "`jax.jit` of the same transform. Equations: numjac's traced program. "
+             f"Load average at the start of the run: {load_average:.2f} (2 cores, "
+             "shared: single numbers move by 20% or more).", "",
+             "| program | size | transform | equations | numjac | JAX | numjac / JAX |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        nj, jx = row["numjac"], row.get("jax", {})
+        lines.append(f"| {row['family']} | {row['size_name']} {row['size']} | "
+                     f"{row['transform']} | {nj.get('equations', '-')} | {_cell(nj)} | "
+                     f"{_cell(jx)} | {_ratio(nj, jx)} |")
+    lines += ["", "Growth exponent of numjac's first call in the number of traced "
+              "equations (log-log slope from the smallest to the largest size):", "",
+              "| program | transform | exponent |", "| --- | --- | ---: |"]
+    lines += [f"| {family} | {transform} | {slope:.2f} |"
+              for (family, transform), slope in growth_exponents(rows).items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.compile_time",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the small sizes only")
+    parser.add_argument("--only", help="the program families whose name contains this")
+    parser.add_argument("--no-jax", action="store_true", help="measure numjac only")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--json", help="also write the raw measurements to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*json.loads(args.child))))
+        return
+    load_average = os.getloadavg()[0]
+    peers = ("numjac",) if args.no_jax else ("numjac", "jax")
+    rows = run(args.quick, args.only, peers)
+    for (family, transform), slope in growth_exponents(rows).items():
+        print(f"growth exponent {family} {transform}: {slope:.2f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown(rows, load_average))
+        print(f"wrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()
