@@ -31,7 +31,7 @@ import numpy as np
 
 from .compile_programs import FAMILIES
 
-TIMEOUT = 900          # seconds a single first call may take before it counts as failed
+TIMEOUT = 900          # default seconds a first call may take before it counts as failed
 
 
 # -- the child process ---------------------------------------------------------------
@@ -66,7 +66,7 @@ def child(peer: str, family_name: str, size: int, transform: str) -> dict:
     return result
 
 
-def measure(peer, family, size, transform) -> dict:
+def measure(peer, family, size, transform, timeout=TIMEOUT) -> dict:
     """One fresh child process with empty caches; {"error": ...} on failure."""
     with tempfile.TemporaryDirectory() as numjac_cache, \
             tempfile.TemporaryDirectory() as numba_cache:
@@ -79,9 +79,9 @@ def measure(peer, family, size, transform) -> dict:
                    json.dumps([peer, family.name, size, transform])]
         try:
             out = subprocess.run(command, env=env, capture_output=True, text=True,
-                                 timeout=TIMEOUT, cwd=_repository())
+                                 timeout=timeout, cwd=_repository())
         except subprocess.TimeoutExpired:
-            return {"error": f"over {TIMEOUT} s"}
+            return {"error": f"over {timeout} s"}
     if out.returncode:
         lines = out.stderr.strip().splitlines() or ["no output"]
         return {"error": lines[-1][:120]}
@@ -94,8 +94,10 @@ def _repository() -> str:
 
 # -- the run -------------------------------------------------------------------------
 
-def run(quick=False, only=None, peers=("numjac", "jax")) -> list:
-    """One row per (family, size, transform): the measurements of each peer."""
+def run(quick=False, only=None, peers=("numjac", "jax"), each_row=None,
+        timeout=TIMEOUT) -> list:
+    """One row per (family, size, transform): the measurements of each peer;
+    ``each_row(rows)`` is called after each row (to save partial results)."""
     rows = []
     for family in FAMILIES:
         if only and only.lower() not in family.name.lower():
@@ -105,9 +107,11 @@ def run(quick=False, only=None, peers=("numjac", "jax")) -> list:
                 row = {"family": family.name, "size_name": family.size_name, "size": size,
                        "transform": transform}
                 for peer in peers:
-                    row[peer] = measure(peer, family, size, transform)
+                    row[peer] = measure(peer, family, size, transform, timeout)
                 rows.append(row)
                 print(format_row(row), flush=True)
+                if each_row is not None:
+                    each_row(rows)
     return rows
 
 
@@ -183,6 +187,8 @@ def main(argv=None):
     parser.add_argument("--no-jax", action="store_true", help="measure numjac only")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--json", help="also write the raw measurements to this file")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds a first call may take (default {TIMEOUT})")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -190,15 +196,19 @@ def main(argv=None):
         return
     load_average = os.getloadavg()[0]
     peers = ("numjac",) if args.no_jax else ("numjac", "jax")
-    rows = run(args.quick, args.only, peers)
+
+    def save(rows):
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(rows, f, indent=1)
+        if args.markdown:
+            with open(args.markdown, "w") as f:
+                f.write(markdown(rows, load_average))
+
+    rows = run(args.quick, args.only, peers, each_row=save, timeout=args.timeout)
     for (family, transform), slope in growth_exponents(rows).items():
         print(f"growth exponent {family} {transform}: {slope:.2f}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
     if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(markdown(rows, load_average))
         print(f"wrote {args.markdown}")
 
 

@@ -47,11 +47,11 @@ def _module(name: str, source: str, key: str):
     return module
 
 
-def _njit(function, entry):
+def _njit(function, entry, **options):
     # Imported on the first compile, not with numjac: importing Numba takes
     # a while, and the interpreter and the tracer never need it.
     import numba
-    dispatcher = numba.njit(error_model="numpy")(function)
+    dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True, **options)(function)
     if entry is not None:
         # Numba has no public hook for a cache of one's own; this attribute
         # is where ``cache=True`` puts its file cache.
@@ -73,7 +73,9 @@ def shared_part(name: str, source: str, part_entry=None):
         if module is None:
             module = _module(PREFIX + name, source, name)
             entry = None if part_entry is None else part_entry(name, source)
-            module.part = _njit(module.part, entry)
+            # Parts are only called from kernels: no Python entry point,
+            # whose argument unboxing would be most of a part's code.
+            module.part = _njit(module.part, entry, no_cpython_wrapper=True)
             _never_inlined(module.part)
             _PARTS[name] = module
     return module
