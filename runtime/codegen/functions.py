@@ -26,10 +26,10 @@ from collections import Counter
 
 # Kernels whose body has at most this many lines stay one function: small
 # kernels are the common case, and a call costs a little.
-SPLIT_LINES = 300
+SPLIT_LINES = 100
 # The size of a part, in lines of code (comments not counted).
 PART_MIN_LINES = 40
-PART_MAX_LINES = 200
+PART_MAX_LINES = 120
 # A statement whose text hashes to a multiple of this may start a part.
 CUT_EVERY = 3
 # The line that starts each part's module in the kernel source.
