@@ -57,8 +57,9 @@ def child(peer: str, family_name: str, size: int, transform: str) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     out = call()
     seconds = time.perf_counter() - start
-    result = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-              / 1024, "checksum": float(np.sum(np.asarray(out)))}
+    result = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
+              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "checksum": float(np.sum(np.asarray(out)))}
     if peer == "numjac":
         result["equations"] = len(nj.make_ir(f)(*args).eqns)
         lowered = wrapped.lower(*args)
