@@ -128,24 +128,25 @@ def _cell(m) -> str:
         return "-"
     if "error" in m:
         return f"failed ({m['error'][:40]})"
-    return f"{m['seconds']:.2f} s, {m['peak_mb']:.0f} MB"
+    return f"{m['seconds']:.2f} s ({m['cpu_seconds']:.2f} s CPU), {m['peak_mb']:.0f} MB"
 
 
-def _ratio(a, b) -> str:
-    if a and b and "seconds" in a and "seconds" in b:
-        return f"{a['seconds'] / b['seconds']:.2f}"
+def _ratio(a, b, key="seconds") -> str:
+    if a and b and key in a and key in b:
+        return f"{a[key] / b[key]:.2f}"
     return "-"
 
 
-def growth_exponents(rows) -> dict:
-    """(family, transform) -> the log-log slope of numjac's seconds against
-    the traced equations, from the smallest to the largest size measured."""
+def growth_exponents(rows, key="seconds") -> dict:
+    """(family, transform) -> the log-log slope of numjac's ``key`` (wall
+    or CPU seconds) against the traced equations, from the smallest to the
+    largest size measured."""
     points = {}
     for row in rows:
         m = row["numjac"]
-        if "seconds" in m:
+        if key in m:
             points.setdefault((row["family"], row["transform"]), []).append(
-                (m["equations"], m["seconds"]))
+                (m["equations"], m[key]))
     slopes = {}
     for key, pts in points.items():
         pts.sort()
@@ -164,17 +165,19 @@ def markdown(rows, load_average) -> str:
              "`jax.jit` of the same transform. Equations: numjac's traced program. "
              f"Load average at the start of the run: {load_average:.2f} (2 cores, "
              "shared: single numbers move by 20% or more).", "",
-             "| program | size | transform | equations | numjac | JAX | numjac / JAX |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+             "| program | size | transform | equations | numjac | JAX | numjac / JAX "
+             "(wall, CPU) |", "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
     for row in rows:
         nj, jx = row["numjac"], row.get("jax", {})
         lines.append(f"| {row['family']} | {row['size_name']} {row['size']} | "
                      f"{row['transform']} | {nj.get('equations', '-')} | {_cell(nj)} | "
-                     f"{_cell(jx)} | {_ratio(nj, jx)} |")
+                     f"{_cell(jx)} | {_ratio(nj, jx)}, {_ratio(nj, jx, 'cpu_seconds')} |")
     lines += ["", "Growth exponent of numjac's first call in the number of traced "
               "equations (log-log slope from the smallest to the largest size):", "",
-              "| program | transform | exponent |", "| --- | --- | ---: |"]
-    lines += [f"| {family} | {transform} | {slope:.2f} |"
+              "| program | transform | exponent (wall) | exponent (CPU) |",
+              "| --- | --- | ---: | ---: |"]
+    cpu = growth_exponents(rows, "cpu_seconds")
+    lines += [f"| {family} | {transform} | {slope:.2f} | {cpu[family, transform]:.2f} |"
               for (family, transform), slope in growth_exponents(rows).items()]
     return "\n".join(lines) + "\n"
 
