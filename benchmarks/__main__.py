@@ -191,12 +191,21 @@ def markdown(results, cold) -> str:
     return "\n".join(lines) + "\n\n" + NOTES
 
 
+def compile_time_section() -> str:
+    """The compile-time suite's table (benchmarks/compile_time.py), run now."""
+    from . import compile_time
+    load_average = os.getloadavg()[0]
+    return compile_time.markdown(compile_time.run(), load_average)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="run the workloads whose name contains this")
     parser.add_argument("--no-cold", action="store_true", help="skip the first-call rows")
     parser.add_argument("--markdown", help="also write the results to this file")
+    parser.add_argument("--compile-time", action="store_true",
+                        help="also run the compile-time suite (slow: benchmarks/compile_time.py)")
     parser.add_argument("--first-call", help=argparse.SUPPRESS)
     parser.add_argument("--with-import", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -220,9 +229,12 @@ def main(argv=None):
     if not args.no_cold and (not args.only or args.only.lower() in COLD_WORKLOAD.lower()):
         cold = cold_start_rows(peers)
         print_rows("first call of jacrev of the MLP in a fresh process", cold)
+    compile_table = ""
+    if args.compile_time:
+        compile_table = "\n" + compile_time_section()
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(markdown(results, cold))
+            f.write(markdown(results, cold) + compile_table)
         print(f"\nwrote {args.markdown}")
 
 

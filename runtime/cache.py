@@ -62,9 +62,11 @@ class NumbaKernel:
         self.key, self.source, self.directory = key, source, directory
         self.signature = signature
         start = time.perf_counter()
-        entry = (None if directory is None
-                 else kernel_store.Entry(directory, key, versions(), source))
-        self.fast, spec = numba_backend.load(source, key, entry)
+        entry = part_entry = None
+        if directory is not None:
+            entry = kernel_store.Entry(directory, key, versions(), source)
+            part_entry = functools.partial(_part_entry, directory)
+        self.fast, spec = numba_backend.load(source, key, entry, part_entry)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
@@ -93,6 +95,12 @@ class NumbaKernel:
         else:
             how = f"disk cache miss (compiled by Numba, saved to {self.directory})"
         log.info("kernel %s %s: %.1f ms, %s", self.key, self.signature, 1e3 * seconds, how)
+
+
+def _part_entry(directory, name: str, source: str):
+    """The disk cache entry of a kernel part, found by its source's hash."""
+    key = kernel_store.PART + kernel_key(source)
+    return kernel_store.Entry(directory, key, versions(), source)
 
 
 def kernel_key(ir_text: str) -> str:

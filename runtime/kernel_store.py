@@ -41,6 +41,9 @@ SUFFIX = ".nbk"
 # Key prefix of the entries of kernel_support.py's helpers, which are not
 # kernels: counted apart, cleared with them.
 SUPPORT = "support_"
+# Key prefix of the entries of kernel parts (codegen/functions.py), which
+# kernels share: counted apart too.
+PART = "part_"
 
 _unusable: dict = {}          # folder -> why it is unusable (this process only)
 _unusable_lock = threading.Lock()
@@ -184,7 +187,7 @@ def entry_files(directory: Path) -> list:
 def entry_keys(directory: Path) -> set:
     """The kernel keys with at least one entry in ``directory``."""
     keys = {p.name[len(PREFIX):].split(".")[0] for p in directory.glob(f"{PREFIX}*{SUFFIX}")}
-    return {key for key in keys if not key.startswith(SUPPORT)}
+    return {key for key in keys if not key.startswith((SUPPORT, PART))}
 
 
 # -- the size cap ----------------------------------------------------------------

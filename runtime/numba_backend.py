@@ -13,8 +13,10 @@ from __future__ import annotations
 import functools
 import pickle
 import sys
+import threading
 import types
 
+from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
 
 
@@ -24,22 +26,74 @@ def module_source(kernel_source: str, ir_text: str, key: str) -> str:
             f'{ir_text}\n"""\n{kernel_source}')
 
 
-def load(source: str, key: str, entry=None):
+def load(source: str, key: str, entry=None, part_entry=None):
     """(dispatcher, WORKSPACE) of the kernel module ``source``; with a
-    kernel_store ``entry``, the dispatcher's machine code goes through it."""
-    # Imported on the first compile, not with numjac: importing Numba takes
-    # a while, and the interpreter and the tracer never need it.
-    import numba
-    name = PREFIX + key
+    kernel_store ``entry``, the dispatcher's machine code goes through it,
+    and each part's through ``part_entry(name, part_source)``."""
+    kernel_source, *parts = source.split("\n" + PART_MARKER)
+    for part in parts:
+        name, _, part_source = part.partition("\n")
+        shared_part(name, part_source, part_entry)
+    module = _module(PREFIX + key, kernel_source, key)
+    dispatcher = _njit(module.kernel, entry)
+    return dispatcher, getattr(module, "WORKSPACE", ())
+
+
+def _module(name: str, source: str, key: str):
+    """The module ``name`` running ``source``, registered in ``sys.modules``."""
     module = types.ModuleType(name)
     exec(compile(source, f"<numjac kernel {key}>", "exec"), module.__dict__)
     sys.modules[name] = module
-    dispatcher = numba.njit(error_model="numpy")(module.kernel)
+    return module
+
+
+def _njit(function, entry, **options):
+    # Imported on the first compile, not with numjac: importing Numba takes
+    # a while, and the interpreter and the tracer never need it.
+    import numba
+    dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True, **options)(function)
     if entry is not None:
         # Numba has no public hook for a cache of one's own; this attribute
         # is where ``cache=True`` puts its file cache.
         dispatcher._cache = verified_cache_class()(entry)
-    return dispatcher, getattr(module, "WORKSPACE", ())
+    return dispatcher
+
+
+_PARTS: dict = {}      # part name -> its module, whose ``part`` is the dispatcher
+_PARTS_LOCK = threading.Lock()
+
+
+def shared_part(name: str, source: str, part_entry=None):
+    """The module of the kernel part ``name`` (codegen/functions.py), made
+    once per process: every kernel calling it shares one dispatcher, which
+    Numba compiles once per signature and, with ``part_entry``, keeps in
+    the disk cache under the part's own hash."""
+    with _PARTS_LOCK:
+        module = _PARTS.get(name)
+        if module is None:
+            module = _module(PREFIX + name, source, name)
+            entry = None if part_entry is None else part_entry(name, source)
+            # Parts are only called from kernels: no Python entry point,
+            # whose argument unboxing would be most of a part's code.
+            module.part = _njit(module.part, entry, no_cpython_wrapper=True)
+            _never_inlined(module.part)
+            _PARTS[name] = module
+    return module
+
+
+def _never_inlined(dispatcher):
+    """Mark each compiled overload of ``dispatcher`` noinline where callers
+    link it: Numba links a callee's code into each caller's module, where
+    LLVM would inline it at every call site and undo the split."""
+    add_overload = dispatcher.add_overload
+
+    def add_noinline_overload(cres):
+        linked = cres.library._get_module_for_linking()
+        for function in linked.functions:
+            if not function.is_declaration and function.name == cres.fndesc.llvm_func_name:
+                function.add_function_attribute("noinline")
+        add_overload(cres)
+    dispatcher.add_overload = add_noinline_overload
 
 
 @functools.cache

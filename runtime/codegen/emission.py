@@ -22,6 +22,7 @@ from ...compiler.primitives.structural import transpose_p
 from ...compiler.printer import Namer, format_eqn, format_ir
 from ..lowering import (LOWERINGS, cast_expr, dtype_expr, operand_index, result_expr,
                         typed_literal_expr)
+from .functions import appended_parts, part_imports, split_body
 from .planning import MAX_NESTING, Planner, nesting
 from .split import MAX_EXPRESSION_CHARS, split_statement
 from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evaluate_free,
@@ -186,8 +187,11 @@ class Codegen:
             spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in workspace)
             header += ["", f"WORKSPACE = ({spec})"]
         params += [name for name, _ in workspace]
+        body, parts = split_body(self.lines, params, self.support)
+        if parts:
+            header += ["", *part_imports(parts)]
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
-        return "\n".join(header + self.lines) + "\n"
+        return "\n".join(header + body) + "\n" + appended_parts(parts)
 
     def take_workspace(self, outputs) -> list:
         """(name, AType) of the big temporaries, which become arguments: the
@@ -240,7 +244,7 @@ class Codegen:
     def emit_custom(self, group):
         eqn = group.custom
         self.comment([self.ir_line(eqn)])
-        outs = LOWERINGS[eqn.prim].emit(self, eqn, group.ins)
+        outs = group.emit(self, eqn, group.ins)
         for (_, member), value in zip(group.members, outs):
             member.storage = value
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 
 from ...compiler.ir import IR, Lit
-from ...compiler.primitives.structural import transpose_p
+from ...compiler.primitives.structural import concatenate_p, transpose_p
 from ..lowering import LOWERINGS, Elementwise, Folded, Reduction
+from .concatenation import MAX_FOLDED_OPERANDS, stored_concatenation
 from .values import (Bound, FoldedValue, FreeElementwise, Literal, Member, Recomputed, Value,
                      elementwise_read)
 
@@ -26,21 +27,27 @@ MAX_NESTING = 40
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
 RECOMPUTE_CHARS = 1000
+# The most equations one loop nest fuses: a longer chain continues in a new
+# nest, so that the kernel can be cut into parts of bounded size
+# (functions.py) and no one loop body grows with the program.
+MAX_GROUP_MEMBERS = 64
 
 
 class Group:
     """One loop nest: elementwise members and reductions over ``shape``, or a
     single equation with a custom lowering."""
 
-    def __init__(self, index, shape, custom=None, ins=()):
+    def __init__(self, index, shape, custom=None, ins=(), emit=None):
         self.index = index
         self.shape = shape
         self.axes = ()              # reduced axes, looped innermost
         self.custom, self.ins = custom, ins
+        self.emit = emit            # for a custom group: (codegen, eqn, ins) -> outputs
         self.members = []           # (eqn, Member) in program order
 
     def accepts(self, shape, axes, ins):
-        if self.custom is not None or self.shape != shape:
+        if (self.custom is not None or self.shape != shape
+                or len(self.members) >= MAX_GROUP_MEMBERS):
             return False
         if axes and self.axes and axes != self.axes:
             return False
@@ -73,7 +80,9 @@ class Planner:
 
     def plan_eqn(self, eqn, ins):
         lowering = LOWERINGS[eqn.prim]
-        if isinstance(lowering, Folded):
+        if eqn.prim is concatenate_p and len(ins) > MAX_FOLDED_OPERANDS:
+            self.add_custom(eqn, ins, stored_concatenation)
+        elif isinstance(lowering, Folded):
             ins = [view_operand(v) for v in ins]
             self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
         elif isinstance(lowering, Elementwise):
@@ -84,14 +93,18 @@ class Planner:
         elif isinstance(lowering, Reduction):
             self.join(eqn, ins, eqn.inputs[0].type.shape, tuple(eqn.params["axes"]))
         else:
-            for v in ins:
-                mark_stored(v)
-            group = Group(len(self.groups), (), custom=eqn, ins=ins)
-            self.groups.append(group)
-            for var in eqn.outs:
-                member = Member(eqn, var, group, ins, is_reduction=True)
-                group.members.append((eqn, member))
-                self.env[var] = member
+            self.add_custom(eqn, ins, lowering.emit)
+
+    def add_custom(self, eqn, ins, emit):
+        """A nest of its own for ``eqn``, which ``emit`` writes."""
+        for v in ins:
+            mark_stored(v)
+        group = Group(len(self.groups), (), custom=eqn, ins=ins, emit=emit)
+        self.groups.append(group)
+        for var in eqn.outs:
+            member = Member(eqn, var, group, ins, is_reduction=True)
+            group.members.append((eqn, member))
+            self.env[var] = member
 
     def join(self, eqn, ins, shape, axes):
         group = next((g for g in reversed(self.groups) if g.accepts(shape, axes, ins)), None)

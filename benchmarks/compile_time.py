@@ -1,0 +1,220 @@
+"""``python -m benchmarks.compile_time``: the first call of programs of
+growing size (benchmarks/compile_programs.py), numjac against JAX, each in
+a fresh process with empty caches.
+
+    python -m benchmarks.compile_time                 # every program and size
+    python -m benchmarks.compile_time --quick         # the small sizes only
+    python -m benchmarks.compile_time --only MLP --markdown table.md
+
+Each measurement is one child process that imports the library, builds the
+program, and times its first call (trace, transforms, compilation and the
+run) by wall clock; it reports that time and the process's peak resident
+memory (imports included).  numjac runs with its disk cache and Numba's
+cache in new empty folders and ``NUMJAC_COMPILE=blocking`` (the call waits
+for the kernel); JAX runs ``jax.jit`` of the same transform on CPU in
+float64.  Per family the growth exponent is the slope of log(time) against
+log(traced equations) between the smallest and the largest size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from .compile_programs import FAMILIES
+
+TIMEOUT = 900          # default seconds a first call may take before it counts as failed
+
+
+# -- the child process ---------------------------------------------------------------
+
+def child(peer: str, family_name: str, size: int, transform: str) -> dict:
+    """Run one first call in this process; the measurements as a dict."""
+    family = next(f for f in FAMILIES if f.name == family_name)
+    if peer == "numjac":
+        import numba  # noqa: F401  (imported up front, as jax is for JAX)
+        import numjac as nj
+        f, args = family.build(np, size)
+        wrapped = getattr(nj, transform)(f)
+        call = lambda: wrapped(*args)   # noqa: E731
+    else:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        import jax.numpy as jnp
+        f, args = family.build(jnp, size)
+        wrapped = jax.jit(getattr(jax, transform)(f))
+        args = [jnp.asarray(a) for a in args]
+        call = lambda: wrapped(*args).block_until_ready()   # noqa: E731
+    start, cpu_start = time.perf_counter(), time.process_time()
+    out = call()
+    seconds = time.perf_counter() - start
+    result = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
+              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "checksum": float(np.sum(np.asarray(out)))}
+    if peer == "numjac":
+        result["equations"] = len(nj.make_ir(f)(*args).eqns)
+        lowered = wrapped.lower(*args)
+        result["final_equations"] = len(lowered.ir.eqns)
+    return result
+
+
+def measure(peer, family, size, transform, timeout=TIMEOUT) -> dict:
+    """One fresh child process with empty caches; {"error": ...} on failure."""
+    with tempfile.TemporaryDirectory() as numjac_cache, \
+            tempfile.TemporaryDirectory() as numba_cache:
+        env = dict(os.environ, NUMJAC_CACHE_DIR=numjac_cache, NUMBA_CACHE_DIR=numba_cache,
+                   NUMJAC_COMPILE="blocking", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        for name in ("NUMJAC_BACKEND", "NUMJAC_DISABLE_DISK_CACHE"):
+            env.pop(name, None)
+        command = [sys.executable, "-m", "benchmarks.compile_time", "--child",
+                   json.dumps([peer, family.name, size, transform])]
+        try:
+            out = subprocess.run(command, env=env, capture_output=True, text=True,
+                                 timeout=timeout, cwd=_repository())
+        except subprocess.TimeoutExpired:
+            return {"error": f"over {timeout} s"}
+    if out.returncode:
+        lines = out.stderr.strip().splitlines() or ["no output"]
+        return {"error": lines[-1][:120]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _repository() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# -- the run -------------------------------------------------------------------------
+
+def run(quick=False, only=None, peers=("numjac", "jax"), each_row=None,
+        timeout=TIMEOUT) -> list:
+    """One row per (family, size, transform): the measurements of each peer;
+    ``each_row(rows)`` is called after each row (to save partial results)."""
+    rows = []
+    for family in FAMILIES:
+        if only and only.lower() not in family.name.lower():
+            continue
+        for transform in family.transforms:
+            for size in (family.quick_sizes if quick else family.sizes):
+                row = {"family": family.name, "size_name": family.size_name, "size": size,
+                       "transform": transform}
+                for peer in peers:
+                    row[peer] = measure(peer, family, size, transform, timeout)
+                rows.append(row)
+                print(format_row(row), flush=True)
+                if each_row is not None:
+                    each_row(rows)
+    return rows
+
+
+def format_row(row) -> str:
+    nj, jx = row["numjac"], row.get("jax", {})
+    return (f"{row['family']:28s} {row['size_name']}={row['size']:<6d} {row['transform']:8s}"
+            f" eqns {nj.get('equations', '-')!s:>6s}  numjac {_cell(nj):>18s}"
+            f"  JAX {_cell(jx):>18s}  ratio {_ratio(nj, jx)}")
+
+
+def _cell(m) -> str:
+    if not m:
+        return "-"
+    if "error" in m:
+        return f"failed ({m['error'][:40]})"
+    return f"{m['seconds']:.2f} s ({m['cpu_seconds']:.2f} s CPU), {m['peak_mb']:.0f} MB"
+
+
+def _ratio(a, b, key="seconds") -> str:
+    if a and b and key in a and key in b:
+        return f"{a[key] / b[key]:.2f}"
+    return "-"
+
+
+def growth_exponents(rows, key="seconds") -> dict:
+    """(family, transform) -> the log-log slope of numjac's ``key`` (wall
+    or CPU seconds) against the traced equations, from the smallest to the
+    largest size measured."""
+    points = {}
+    for row in rows:
+        m = row["numjac"]
+        if key in m:
+            points.setdefault((row["family"], row["transform"]), []).append(
+                (m["equations"], m[key]))
+    slopes = {}
+    for key, pts in points.items():
+        pts.sort()
+        (n0, t0), (n1, t1) = pts[0], pts[-1]
+        if n1 > n0:
+            slopes[key] = math.log(t1 / t0) / math.log(n1 / n0)
+    return slopes
+
+
+def markdown(rows, load_average) -> str:
+    lines = ["## Compile time (first call, fresh process, empty caches)", "",
+             "From `python -m benchmarks.compile_time`: each cell is one fresh process "
+             "timing the first call (trace, transforms, compilation, run; imports "
+             "excluded) and its peak resident memory (imports included); numjac with "
+             "`NUMJAC_COMPILE=blocking` and empty numjac and Numba caches, JAX with "
+             "`jax.jit` of the same transform. Equations: numjac's traced program. "
+             f"Load average at the start of the run: {load_average:.2f} (2 cores, "
+             "shared: single numbers move by 20% or more).", "",
+             "| program | size | transform | equations | numjac | JAX | numjac / JAX "
+             "(wall, CPU) |", "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        nj, jx = row["numjac"], row.get("jax", {})
+        lines.append(f"| {row['family']} | {row['size_name']} {row['size']} | "
+                     f"{row['transform']} | {nj.get('equations', '-')} | {_cell(nj)} | "
+                     f"{_cell(jx)} | {_ratio(nj, jx)}, {_ratio(nj, jx, 'cpu_seconds')} |")
+    lines += ["", "Growth exponent of numjac's first call in the number of traced "
+              "equations (log-log slope from the smallest to the largest size):", "",
+              "| program | transform | exponent (wall) | exponent (CPU) |",
+              "| --- | --- | ---: | ---: |"]
+    cpu = growth_exponents(rows, "cpu_seconds")
+    lines += [f"| {family} | {transform} | {slope:.2f} | {cpu[family, transform]:.2f} |"
+              for (family, transform), slope in growth_exponents(rows).items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.compile_time",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the small sizes only")
+    parser.add_argument("--only", help="the program families whose name contains this")
+    parser.add_argument("--no-jax", action="store_true", help="measure numjac only")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--json", help="also write the raw measurements to this file")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds a first call may take (default {TIMEOUT})")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*json.loads(args.child))))
+        return
+    load_average = os.getloadavg()[0]
+    peers = ("numjac",) if args.no_jax else ("numjac", "jax")
+
+    def save(rows):
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(rows, f, indent=1)
+        if args.markdown:
+            with open(args.markdown, "w") as f:
+                f.write(markdown(rows, load_average))
+
+    rows = run(args.quick, args.only, peers, each_row=save, timeout=args.timeout)
+    for (family, transform), slope in growth_exponents(rows).items():
+        print(f"growth exponent {family} {transform}: {slope:.2f}")
+    if args.markdown:
+        print(f"wrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()
