@@ -6,4 +6,4 @@ base (add, broadcast_in_dim, reshape, reduce_sum and the algebra helpers),
 elementwise, structural, reductions, indexing, linalg, random, control."""
 from . import base, elementwise, structural, reductions  # noqa: F401
 from . import indexing, linalg, random, control  # noqa: F401
-from . import linalg_algebra, linalg_solve, linalg_spectral  # noqa: F401
+from . import linalg_algebra, linalg_solve, linalg_spectral, linalg_expm  # noqa: F401

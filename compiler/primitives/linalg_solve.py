@@ -74,9 +74,12 @@ def _triangular_solve_transpose(ct, a, b, *, lower, transpose_a, unit_diagonal):
     if is_undefined(a):
         raise ValueError("triangular_solve is linear in its right-hand side only")
     return [None, triangular_solve(a, instantiate(ct), lower, not transpose_a, unit_diagonal)]
-def _triangular_solve_batch(args, batched, *, lower, transpose_a, unit_diagonal):
+def with_batch_axis(args, batched):
+    """Every operand with the batch axis in front (unbatched ones repeated)."""
     size = next(x.type.shape[0] for x, b in zip(args, batched) if b)
-    a, b = (x if is_batched else add_batch_axis(x, size) for x, is_batched in zip(args, batched))
+    return [x if b else add_batch_axis(x, size) for x, b in zip(args, batched)]
+def _triangular_solve_batch(args, batched, *, lower, transpose_a, unit_diagonal):
+    a, b = with_batch_axis(args, batched)
     return triangular_solve(a, b, lower, transpose_a, unit_diagonal), True
 register(triangular_solve_p, shape=_triangular_solve_shape, impl=_triangular_solve_impl,
          jvp=_triangular_solve_jvp, transpose=_triangular_solve_transpose,
