@@ -45,9 +45,9 @@ def make_args(shapes, domain="real", dtypes=(), seed=0):
 
 
 def load_specs():
-    from tests.specs import elementwise, indexing, linalg, reductions, shape
+    from tests.specs import elementwise, indexing, linalg, linalg_functions, reductions, shape
     specs = []
-    for module in (elementwise, linalg, shape, indexing, reductions):
+    for module in (elementwise, linalg, linalg_functions, shape, indexing, reductions):
         specs.extend(module.SPECS)
     names = [s.name for s in specs]
     assert len(names) == len(set(names)), "duplicate OpSpec names"
