@@ -16,7 +16,7 @@ import numpy as np
 from ...compiler.primitives.linalg_solve import (lu_p, lu_pivots_to_permutation_p,
                                                  triangular_solve_p, cholesky_p)
 from ...compiler.primitives.linalg_spectral import eigh_p, qr_p, svd_p
-from .expressions import F64, cast_expr
+from .expressions import F64, cast_expr, parenthesize
 from .kinds import Custom, lowers
 
 
@@ -116,7 +116,8 @@ def _triangular_solve(cg, eqn, ins):
     forward = lower != transpose_a      # op(A) is lower triangular: rows in order
 
     def op_a(bidx, i, j):
-        return cast_expr(a.read(bidx + ((j, i) if transpose_a else (i, j))), F64, a_type.dtype)
+        entry = a.read(bidx + ((j, i) if transpose_a else (i, j)))
+        return parenthesize(cast_expr(entry, F64, a_type.dtype))
 
     with cg.loops(b_type.shape[:-2]) as bidx:
         with loop(cg, cg.fresh("c"), k) as c:

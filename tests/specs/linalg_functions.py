@@ -14,11 +14,11 @@ from tests.op_specs import OpSpec
 
 
 def _shifted(x):
-    return x + 3.0 * np.eye(x.shape[-1])
+    return x + 3.0 * np.eye(x.shape[-1], dtype=x.dtype)
 
 
 def _spd(x):
-    return x @ np.swapaxes(x, -1, -2) + 3.0 * np.eye(x.shape[-1])
+    return x @ np.swapaxes(x, -1, -2) + 3.0 * np.eye(x.shape[-1], dtype=x.dtype)
 
 
 def _symmetric(x):
@@ -26,7 +26,7 @@ def _symmetric(x):
 
 
 def _upper_mask(n):
-    return np.triu(np.ones((n, n)), 1)
+    return np.triu(np.ones((n, n), np.float32), 1)
 
 
 def _on(prepare, fn, **kwargs):
