@@ -108,6 +108,27 @@ def check_matrices(name, x, square=True):
         raise TypeError(f"{name}: expected float matrices, got {x}")
 
 
+def square_matrices_rule(name):
+    """The shape rule of a primitive from square matrices to their own type."""
+    def rule(a):
+        check_matrices(name, a)
+        return a
+    rule.__name__ = f"_{name}_shape"
+    return rule
+
+
+def in_float64(fn):
+    """The impl ``fn`` (a NumPy/SciPy function of stacks) run in float64
+    and rounded back to the input's dtype (see ``per_matrix``)."""
+    def impl(a):
+        result = fn(np.asarray(a, np.float64))
+        if isinstance(result, tuple):
+            return tuple(r.astype(a.dtype) for r in result)
+        return result.astype(a.dtype)
+    impl.__name__ = f"{getattr(fn, '__name__', 'linalg')}_in_float64"
+    return impl
+
+
 def per_matrix(fn, *arrays, n_batch=None):
     """``fn`` applied to each matrix of the stacks ``arrays`` (equal batch
     shapes), in float64 (float32 stacks are decomposed in float64 and

@@ -11,13 +11,12 @@ expm_frechet, of a matrix twice as large per order.
 """
 from __future__ import annotations
 
-import numpy as np
 import scipy.linalg
 
 from ..builder import bind
 from ..rules import Primitive, Zero, is_undefined, register
 from .base import instantiate
-from .linalg_algebra import check_matrices, mT, per_matrix
+from .linalg_algebra import check_matrices, in_float64, mT, per_matrix, square_matrices_rule
 from .linalg_solve import leading_batch_rule, with_batch_axis
 from .structural import concatenate, pad, slice_axis
 
@@ -26,16 +25,11 @@ from .structural import concatenate, pad, slice_axis
 expm_p = Primitive("expm")
 def expm(a):
     return bind(expm_p, a)
-def _expm_shape(a):
-    check_matrices("expm", a)
-    return a
-def _expm_impl(a):
-    return scipy.linalg.expm(np.asarray(a, np.float64)).astype(a.dtype)
 def _expm_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     return expm(a), expm_frechet(a, ta)
-register(expm_p, shape=_expm_shape, impl=_expm_impl, jvp=_expm_jvp,
-         batch=leading_batch_rule(expm_p))
+register(expm_p, shape=square_matrices_rule("expm"), impl=in_float64(scipy.linalg.expm),
+         jvp=_expm_jvp, batch=leading_batch_rule(expm_p))
 
 # ---------------------------------------------------------- expm_frechet ----
 

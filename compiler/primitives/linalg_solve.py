@@ -28,8 +28,9 @@ from ..builder import bind
 from ..rules import Primitive, Zero, is_undefined, register
 from .base import add_tangents, instantiate
 from .elementwise import add, eq, mul, rem, sub
-from .linalg_algebra import (check_matrices, diagonal, diag_embed, identity_like,
-                             matmul, mT, per_matrix, symmetric_from_lower, tril, triu,
+from .linalg_algebra import (check_matrices, diagonal, diag_embed, identity_like, in_float64,
+                             matmul, mT, per_matrix, square_matrices_rule, symmetric_from_lower,
+                             tril, triu,
                              triangle_mask)
 from .reductions import reduce_sum
 from .structural import add_batch_axis, broadcast_in_dim, convert, iota
@@ -105,11 +106,6 @@ def cholesky(a):
     """The lower Cholesky factor of the symmetric matrices whose lower
     triangles are a's (NumPy reads only that triangle)."""
     return bind(cholesky_p, a)
-def _cholesky_shape(a):
-    check_matrices("cholesky", a)
-    return a
-def _cholesky_impl(a):
-    return np.linalg.cholesky(np.asarray(a, np.float64)).astype(a.dtype)
 def _cholesky_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     factor = cholesky(a)
@@ -117,7 +113,8 @@ def _cholesky_jvp(primals, tangents):
                         True, transpose_a=True)
     phi = sub(tril(inner), mul(diag_embed(diagonal(inner)), 0.5))
     return factor, matmul(factor, phi)
-register(cholesky_p, shape=_cholesky_shape, impl=_cholesky_impl, jvp=_cholesky_jvp,
+register(cholesky_p, shape=square_matrices_rule("cholesky"),
+         impl=in_float64(np.linalg.cholesky), jvp=_cholesky_jvp,
          batch=leading_batch_rule(cholesky_p))
 
 # --------------------------------------------------------------------- lu ----

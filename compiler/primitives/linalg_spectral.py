@@ -31,14 +31,10 @@ from ..atoms import AType
 from ..builder import bind
 from ..rules import Primitive, register
 from .elementwise import add, div, mul, sub
-from .linalg_algebra import (check_matrices, diagonal, matmul, mT,
+from .linalg_algebra import (check_matrices, diagonal, in_float64, matmul, mT,
                              off_diagonal_inverse_gaps, symmetric_from_lower, tril)
 from .linalg_solve import leading_batch_rule, solve_right
 from .structural import broadcast_in_dim, concatenate, slice_axis
-
-
-def _as_float64(a):
-    return np.asarray(a, np.float64)
 
 
 def _scale_columns(x, s):
@@ -62,16 +58,15 @@ def eigh(a):
 def _eigh_shape(a):
     check_matrices("eigh", a)
     return [AType(a.dtype, a.shape[:-1]), a]
-def _eigh_impl(a):
-    w, v = np.linalg.eigh(_as_float64(a))
-    return w.astype(a.dtype), v.astype(a.dtype)
+def _eigenpairs(a):
+    return tuple(np.linalg.eigh(a))
 def _eigh_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     w, v = eigh(a)
     m = matmul(mT(v), matmul(symmetric_from_lower(ta), v))
     dv = matmul(v, mul(off_diagonal_inverse_gaps(w), m))
     return [w, v], [diagonal(m), dv]
-register(eigh_p, shape=_eigh_shape, impl=_eigh_impl, jvp=_eigh_jvp,
+register(eigh_p, shape=_eigh_shape, impl=in_float64(_eigenpairs), jvp=_eigh_jvp,
          batch=leading_batch_rule(eigh_p))
 
 # -------------------------------------------------------------------- svd ----
@@ -87,9 +82,8 @@ def _svd_shape(a):
     batch = a.shape[:-2]
     return [AType(a.dtype, batch + (m, k)), AType(a.dtype, batch + (k,)),
             AType(a.dtype, batch + (k, n))]
-def _svd_impl(a):
-    u, s, vh = np.linalg.svd(_as_float64(a), full_matrices=False)
-    return u.astype(a.dtype), s.astype(a.dtype), vh.astype(a.dtype)
+def _thin_svd(a):
+    return tuple(np.linalg.svd(a, full_matrices=False))
 def _svd_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     u, s, vh = svd(a)
@@ -102,7 +96,7 @@ def _svd_jvp(primals, tangents):
     dv = add(matmul(v, mul(gaps, add(_scale_rows(dp, s), _scale_columns(mT(dp), s)))),
              _scale_columns(sub(matmul(mT(ta), u), matmul(v, mT(dp))), inverse_s))
     return [u, s, vh], [du, diagonal(dp), mT(dv)]
-register(svd_p, shape=_svd_shape, impl=_svd_impl, jvp=_svd_jvp,
+register(svd_p, shape=_svd_shape, impl=in_float64(_thin_svd), jvp=_svd_jvp,
          batch=leading_batch_rule(svd_p))
 
 # --------------------------------------------------------------------- qr ----
@@ -115,9 +109,8 @@ def _qr_shape(a):
     check_matrices("qr", a, square=False)
     (m, n), k = a.shape[-2:], min(a.shape[-2:])
     return [AType(a.dtype, a.shape[:-2] + (m, k)), AType(a.dtype, a.shape[:-2] + (k, n))]
-def _qr_impl(a):
-    q, r = np.linalg.qr(_as_float64(a))
-    return q.astype(a.dtype), r.astype(a.dtype)
+def _reduced_qr(a):
+    return tuple(np.linalg.qr(a))
 def _first_columns(x, k):
     return slice_axis(x, x.type.ndim - 1, 0, k)
 def _qr_jvp(primals, tangents):
@@ -135,4 +128,5 @@ def _qr_jvp(primals, tangents):
         a2, da2 = slice_axis(a, last, k, n), slice_axis(ta, last, k, n)
         dr = concatenate([dr, add(matmul(mT(dq), a2), matmul(mT(q), da2))], last)
     return [q, r], [dq, dr]
-register(qr_p, shape=_qr_shape, impl=_qr_impl, jvp=_qr_jvp, batch=leading_batch_rule(qr_p))
+register(qr_p, shape=_qr_shape, impl=in_float64(_reduced_qr), jvp=_qr_jvp,
+         batch=leading_batch_rule(qr_p))

@@ -18,8 +18,9 @@ import scipy.linalg
 from ..compiler.primitives.linalg_algebra import mT, tril, triu
 from ..compiler.primitives.elementwise import add
 from ..compiler.primitives.linalg_expm import expm as expm_op
-from ..compiler.primitives.linalg_solve import cholesky, lu, lu_solve, triangular_solve
-from ..compiler.primitives.structural import reshape
+from ..compiler.primitives.linalg_solve import cholesky, lu, triangular_solve
+from ..compiler.primitives.linalg_solve import lu_solve as solve_with_lu
+from ..compiler.primitives.structural import broadcast_to, reshape
 from ..numpy_api import dispatch_function, implements
 from ..numpy_api.linalg_solvers import broadcast_batches, linalg_dtype, matrices
 from ..pytree import flatten
@@ -108,16 +109,18 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 
 
 @traced_scipy(scipy.linalg, "lu_solve")
-def lu_solve_(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     packed, pivots = lu_and_piv
     packed, b = _operands(packed, b)
     pivots = to_atom(pivots)
     transpose_a = _transposed(trans, "lu_solve")
-    if b.type.ndim == 1:
-        column = reshape(b, b.type.shape + (1,))
-        x = lu_solve(packed, pivots, column, transpose_a)
-        return wrap(reshape(x, x.type.shape[:-1]))
-    return wrap(lu_solve(packed, pivots, b, transpose_a))
+
+    def solve(factors, rhs):
+        # the pivots follow the factors' batch (broadcast with b's)
+        batch = factors.type.shape[:-2]
+        return solve_with_lu(factors, broadcast_to(pivots, batch + pivots.type.shape[-1:]),
+                             rhs, transpose_a)
+    return wrap(_solve_columns(packed, b, solve))
 
 
 @traced_scipy(scipy.linalg, "expm")

@@ -196,6 +196,7 @@ _SCIPY = [
     OpSpec("scipy-lu-factor", _lu_factor_packed, ((4, 4),)),
     OpSpec("scipy-lu-solve", _lu_solve(0), (_SQUARE, (3, 2))),
     OpSpec("scipy-lu-solve-transposed", _lu_solve(1), (_SQUARE, (3,))),
+    OpSpec("scipy-lu-solve-stacked", _lu_solve(0), (_STACK, (3, 2))),
     OpSpec("scipy-expm", _expm(1.0), (_SQUARE,)),
     OpSpec("scipy-expm-squarings", _expm(4.0), (_SQUARE,)),
     OpSpec("scipy-expm-stacked", _expm(0.5), (_STACK,)),
