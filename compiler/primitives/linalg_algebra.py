@@ -129,30 +129,22 @@ def in_float64(fn):
     return impl
 
 
-def per_matrix(fn, *arrays, n_batch=None):
+def per_matrix(fn, *arrays):
     """``fn`` applied to each matrix of the stacks ``arrays`` (equal batch
     shapes), in float64 (float32 stacks are decomposed in float64 and
     rounded, so both backends give the same vectors); the results stacked
     and cast back to the inputs' dtype (integer results kept)."""
-    dtype = arrays[0].dtype
-    n_batch = arrays[0].ndim - 2 if n_batch is None else n_batch
-    batch = arrays[0].shape[:n_batch]
-    wide = [np.asarray(a, np.float64) for a in arrays]
-    results = [fn(*(a[i] for a in wide)) for i in np.ndindex(*batch)]
-    if not results:     # an empty batch: one call on zeros gives the shapes
-        probe = fn(*(np.eye(*a.shape[n_batch:]) if a.ndim - n_batch == 2 else
-                     np.zeros(a.shape[n_batch:]) for a in wide))
-        results = [probe]
-        batch_size = 0
-    else:
-        batch_size = None
+    batch = arrays[0].shape[:-2]
+    flat = [np.asarray(a, np.float64).reshape((-1,) + a.shape[-2:]) for a in arrays]
+    count = flat[0].shape[0]
+    # An empty batch still needs the results' shapes: one call on identities.
+    samples = [[a[i] for a in flat] for i in range(count)] or [
+        [np.eye(*a.shape[1:]) for a in flat]]
+    results = [fn(*sample) for sample in samples]
     single = not isinstance(results[0], tuple)
-    columns = [results] if single else list(zip(*results))
     outs = []
-    for column in columns:
-        stacked = np.stack([np.asarray(r) for r in column])
-        if batch_size == 0:
-            stacked = stacked[:0]
+    for column in ([results] if single else zip(*results)):
+        stacked = np.stack(column)[:count]
         stacked = stacked.reshape(batch + stacked.shape[1:])
-        outs.append(stacked.astype(dtype) if stacked.dtype.kind == "f" else stacked)
+        outs.append(stacked.astype(arrays[0].dtype) if stacked.dtype.kind == "f" else stacked)
     return outs[0] if single else tuple(outs)
