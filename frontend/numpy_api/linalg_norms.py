@@ -1,7 +1,6 @@
-"""np.linalg.norm for every ``ord`` (vector norms along one axis, matrix
-norms over two), matrix_norm, vector_norm and cond, written with the
-traced NumPy calls they are made of; the 2-norms and the nuclear norm of
-matrices from the singular values (linalg_decompositions.singular_values).
+"""np.linalg.norm's matrix norms by singular values (ord 2, -2 and 'nuc',
+from linalg_decompositions.singular_values), the other norms passed on to
+numpy_api/reductions.py's norm; matrix_norm, vector_norm and cond on top.
 """
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import operator
 import numpy as np
 
 from ..tracer import to_atom, wrap
+from . import reductions
 from .linalg_decompositions import singular_values
 from .linalg_solvers import inv
 from .table import implements
@@ -24,23 +24,6 @@ def _normalized_axes(axis, ndim):
     return tuple(a % ndim for a in axes)
 
 
-def _vector_norm(x, ord, axis, keepdims):
-    if ord is None or ord == 2:
-        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-    if isinstance(ord, str):
-        raise ValueError("Invalid norm order for vectors.")
-    if ord == np.inf:
-        return np.max(np.abs(x), axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        return np.min(np.abs(x), axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return np.sum((x != 0).astype(x.dtype), axis=axis, keepdims=keepdims)
-    if ord == 1:
-        return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
-    power = np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims)
-    return power ** (1.0 / ord)
-
-
 def _singular_value_norm(x, ord, axes, keepdims):
     """2, -2 and 'nuc': from the singular values of the matrices over ``axes``."""
     moved = np.moveaxis(x, axes, (-2, -1))
@@ -51,63 +34,49 @@ def _singular_value_norm(x, ord, axes, keepdims):
     return result
 
 
-def _matrix_norm(x, ord, axes, keepdims):
-    row, col = axes
-    if row == col:
-        raise ValueError("Duplicate axes given.")
-    if ord in (2, -2, "nuc"):
-        return _singular_value_norm(x, ord, axes, keepdims)
-    if ord in (None, "fro", "f"):
-        return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
-    sums = {1: (row, col, np.max), -1: (row, col, np.min),
-            np.inf: (col, row, np.max), -np.inf: (col, row, np.min)}
-    if ord not in sums:
-        raise ValueError("Invalid norm order for matrices.")
-    summed, reduced, extremum = sums[ord]
-    result = extremum(np.sum(np.abs(x), axis=summed, keepdims=True), axis=reduced,
-                      keepdims=True)
-    return result if keepdims else np.squeeze(result, axis=axes)
-
-
 def _as_float(x):
     atom = to_atom(x)
     dtype = atom.type.dtype if atom.type.dtype.kind == "f" else np.dtype(np.float64)
     return wrap(to_atom(x, dtype))
 
 
+def _matrix_axes(ndim, ord, axis):
+    """The two axes of a matrix norm by singular values, None for the
+    other norms."""
+    if ord not in (2, -2, "nuc"):
+        return None
+    if axis is None:
+        return (0, 1) if ndim == 2 else None
+    axes = _normalized_axes(axis, ndim)
+    return axes if len(axes) == 2 and axes[0] != axes[1] else None
+
+
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
+    """The norms by singular values here; the others are reductions
+    (numpy_api/reductions.py)."""
     x = _as_float(x)
-    if axis is None:
-        if ord is None:
-            result = np.sqrt(np.sum(x * x))
-            return np.reshape(result, (1,) * x.ndim) if keepdims else result
-        if x.ndim not in (1, 2):
-            raise ValueError("Improper number of dimensions to norm.")
-        axis = tuple(range(x.ndim))
-    axes = _normalized_axes(axis, x.ndim)
-    if len(axes) == 1:
-        return _vector_norm(x, ord, axes[0], keepdims)
-    if len(axes) == 2:
-        return _matrix_norm(x, ord, axes, keepdims)
-    raise ValueError("Improper number of dimensions to norm.")
+    axes = _matrix_axes(x.ndim, ord, axis)
+    if axes is None:
+        return reductions.norm(x, ord, axis, keepdims)
+    return _singular_value_norm(x, ord, axes, keepdims)
 
 
 @implements(np.linalg.matrix_norm)
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     x = _as_float(x)
-    return _matrix_norm(x, ord, (x.ndim - 2, x.ndim - 1), keepdims)
+    return norm(x, ord, (x.ndim - 2, x.ndim - 1), keepdims)
 
 
 @implements(np.linalg.vector_norm)
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """The norm over ``axis`` (all axes by default) merged into one."""
     x = _as_float(x)
-    if axis is None:
-        flat = np.reshape(x, (-1,))
-        result = _vector_norm(flat, ord, 0, False)
-        return np.reshape(result, (1,) * x.ndim) if keepdims else result
-    axes = _normalized_axes(axis, x.ndim)
-    return _vector_norm(x, ord, axes if len(axes) > 1 else axes[0], keepdims)
+    axes = tuple(range(x.ndim)) if axis is None else _normalized_axes(axis, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    merged = np.reshape(moved, moved.shape[:x.ndim - len(axes)] + (-1,))
+    result = norm(merged, ord, axis=-1)
+    return np.expand_dims(result, axes) if keepdims else result
 
 
 @implements(np.linalg.cond)
