@@ -45,11 +45,11 @@ def make_args(shapes, domain="real", dtypes=(), seed=0):
 
 
 def load_specs():
-    from tests.specs import (elementwise, everyday, indexing, inplace, linalg, loops, reductions,
-                             shape, special)
+    from tests.specs import (elementwise, everyday, indexing, inplace, linalg, linalg_functions,
+                             loops, reductions, shape, special)
     specs = []
-    for module in (elementwise, linalg, shape, indexing, reductions, loops, special, everyday,
-                   inplace):
+    for module in (elementwise, linalg, linalg_functions, shape, indexing, reductions, loops,
+                   special, everyday, inplace):
         specs.extend(module.SPECS)
     names = [s.name for s in specs]
     assert len(names) == len(set(names)), "duplicate OpSpec names"

@@ -1,4 +1,6 @@
-"""SciPy on Tracers: handlers for scipy.special (special.py), filed in the
-same coverage table as NumPy's (numpy_api.HANDLERS).  numjac's ``__init__``
-imports this package."""
-from . import special  # noqa: F401
+"""SciPy functions traced by numjac: scipy.special (special.py; its ufuncs
+reach tracers as NumPy's do) and scipy.linalg (linalg.py).  SciPy functions
+that convert their arguments before any NumPy protocol could reach a tracer
+are replaced while a trace runs (``frontend/replacements.py``); all are
+filed in the coverage table of NumPy's (numpy_api.HANDLERS)."""
+from . import linalg, special  # noqa: F401

@@ -147,9 +147,6 @@ UNSUPPORTED = [
     ("numpy.clip(casting=...)", lambda x: np.clip(x, 0, 1, casting="unsafe")),
     ("numpy.where(condition) with one argument", lambda x: np.where(x > 0)),
     ("numpy.zeros_like(device='gpu')", lambda x: np.zeros_like(x, device="gpu")),
-    ("numpy.linalg.norm(ord=2) of a matrix", lambda x: np.linalg.norm(x, 2)),
-    ("numpy.linalg.norm(ord=-2) of a matrix", lambda x: np.linalg.norm(x, -2, axis=(1, 0))),
-    ("numpy.linalg.norm(ord='nuc') of a matrix", lambda x: np.linalg.norm(x, "nuc")),
 ]
 
 
