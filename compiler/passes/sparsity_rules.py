@@ -38,6 +38,7 @@ from ..primitives import base, elementwise as E, indexing, linalg, reductions as
 from ..primitives import structural as S
 from ..primitives.control import chunk_map_p
 from ..primitives.loops import cond_p, while_loop_p
+from ..primitives import linalg_expm, linalg_solve, linalg_spectral
 from ..primitives.random import random_normal_p, random_uniform_p
 from ..primitives import special
 from ..rules import impls, non_differentiable
@@ -386,6 +387,11 @@ register_sparsity(indexing.take_p, _take_rule)
 register_sparsity(indexing.scatter_add_p, _scatter_add_rule)
 register_sparsity(indexing.scatter_p, _scatter_rule)
 for _prim in (chunk_map_p, while_loop_p, cond_p):
+    register_sparsity(_prim, dense_rule)
+# Decompositions and solves: every result element on every operand element.
+for _prim in (linalg_solve.triangular_solve_p, linalg_solve.cholesky_p, linalg_solve.lu_p,
+              linalg_spectral.eigh_p, linalg_spectral.svd_p, linalg_spectral.qr_p,
+              linalg_expm.expm_p, linalg_expm.expm_frechet_p):
     register_sparsity(_prim, dense_rule)
 
 # Predicates, piecewise constants, indices, iota, stop_gradient: no derivative.
