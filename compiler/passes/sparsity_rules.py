@@ -342,7 +342,7 @@ def dense_rule(eqn, known):
                      if np.issubdtype(a.type.dtype, np.floating) else None
                      for a in eqn.inputs)
         locals_.append(Local(deps, frozenset(range(n_ops))))
-    return locals_
+    return locals_ if eqn.prim.multiple_results else locals_[0]
 
 
 # -- the table ---------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ VALUE_DEPENDENT = {
     "convolve-same": "a product with a constant kernel counts as dense",
     "correlate-full": "the same", "corrcoef": "a division by traced norms pairs every entry",
     "gradient-coordinates": "traced spacings", "nan_to_num": "a traced mask",
+    "linalg-": "decompositions count as dense, batches of matrices included",
+    "scipy-": "the same",
 }
 
 DIFFERENTIABLE = [s for s in OP_SPECS if s.differentiable]
