@@ -155,8 +155,7 @@ _NOT_LISTED = "scipy.special.{} is not among issue 13's functions (no numjac pri
 XFAIL = {
     **{name: _STATS for name in CASES if name.split("_")[0] in (
         "chi2", "beta", "gamma", "norm", "poisson", "t", "mvn", "dirichlet")
-       and name not in ("beta", "gamma")},
-    "convolve": "scipy.signal.convolve is not traced (np.convolve is)",
+       and name not in ("beta", "gamma", "mvn_logpdf")},
     "convolve_2d": "scipy.signal.convolve is not traced (np.convolve is)",
     "odeint": "scipy.integrate.odeint calls compiled code on concrete arrays",
     "sqrtm": "scipy.linalg.sqrtm is not among issue 13's functions",

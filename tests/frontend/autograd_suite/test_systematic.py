@@ -191,8 +191,7 @@ MISC = {
 }
 
 
-XFAIL = {"einsum_matmult_broadcast_leadzero":
-         "needs issue 13 item 4 (einsum with a zero-size batch) branch"}
+XFAIL: dict = {}
 
 
 @pytest.mark.parametrize("name", [
