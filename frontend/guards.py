@@ -122,6 +122,17 @@ class PartialKeywordSlot(Slot):
         return f"{h}.keywords[{self.name!r}]"
 
 
+class PartialNamesSlot(Slot):
+    """The keyword names a functools.partial binds (its dict can gain one)."""
+    liftable = False
+
+    def get(self):
+        return tuple(self.holder.keywords)
+
+    def expression(self, h):
+        return f"tuple({h}.keywords)"
+
+
 class InlinedSlot(Slot):
     """A guarded staged entry inlined into this trace (``holder``: its
     Guards): it holds the captures the inlined IR was given while current."""
@@ -192,6 +203,7 @@ def _visit_partial(partial, reads, seen):
     number of arguments and the keyword names are part of the cache key
     (``partial_structure``), so the slots below always exist."""
     _add(reads, seen, AttrSlot(partial, "func"))
+    _add(reads, seen, PartialNamesSlot(partial, "<keywords>"))
     for i in range(len(partial.args)):
         _add(reads, seen, PartialArgSlot(partial, i))
     for name in partial.keywords:
@@ -434,12 +446,19 @@ def _condition(slot, holder, expected, value, namespace) -> str:
             return f"not hasattr({holder}, {slot.name!r})"
         return f"{slot.name!r} not in {holder}"
     read = slot.expression(holder)
-    if not isinstance(value, _BY_VALUE):
+    if not _by_value(value):
         return f"{read} is {expected}"
     kind = f"t{len(namespace)}"
     namespace[kind] = type(value)
     # Equal values in new objects (a recomputed int) do not restage.
     return f"((_x := {read}) is {expected} or (type(_x) is {kind} and _x == {expected}))"
+
+
+def _by_value(value) -> bool:
+    """Compared by value: scalars, strings, and tuples of them (immutable)."""
+    if isinstance(value, tuple):
+        return all(_by_value(v) for v in value)
+    return isinstance(value, _BY_VALUE)
 
 
 def _is_empty_cell(cell) -> bool:

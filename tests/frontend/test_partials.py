@@ -88,3 +88,12 @@ def test_positional_float_bound_by_a_partial_changes_the_result():
     x = np.arange(3.0)
     for w in (1.0, 4.0):
         np.testing.assert_array_equal(nj.jit(functools.partial(affine, x, w))(), x * w)
+
+
+def test_keyword_added_to_a_partial_after_the_first_call():
+    bound = functools.partial(affine, w=np.ones(3))
+    f = nj.jit(bound)
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(f(x), x)
+    bound.keywords["shift"] = 5.0
+    np.testing.assert_array_equal(f(x), x + 5.0)
