@@ -86,8 +86,9 @@ class Planner:
             ins = [view_operand(v) for v in ins]
             self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
         elif isinstance(lowering, Elementwise):
-            if lowering.cheap and all(v.free for v in ins):
-                self.env[eqn.outs[0]] = FreeElementwise(eqn, ins)
+            free = FreeElementwise(eqn, ins)
+            if lowering.cheap and all(v.free for v in ins) and is_cheap_to_recompute(free):
+                self.env[eqn.outs[0]] = free
             else:
                 self.join(eqn, ins, eqn.outs[0].type.shape, ())
         elif isinstance(lowering, Reduction):
@@ -188,16 +189,22 @@ class Sizing(Value):
         return value.read(idx)
 
 
+def is_cheap_to_recompute(value) -> bool:
+    return recompute_cost(value, RECOMPUTE_LIMIT) <= RECOMPUTE_LIMIT
+
+
 def recompute_cost(value, limit) -> float:
     """The operations that recompute ``value``: its cheap members not stored
-    anyway and what is recomputed already (the rest is read from memory).
-    Counting stops past ``limit``: shared inputs are counted per use."""
+    anyway, what is recomputed already and free elementwise values (the rest
+    is read from memory).  Counting stops past ``limit``: shared inputs are
+    counted per use, so a chain of values each read twice (a constant
+    Jacobian of a loop) is planned into loops, not inlined 2^n times."""
     total, pending = 0, [value]
     while pending and total <= limit:
         value = pending.pop()
         if isinstance(value, Member) and (value.stored or not value.cheap):
             continue
-        total += isinstance(value, (Member, Recomputed))
+        total += isinstance(value, (Member, Recomputed, FreeElementwise))
         pending.extend(getattr(value, "ins", ()))
     return total
 
