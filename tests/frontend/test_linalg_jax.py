@@ -4,15 +4,15 @@ modules passed in: NumPy/SciPy for numjac, jax.numpy/jax.scipy for JAX.
 Inputs are symmetric where JAX symmetrizes (its cholesky and eigh use
 (a + a^T) / 2, NumPy one triangle), and eigenvectors and singular vectors
 are compared through sign-free functions of them (v * v), as the two
-LAPACK builds may pick other signs.  Skipped when JAX (the `bench` extra:
-pip install -e '.[bench]') is not installed."""
+LAPACK builds may pick other signs.  Skipped when JAX (in the `test`
+extra: pip install -e '.[test]') is not installed."""
 import numpy as np
 import pytest
 import scipy.linalg
 
 import numjac as nj
 
-jax = pytest.importorskip("jax", reason="JAX is in the bench extra (pip install -e '.[bench]'); "
+jax = pytest.importorskip("jax", reason="JAX is in the test extra (pip install -e '.[test]'); "
                           "without it there is nothing to compare with")
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
