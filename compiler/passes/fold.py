@@ -10,7 +10,11 @@ repeated (a literal, or a broadcast of one) and rewrites:
 - a known operand that does not set the result's shape into a literal;
 - ``x * 1``, ``x / 1``, ``x + 0``, ``x - 0``, ``x ** 1`` into ``x``;
   ``x ** 2`` into ``x * x``; ``x ** 0`` into ones; ``select`` on a known
-  predicate into the chosen branch.
+  predicate into the chosen branch;
+- ``select(scatter(false, i, true), scatter(_, i, u), x)`` (an element
+  assignment ``y[i] = u`` in a re-rolled loop) into ``scatter(x, i, u)``,
+  and ``x + scatter_add(i, u)`` at one index ``i`` (its transpose) into
+  ``scatter(x, i, take(x, i) + u)``: one pass where there were three.
 
 Rewrites keep every type, and never assume ``x * 0 == 0`` (inf and NaN).
 """
@@ -21,6 +25,7 @@ import numpy as np
 from ..builder import Builder, bind
 from ..ir import IR, Lit, Var
 from ..primitives import elementwise as E
+from ..primitives.indexing import scatter, scatter_add_p, scatter_p, take
 from ..primitives.structural import (broadcast_in_dim_p, broadcast_to, convert_p,
                                      iota_p, reshape_p, transpose_p)
 from ..rules import elementwise_primitives, impls
@@ -42,7 +47,9 @@ def fold(ir: IR) -> IR:
             ins = [read(a) for a in eqn.inputs]
             emitted = len(builder.eqns)
             out = None if eqn.prim.multiple_results else (
-                _rewrite(eqn, ins, known) or _rewrite_sign(eqn, ins, known, producers))
+                _rewrite(eqn, ins, known) or _rewrite_sign(eqn, ins, known, producers)
+                or _masked_scatter(eqn, ins, known, producers)
+                or _added_at_one_index(eqn, ins, producers))
             if out is None:
                 outs = builder.add_eqn(eqn.prim, ins, eqn.params, [v.type for v in eqn.outs])
             else:
@@ -182,3 +189,39 @@ def _same_type(atom, out_type):
 
 def _broadcasts_to(a, b, out_type) -> bool:
     return np.broadcast_shapes(a.type.shape, b.type.shape) == out_type.shape
+
+
+def _masked_scatter(eqn, ins, known, producers):
+    """``scatter(x, i, u)`` for ``select(m, s, x)`` where the mask ``m`` is
+    true exactly at ``i`` (a scatter of true into false) and ``s`` has ``u``
+    written at the same ``i``: both keep the last of repeated writes, so
+    the two agree everywhere; one scatter instead of three full passes."""
+    if eqn.prim is not E.select_p:
+        return None
+    mask, written = (producers.get(a) for a in ins[:2])
+    if (mask is None or written is None or mask.prim is not scatter_p
+            or written.prim is not scatter_p or mask.inputs[1] is not written.inputs[1]
+            or mask.params != written.params):
+        return None
+    base, true = (_scalar(a, known) for a in (mask.inputs[0], mask.inputs[2]))
+    if base is None or true is None or base.value or not true.value:
+        return None
+    other = ins[2]
+    return scatter(other, *written.inputs[1:], **written.params) \
+        if other.type == eqn.outs[0].type else None
+
+
+def _added_at_one_index(eqn, ins, producers):
+    """``scatter(x, i, take(x, i) + u)`` for ``x + scatter_add(i, u)`` (or its
+    mirror) where ``i`` holds one index, so that no write repeats."""
+    if eqn.prim is not E.add_p:
+        return None
+    for x, added in (ins, ins[::-1]):
+        source = producers.get(added)
+        if (source is not None and source.prim is scatter_add_p
+                and source.inputs[0].type.size == 1 and x.type == eqn.outs[0].type
+                and isinstance(x, Var)):
+            i, u = source.inputs
+            axis = source.params["axis"]
+            return scatter(x, i, E.add(take(x, i, axis), u), axis)
+    return None

@@ -9,7 +9,9 @@ blocks, and what each reads) by one ``scan`` whose body is one block:
 * values from before the run are consts;
 * numbers that move by a fixed step per block become functions of an
   iteration counter (an ``iota`` scanned as xs): a literal ``c0 + k*d``, a
-  static slice a ``take`` at ``start0 + k*d``; a slice of one row of a
+  static slice a ``take`` at ``start0 + k*d``, a static pad (an element
+  assignment ``y[i] = v``) a ``scatter`` into the pad value at
+  ``low0 + k*d``; a slice of one row of a
   value from before the run, moving forwards (``x[i]``), becomes xs: the
   rows, sliced once before the loop;
 * values read after the run become the final carries (a carry's last value)
@@ -31,11 +33,12 @@ import numpy as np
 
 from ..builder import Builder
 from ..ir import IR, AType, Eqn, Lit
-from ..primitives.base import reshape, reshape_p
+from ..primitives.base import broadcast_to, reshape, reshape_p
 from ..primitives.elementwise import add, mul
-from ..primitives.indexing import take
+from ..primitives.indexing import scatter, take
 from ..primitives.loops import scan
-from ..primitives.structural import concatenate_p, iota, moveaxis, slice, slice_axis
+from ..primitives.structural import (concatenate_p, iota, moveaxis, pad, pad_p, slice, slice_axis,
+                                     slice_p)
 from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
@@ -75,7 +78,8 @@ def _row_slices(run, template) -> dict:
     rows = {}
     for e, deltas in run.slice_steps.items():
         moving = [d for d, delta in enumerate(deltas) if delta]
-        if (len(moving) == 1 and deltas[moving[0]] > 0 and run.reads[e, 0][0] == "const"
+        if (template[e].prim is slice_p and len(moving) == 1 and deltas[moving[0]] > 0
+                and run.reads[e, 0][0] == "const"
                 and template[e].outs[0].type.shape[moving[0]] == 1):
             rows[e] = moving[0]
     return rows
@@ -94,7 +98,7 @@ def _needs_counter(run, rows) -> bool:
             or any(feed[0] == "step" for feed in run.reads.values()))
 
 
-def _moving_slice(x, eqn, deltas, counter):
+def _moving_slice(x, eqn, deltas, indices):
     """``eqn``'s static slice of ``x`` with the starts that move by ``deltas``
     per iteration read at ``start + counter*delta``: a ``take`` per moving axis."""
     start, limit, step = (eqn.params[k] for k in ("start", "limit", "step"))
@@ -104,12 +108,42 @@ def _moving_slice(x, eqn, deltas, counter):
                   [shape[d] if d in moving else limit[d] for d in range(len(shape))],
                   [1 if d in moving else step[d] for d in range(len(shape))])
     for d in moving:
-        first = add(mul(counter, Lit(deltas[d], np.int64)), Lit(start[d], np.int64))
-        rows = eqn.outs[0].type.shape[d]
-        index = (reshape(first, (1,)) if rows == 1 else
-                 add(mul(iota(np.int64, (rows,), 0), Lit(step[d], np.int64)), first))
-        fixed = take(fixed, index, d)
+        fixed = take(fixed, indices(deltas[d], start[d], eqn.outs[0].type.shape[d], step[d]), d)
     return fixed
+
+
+class _MovingIndices:
+    """The indices ``first + counter*delta + j*step`` (j < count) of one body,
+    each built once: the value and the mask of an element assignment then
+    scatter at the same atom, which ``fold`` needs to merge them."""
+
+    def __init__(self, counter):
+        self.counter, self.built = counter, {}
+
+    def __call__(self, delta, first, count, step=1):
+        key = (delta, first, count, step)
+        if key not in self.built:
+            start = add(mul(self.counter, Lit(delta, np.int64)), Lit(first, np.int64))
+            self.built[key] = (reshape(start, (1,)) if count == 1 else
+                               add(mul(iota(np.int64, (count,), 0), Lit(step, np.int64)), start))
+        return self.built[key]
+
+
+def _moving_pad(x, eqn, deltas, indices):
+    """``eqn``'s static pad of ``x`` with the low edges that move by ``deltas``
+    per iteration (the high edges move back: the shape is fixed): ``x``
+    padded along the other axes, then scattered into a block of the pad
+    value at ``low + counter*delta`` along each moving axis."""
+    low, high, value = (eqn.params[k] for k in ("low", "high", "value"))
+    moving = [d for d, delta in enumerate(deltas) if delta]
+    padded = pad(x, [0 if d in moving else low[d] for d in range(len(low))],
+                 [0 if d in moving else high[d] for d in range(len(high))], value)
+    for d in moving:
+        shape = list(padded.type.shape)
+        count, shape[d] = shape[d], shape[d] + low[d] + high[d]
+        block = broadcast_to(Lit(value, padded.type.dtype), shape)
+        padded = scatter(block, indices(deltas[d], low[d], count), padded, d)
+    return padded
 
 
 def _feed(feed, local, inputs, counter):
@@ -131,6 +165,7 @@ def build_body(run, template, consts, rows) -> IR:
         inputs = {c: builder.new_input(c.type) for c in consts}
         inputs.update((slot, builder.new_input(init.type)) for slot, init in run.carries.items())
         counter = builder.new_input(COUNTER) if _needs_counter(run, rows) else None
+        indices = _MovingIndices(counter)
         row_inputs = {e: builder.new_input(_without_axis(template[e].outs[0].type, axis))
                       for e, axis in rows.items()}
         local, row_of = {}, {}      # row_of: a row reshaped to its slice's shape -> the row
@@ -144,7 +179,8 @@ def build_body(run, template, consts, rows) -> IR:
             if eqn.prim is reshape_p and args[0] in row_of:     # x[i]: the row itself
                 outs = (reshape(row_of[args[0]], eqn.outs[0].type.shape),)
             elif e in run.slice_steps:
-                outs = (_moving_slice(args[0], eqn, run.slice_steps[e], counter),)
+                moved = _moving_pad if eqn.prim is pad_p else _moving_slice
+                outs = (moved(args[0], eqn, run.slice_steps[e], indices),)
             else:
                 outs = builder.add_eqn(eqn.prim, args, eqn.params, [v.type for v in eqn.outs])
             local.update(((e, o), v) for o, v in enumerate(outs))

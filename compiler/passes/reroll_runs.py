@@ -7,13 +7,16 @@ to renaming, where block k reads only
 * the values of block k - 1 (the carries; block 0 reads values from before
   the run in their places: the initial carries),
 * values from before the run, the same in every block (the consts),
-* literals and static slice starts that are equal in every block, or that
-  move by a fixed step per block (``x[i]``, ``x[i-1:i+2]``, ``i * 2``,
-  ``t0 + i*dt``: see ``reroll_steps``).
+* literals, static slice starts and pad edges that are equal in every
+  block, or that move by a fixed step per block (``x[i]``, ``x[i-1:i+2]``,
+  ``i * 2``, ``t0 + i*dt``: see ``reroll_steps``; ``y[i + 1] = v`` on an
+  array made inside the function traces to a pad of ``v`` whose low edge
+  moves).
 
 Anything else (a block reading an older block, a value from before the
 run that changes per block, a float that does not move by a step computed
-exactly so, a parameter other than a slice start that moves) ends the run; runs of fewer than
+exactly so, a parameter other than a slice start or pad edge that moves)
+ends the run; runs of fewer than
 ``MIN_ITERATIONS`` blocks or ``MIN_EQNS`` equations are not runs.
 
 Finding runs is near linear: each equation gets a symbol (its primitive,
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 
 from ..ir import IR, Lit, Var
 from ..printer import print_ir
-from ..primitives.structural import slice_p
+from ..primitives.structural import pad_p, slice_p
 from .reroll_steps import progressions
 
 MIN_ITERATIONS = 3      # fewer repeats are left unrolled
@@ -40,7 +43,10 @@ MIN_EQNS = 8            # nor runs covering fewer equations
 PERIODS_TRIED = 8       # periods tried per position: the next occurrences of its text,
 GRAM = 6                # the text of this many equations from there
 CHECKS_PER_EQN = 64     # the budget of block checks, in equations visited per equation
-MOVING_PARAMS = {slice_p: ("start", "limit")}
+MOVING_PARAMS = {slice_p: ("start", "limit"), pad_p: ("low", "high")}
+# The parameter whose per-axis step a moving slice or pad is checked by (the
+# types fix the other: a slice's extent, a pad's total width).
+_OFFSETS = {slice_p: "start", pad_p: "low"}
 
 _MOD = (1 << 61) - 1
 _BASE = random.Random(12).randrange(1 << 20, _MOD)
@@ -109,7 +115,7 @@ class Run:
     #   | ("const", var) | ("lit", lit) | ("step", progressions that give its literals)
     reads: dict
     carries: dict          # (e, o) of a value read by the next block -> initial var
-    slice_steps: dict      # local eqn -> per-axis start delta of a moving slice
+    slice_steps: dict      # local eqn -> per-axis offset delta of a moving slice or pad
     ys: list = field(default_factory=list)        # (e, o) slots read per iteration
     final: dict = field(default_factory=dict)     # (e, o) carry whose last value is read
 
@@ -183,8 +189,10 @@ def _read_matches(feed, found, k) -> bool:
     return found[0] == "lit" and any(p.at(k) == found[1] for p in feed[1])
 
 
-def _slice_starts(eqn):
-    return eqn.params["start"] if eqn.prim is slice_p else None
+def _offsets(eqn):
+    """The per-axis offsets of a slice (starts) or pad (low edges), else None."""
+    key = _OFFSETS.get(eqn.prim)
+    return eqn.params[key] if key else None
 
 
 class _RunChecker:
@@ -212,9 +220,9 @@ class _RunChecker:
                 if feed is None:
                     return False
                 self.reads[e, a] = feed
-            starts = _slice_starts(eqn0)
-            if starts is not None and starts != _slice_starts(eqn1):
-                self.slice_steps[e] = tuple(b - a for a, b in zip(starts, eqn1.params["start"]))
+            starts, next_starts = _offsets(eqn0), _offsets(eqn1)
+            if starts is not None and starts != next_starts:
+                self.slice_steps[e] = tuple(b - a for a, b in zip(starts, next_starts))
         return True
 
     def block_matches(self, k) -> bool:
@@ -236,11 +244,11 @@ class _RunChecker:
         return True
 
     def _starts_match(self, e, eqn0, eqn, k) -> bool:
-        starts = _slice_starts(eqn)
+        starts = _offsets(eqn)
         if starts is None:
             return True
         steps = self.slice_steps.get(e, (0,) * len(starts))
-        return starts == tuple(a + k * d for a, d in zip(eqn0.params["start"], steps))
+        return starts == tuple(a + k * d for a, d in zip(_offsets(eqn0), steps))
 
 
 def _longest_run(flow, syms, window, start, period, budget):

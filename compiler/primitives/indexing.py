@@ -191,10 +191,12 @@ def _scatter_transpose(ct, x, idx, updates, *, axis):
     ct_x = scatter(ct, idx, zeros(update_type), axis) if is_undefined(x) else None
     ct_updates = None
     if is_undefined(updates):
-        kept = _last_writes(idx, x.type.shape[axis])
-        rest = update_type.ndim - axis - idx.type.ndim
-        kept = reshape(kept, (1,) * axis + idx.type.shape + (1,) * rest)
-        ct_updates = select(kept, take(ct, idx, axis), zeros(update_type))
+        ct_updates = take(ct, idx, axis)
+        if idx.type.size > 1:       # one index is always the last write
+            kept = _last_writes(idx, x.type.shape[axis])
+            rest = update_type.ndim - axis - idx.type.ndim
+            kept = reshape(kept, (1,) * axis + idx.type.shape + (1,) * rest)
+            ct_updates = select(kept, ct_updates, zeros(update_type))
     return [ct_x, None, ct_updates]
 def _scatter_batch(args, batched, *, axis):
     x, idx, updates = args

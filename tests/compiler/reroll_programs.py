@@ -26,3 +26,20 @@ def newcomer_rhs(x):
     for i in range(1, n - 1):
         out.append(x[i - 1] - 2 * x[i] + x[i + 1] + 0.1 * x[i] ** 3)
     return np.stack(out)
+
+
+def recurrence(x):
+    """Each element from the one before, written in place: ``y[i + 1] = ...``."""
+    y = x.copy()
+    for i in range(len(x) - 1):
+        y[i + 1] = y[i + 1] * np.tanh(y[i]) + 0.1 * y[i]
+    return y
+
+
+def rows_written_backwards(x):
+    """Rows of a matrix made inside the function, assigned from the last."""
+    A = np.zeros((len(x) - 2, 3))
+    for i in range(len(x) - 3, -1, -1):
+        A[i, 1:] = x[i] * x[i + 1:i + 3]
+        A[i, 0] = np.sin(x[i + 2])
+    return A

@@ -20,6 +20,7 @@ from numjac.compiler.passes.fold import fold
 from numjac.compiler.passes.simplify import cse
 from numjac.compiler.primitives import elementwise as E
 from numjac.compiler.primitives import structural as S
+from numjac.compiler.primitives.indexing import scatter, scatter_add
 from numjac.compiler.typecheck import typecheck
 from numjac.runtime.interpreter import evaluate
 
@@ -404,7 +405,71 @@ SIGNS = [
             """),
 ]
 
-FOLD_ROWS = CONSTANTS + SHAPE_ONLY + LITERAL_OPERANDS + IDENTITIES + POWERS_AND_SELECT + SIGNS
+# -- element assignments in re-rolled loops -------------------------------------------------
+
+def one_index():
+    return S.reshape(lit(2, np.int64), (1,))
+
+
+def second(y):
+    return S.slice(y, (1,), (2,), (1,))
+
+
+def masked_scatter(x, y):
+    """select(mask true at i, u written at i, x): what ``x[i] = u`` rerolls to."""
+    i = one_index()
+    mask = scatter(known(False, dtype=np.bool_), i, known(True, (1,), np.bool_), 0)
+    return E.select(mask, scatter(known(0.0), i, second(y), 0), x)
+
+
+SCATTERS = [
+    Rewrite("a select of a scatter by its own mask is one scatter", (VEC, VEC), masked_scatter,
+            """
+            ir(a:f64[4], b:f64[4]):
+              c:i64[1] = reshape[shape=(1,)] 2
+              d:bool[4] = broadcast_in_dim[dims=(), shape=(4,)] False
+              e:bool[1] = broadcast_in_dim[dims=(), shape=(1,)] True
+              f:bool[4] = scatter[axis=0] d c e
+              g:f64[4] = broadcast_in_dim[dims=(), shape=(4,)] 0.0
+              h:f64[1] = slice[limit=(2,), start=(1,), step=(1,)] b
+              i:f64[4] = scatter[axis=0] g c h
+              j:f64[4] = select f i a
+              return j
+            """, """
+            ir(a:f64[4], b:f64[4]):
+              c:i64[1] = broadcast_in_dim[dims=(), shape=(1,)] 2
+              d:bool[4] = broadcast_in_dim[dims=(), shape=(4,)] False
+              e:bool[1] = broadcast_in_dim[dims=(), shape=(1,)] True
+              f:bool[4] = scatter[axis=0] d c e
+              g:f64[4] = broadcast_in_dim[dims=(), shape=(4,)] 0.0
+              h:f64[1] = slice[limit=(2,), start=(1,), step=(1,)] b
+              i:f64[4] = scatter[axis=0] g c h
+              j:f64[4] = scatter[axis=0] a c h
+              return j
+            """),
+    Rewrite("x plus a scatter_add at one index is a scatter", (VEC, VEC),
+            lambda x, y: E.add(x, scatter_add(one_index(), second(y), 0, 4)),
+            """
+            ir(a:f64[4], b:f64[4]):
+              c:i64[1] = reshape[shape=(1,)] 2
+              d:f64[1] = slice[limit=(2,), start=(1,), step=(1,)] b
+              e:f64[4] = scatter_add[axis=0, size=4] c d
+              f:f64[4] = add a e
+              return f
+            """, """
+            ir(a:f64[4], b:f64[4]):
+              c:i64[1] = broadcast_in_dim[dims=(), shape=(1,)] 2
+              d:f64[1] = slice[limit=(2,), start=(1,), step=(1,)] b
+              e:f64[4] = scatter_add[axis=0, size=4] c d
+              f:f64[1] = take[axis=0] a c
+              g:f64[1] = add f d
+              h:f64[4] = scatter[axis=0] a c g
+              return h
+            """),
+]
+
+FOLD_ROWS = (CONSTANTS + SHAPE_ONLY + LITERAL_OPERANDS + IDENTITIES + POWERS_AND_SELECT + SIGNS
+             + SCATTERS)
 
 
 @pytest.mark.parametrize("row", FOLD_ROWS, ids=[r.name for r in FOLD_ROWS])

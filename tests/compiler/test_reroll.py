@@ -19,7 +19,7 @@ from numjac.compiler.primitives.loops import scan_p
 from numjac.compiler.typecheck import typecheck
 from numjac.runtime.interpreter import evaluate
 
-from .reroll_programs import l96_rk4, newcomer_rhs
+from .reroll_programs import l96_rk4, newcomer_rhs, recurrence, rows_written_backwards
 
 
 def traced(f, *args):
@@ -81,6 +81,23 @@ def test_a_moving_slice_of_a_carry_is_taken_at_the_counter():
     _, new = rerolled(f, np.linspace(0, 1, 6))
     [loop] = scans(new)
     assert "take" in str(loop.params["body"])
+
+
+def test_an_element_assignment_becomes_one_scatter_at_the_counter():
+    # y[i + 1] = v traces to a pad of v and a padded mask whose low edges
+    # move by one per iteration; the body scatters v into the carry.
+    ir, new = rerolled(recurrence, np.linspace(-1, 1, 30))
+    [loop] = scans(new)
+    assert loop.params["length"] == 29 and len(ir.eqns) > 29 * 8
+    body = loop.params["body"]
+    assert [e.prim.name for e in body.eqns].count("scatter") == 1
+    assert "pad" not in str(body) and "select" not in str(body)
+
+
+def test_rows_assigned_backwards_become_a_scan():
+    _, new = rerolled(rows_written_backwards, np.linspace(0, 1, 12))
+    [loop] = scans(new)
+    assert loop.params["length"] == 10
 
 
 def test_make_ir_shows_the_scan():

@@ -8,7 +8,7 @@ import numjac as nj
 from numjac.compiler.primitives.loops import scan_p
 
 from ..helpers import check_backends, check_grads, check_vmap
-from .reroll_programs import l96_rk4, newcomer_rhs
+from .reroll_programs import l96_rk4, newcomer_rhs, recurrence, rows_written_backwards
 
 
 def rk4_5(x):
@@ -29,6 +29,8 @@ CASES = {
     "rk4": (rk4_5, (RNG.normal(size=40),)),
     "stencil": (newcomer_rhs, (RNG.normal(size=12),)),
     "accumulate": (accumulate, (RNG.normal(size=8), RNG.normal(size=9))),
+    "recurrence": (recurrence, (RNG.normal(size=9),)),
+    "rows": (rows_written_backwards, (RNG.normal(size=8),)),
 }
 
 
@@ -47,7 +49,7 @@ def test_the_loop_is_a_scan_in_the_final_ir(name):
 
 
 @pytest.mark.parametrize("transform", [nj.jacrev, nj.jacfwd, nj.hessian])
-@pytest.mark.parametrize("name", ["rk4", "stencil"])
+@pytest.mark.parametrize("name", ["rk4", "stencil", "recurrence", "rows"])
 def test_derivatives_match_the_unrolled_trace(name, transform, monkeypatch):
     f, args = CASES[name]
     rolled = transform(f)(*args)
