@@ -20,6 +20,7 @@ tests/test_completeness.py fails when it is out of date.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import defaultdict
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from .compiler.builder import current as current_builder
 from .compiler import rules
 from .compiler.ir import IR, is_float
 from .numpy_api import HANDLERS, indexing, inplace, numpy_name
+from .replacements import calls_observed, replaced_names
 from .pytree import flatten
 from .runtime.lowering import LOWERINGS
 from .signatures import leaf_spec
@@ -100,36 +102,66 @@ class Usage:
     float_valued: bool = False     # some call returned a float array
 
 
-def _recorded(key, handler, usages):
-    def recording_handler(*args, **kwargs):
+def _observing(usages):
+    """``observe(key)`` -> ``finish(result, args)``: records in ``usages[key]``
+    the equations emitted in between and whether a float array came out."""
+    def observe(key):
         builder = current_builder()
         start = len(builder.eqns)
+
+        def finish(result, args=()):
+            usage = usages[key]
+            usage.primitives |= primitives_in(builder.eqns[start:])
+            # A handler returning None wrote into its first argument (np.put).
+            written = result if result is not None else args[:1]
+            usage.float_valued |= any(is_float(getattr(leaf, "dtype", bool))
+                                      for leaf in flatten(written)[0])
+        return finish
+    return observe
+
+
+def _recorded(key, handler, usages):
+    observe = _observing(usages)
+
+    def recording_handler(*args, **kwargs):
+        finish = observe(key)
         result = handler(*args, **kwargs)
-        usage = usages[key]
-        usage.primitives |= primitives_in(builder.eqns[start:])
-        # A handler returning None wrote into its first argument (np.put).
-        written = result if result is not None else args[:1]
-        usage.float_valued |= any(is_float(getattr(leaf, "dtype", bool))
-                                  for leaf in flatten(written)[0])
+        finish(result, args)
         return result
     return recording_handler
+
+
+def _recorded_ufunc_at(ufunc_at, usages):
+    def recording_ufunc_at(ufunc, *args):
+        return _recorded(_ufunc_at_name(ufunc), functools.partial(ufunc_at, ufunc),
+                         usages)(*args)
+    return recording_ufunc_at
+
+
+def _ufunc_at_name(ufunc) -> str:
+    return f"numpy.{ufunc.__name__}.at"
 
 
 @contextmanager
 def recording(usages):
     """Within the block, every NumPy call traced updates the Usage
-    ``usages[callable]`` (``usages[INDEXING]`` for ``x[key]``, and
-    ``usages[ASSIGNMENT]`` for ``x[key] = value``)."""
+    ``usages[callable]`` (``usages[INDEXING]`` for ``x[key]``,
+    ``usages[ASSIGNMENT]`` for ``x[key] = value``, and usages by name for
+    the functions replaced while tracing and ``ufunc.at``)."""
     handlers, getitem, setitem = dict(HANDLERS), indexing.getitem, inplace.setitem
+    ufunc_at = inplace.ufunc_at
     HANDLERS.update({fn: _recorded(fn, h, usages) for fn, h in handlers.items()})
     indexing.getitem = _recorded(INDEXING, getitem, usages)
     inplace.setitem = _recorded(ASSIGNMENT, setitem, usages)
+    inplace.ufunc_at = _recorded_ufunc_at(ufunc_at, usages)
     try:
-        yield
+        with calls_observed(_observing(usages)):
+            yield
     finally:
         HANDLERS.update(handlers)
         indexing.getitem = getitem
         inplace.setitem = setitem
+        inplace.ufunc_at = ufunc_at
 
 
 def usages_in(examples) -> dict:
@@ -156,8 +188,14 @@ def _table(head, rows) -> list:
 def call_rows(usages) -> list:
     calls = [(numpy_name(fn), fn) for fn in HANDLERS] + [(f"{INDEXING} (indexing)", INDEXING),
                                                          (ASSIGNMENT, ASSIGNMENT)]
+    listed = {name for name, _ in calls}
+    # Replaced functions without an example (numpy.random's draws, which
+    # are constants of the trace; np.linalg.eig, refused) are left out.
+    calls += [(name, name) for name in replaced_names() if name not in listed
+              and name in usages]
+    calls += [(_ufunc_at_name(u), _ufunc_at_name(u)) for u in inplace.UFUNC_AT]
     rows = []
-    for name, key in sorted(calls):
+    for name, key in sorted(calls, key=lambda call: call[0]):
         if key not in usages:
             rows.append([f"`{name}`", "-"] + ["untested"] * len(COLUMNS))
             continue

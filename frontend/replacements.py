@@ -22,6 +22,9 @@ from contextlib import contextmanager
 _tracing = threading.local()      # .depth: traces in progress in this thread
 _lock = threading.Lock()
 _traces = [0]                     # traces in progress in all threads
+# A callable (name) -> callable(result), told of each replaced call a tracing
+# thread makes (docs/coverage.md's recording), or None.
+_observer = [None]
 # (module, name) -> (original, dispatcher)
 _REPLACED: dict = {}
 
@@ -31,7 +34,7 @@ def replaced_while_tracing(module, name: str):
     def register(handler):
         original = getattr(module, name)
 
-        dispatcher = _Dispatcher(original, handler)
+        dispatcher = _Dispatcher(original, handler, replaced_name(module, name))
         _REPLACED[(module, name)] = (original, dispatcher)
         if _traces[0]:
             setattr(module, name, dispatcher)
@@ -46,14 +49,22 @@ class _Dispatcher:
     reads from numpy) while a thread traces, then files them under a key
     that still finds them when the original is back."""
 
-    def __init__(self, original, handler):
+    def __init__(self, original, handler, name):
         functools.update_wrapper(self, original)
-        self.original, self.handler = original, handler
+        self.original, self.handler, self.replaced_name = original, handler, name
 
     def __call__(self, *args, **kwargs):
-        if in_trace():
+        if not in_trace():
+            return self.original(*args, **kwargs)
+        observer = _observer[0]
+        if observer is None:
             return self.handler(self.original, *args, **kwargs)
-        return self.original(*args, **kwargs)
+        # The handler is called from here either way: handlers that look
+        # at their caller's frame find it at the same depth.
+        finish = observer(self.replaced_name)
+        result = self.handler(self.original, *args, **kwargs)
+        finish(result)
+        return result
 
     def __get__(self, instance, owner=None):
         # A replaced method (np.vectorize.__call__) binds as a function would.
@@ -101,3 +112,27 @@ def replacements_installed():
 def _set_all(choose):
     for (module, name), (original, dispatcher) in _REPLACED.items():
         setattr(module, name, choose(original, dispatcher))
+
+
+def replaced_name(module, name: str) -> str:
+    """Where users find a replaced function: numpy.zeros, numpy.random.normal,
+    numpy.vectorize (its __call__ is what is replaced)."""
+    if isinstance(module, type):
+        return f"{module.__module__}.{module.__qualname__}"
+    return f"{module.__name__}.{name}"
+
+
+def replaced_names() -> list:
+    """The names of the replaced functions (objects such as np.r_ aside)."""
+    return sorted(d.replaced_name for _, d in _REPLACED.values() if isinstance(d, _Dispatcher))
+
+
+@contextmanager
+def calls_observed(observer):
+    """Within the block, each replaced call in a tracing thread runs between
+    ``finish = observer(name)`` and ``finish(result)``."""
+    _observer[0] = observer
+    try:
+        yield
+    finally:
+        _observer[0] = None

@@ -25,7 +25,11 @@ or piecewise constant (every primitive non-differentiable), so that its
 derivative is zero, and "untested" for calls no example uses (nothing is
 derived for them). A NumPy call not listed raises
 `nj.UnsupportedOperationError`. Tracer methods and operators (`x.sum()`,
-`x + y`, `x.T`) go through the same NumPy calls. The second table lists the
+`x + y`, `x.T`) go through the same NumPy calls. Functions numjac replaces
+while tracing (`np.zeros`, `np.array`, `np.arange`, `np.vectorize`,
+`np.add.at`) are listed when an example uses them; a call that receives
+no traced value (`np.tri(3)`, `np.eye(n)`) runs in NumPy and is a constant
+of the trace, and numpy.random's draws are constants too. The second table lists the
 rules of every primitive ("refused": reverse mode raises a clear error, as
 for `while_loop`, whose trip count is not known in advance).
 """

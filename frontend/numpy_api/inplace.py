@@ -299,7 +299,7 @@ def copyto(dst, src, casting="same_kind", where=True):
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
     """The table's ufunc dispatch, with ``out=`` written as an assignment."""
     if method == "at":
-        return _ufunc_at(ufunc, *inputs)
+        return ufunc_at(ufunc, *inputs)
     out = kwargs.pop("out", None)
     outs = out if isinstance(out, tuple) else (out,)
     if all(o is None for o in outs):
@@ -321,10 +321,14 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     return outs[0]
 
 
-def _ufunc_at(ufunc, a, indices, b=None):
+# The ufuncs whose ``at`` method numjac traces.
+UFUNC_AT = (np.add, np.subtract)
+
+
+def ufunc_at(ufunc, a, indices, b=None):
     """``np.add.at(a, indices, b)`` (and subtract): repeated indices add up."""
     what = f"numpy.{ufunc.__name__}.at"
-    if ufunc not in (np.add, np.subtract):
+    if ufunc not in UFUNC_AT:
         raise unsupported(what, "use np.add.at (or np.subtract.at)")
     _check_target(a, what)
     positions = getitem(wrap(S.reshape(S.iota(np.int64, (a.size,), 0), a.shape)), indices)

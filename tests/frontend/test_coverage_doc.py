@@ -35,6 +35,21 @@ def test_calls_are_marked_from_the_primitives_they_emit(monkeypatch):
     assert rows["sqrt"] == ["yes", "yes", "no", "yes |"]
 
 
+def test_replaced_functions_and_ufunc_at_are_rows_when_used():
+    def assembled(x):
+        out = np.zeros(4)
+        np.add.at(out, [0, 0, 2], x[:3])
+        return out + np.array([x[0], x[1], 0.0, 1.0])
+
+    rows = table_rows(coverage.coverage_markdown([(assembled, [np.ones(4)])]))
+    assert rows["numpy.zeros"] == ["`broadcast_in_dim`", "yes", "yes", "yes", "yes |"]
+    assert "`scatter_add`" in rows["numpy.add.at"][0]
+    assert rows["numpy.add.at"][1:] == ["yes", "yes", "yes", "yes |"]
+    assert "`concatenate`" in rows["numpy.array"][0]
+    assert rows["numpy.subtract.at"][1:] == ["untested"] * 3 + ["untested |"]
+    assert not any(name.startswith("numpy.random.") for name in rows)   # constants
+
+
 def test_reverse_mode_needs_transposes_of_linear_primitives(monkeypatch):
     reduce_sum = next(p for p in rules.shape_rules if p.name == "reduce_sum")
     assert coverage.primitive_support(reduce_sum) == ("yes", "yes", "yes", "yes")
