@@ -337,12 +337,15 @@ class Guards:
     when a guarded value changed (the entry is stale).  The fast path passes
     the root itself; the entry holds it weakly, as its cache is keyed by it."""
 
-    __slots__ = ("check", "root")
+    __slots__ = ("check", "root", "inlined")
 
-    def __init__(self, check, root):
+    def __init__(self, check, root, inlined=None):
         self.check = check
         weak = isinstance(root, (types.FunctionType, functools.partial))
         self.root = weakref.ref(root) if weak else lambda: root
+        # What an enclosing trace that inlined the entry depends on (see
+        # guard_captures); the entry itself when that is all of it.
+        self.inlined = self if inlined is None else Guards(inlined, root)
 
     def __call__(self, root=None):
         """The check, of ``root`` (any root sharing the entry's cache) or of
@@ -377,7 +380,15 @@ def guard_captures(root, reads, lifted, builder):
             checks.append((slot, value))
     captures = tuple(value for _, value in captures)
     root = inspect.unwrap(root)
-    return Guards(_generated_check(root, checks, feeds, captures), root)
+    check = _generated_check(root, checks, feeds, captures)
+    # A place holding a value of an enclosing trace (a float keyword of a
+    # partial that trace lifted into an input) holds it only during that
+    # trace; the enclosing trace guards the place itself, so the check it
+    # inlines leaves it out (else every later call would restage it).
+    outer = [(slot, value) for slot, value in checks if not isinstance(value, Tracer)]
+    inlined = None if len(outer) == len(checks) else \
+        _generated_check(root, outer, feeds, captures)
+    return Guards(check, root, inlined)
 
 
 class _Feed:

@@ -156,7 +156,8 @@ class Staged:
     def inline(self, leaves, root=None):
         captures = self.live_captures(root)
         if self.guards is not None:     # the enclosing trace depends on them too
-            note_inlined(current_builder(), self.guards, self.guards(root))
+            inlined = self.guards.inlined
+            note_inlined(current_builder(), inlined, inlined(root))
         if self.rng_slot is not None:
             captures = random.fill_state(captures, self.rng_slot, traced=True)
         atoms = [to_atom(leaves[i]) for i in self.dynamic]

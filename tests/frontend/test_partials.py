@@ -97,3 +97,20 @@ def test_keyword_added_to_a_partial_after_the_first_call():
     np.testing.assert_array_equal(f(x), x)
     bound.keywords["shift"] = 5.0
     np.testing.assert_array_equal(f(x), x + 5.0)
+
+
+def test_jit_of_a_transform_of_a_partial_stages_once(traces):
+    # The outer jit lifts the float keyword into an input; the inner grad,
+    # traced meanwhile, sees it as a value of the outer trace.  Its guard on
+    # that value belongs to the outer trace: it restaged every call before.
+    bound = functools.partial(scaled_sum, a=2.0)
+    g = nj.jit(nj.grad(bound))
+    x = np.linspace(0.0, 1.0, 3)
+    counts = []
+    for a in (2.0, 2.0, 3.0, -1.0):
+        bound.keywords["a"] = a
+        np.testing.assert_allclose(g(x), np.full(3, a * SCALE))
+        counts.append(len(traces))
+    assert counts[0] > 0 and counts[-1] == counts[0]
+    bound.keywords["a"] = np.full(3, 0.5)          # an array where a float was: restaged
+    np.testing.assert_allclose(g(x), np.full(3, 0.5 * SCALE))
