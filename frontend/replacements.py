@@ -66,6 +66,23 @@ class _Dispatcher:
         return hash(self.original)
 
 
+# Run at the start of every trace (and by a trace that meets a function
+# with no handler): they register what numjac traces of libraries imported
+# since, which numjac does not import itself (frontend/scipy_api).
+_BEFORE_TRACE: list = []
+
+
+def before_each_trace(hook):
+    """Decorator: call ``hook()`` before each trace begins."""
+    _BEFORE_TRACE.append(hook)
+    return hook
+
+
+def run_before_trace_hooks():
+    for hook in _BEFORE_TRACE:
+        hook()
+
+
 def replace_object_while_tracing(module, name: str, replacement):
     """Put ``replacement`` at ``module.name`` while any thread traces: for an
     object used other than by a call (``np.r_[...]``), which must itself act
@@ -83,6 +100,7 @@ def in_trace() -> bool:
 @contextmanager
 def replacements_installed():
     """Install the registered replacements for the duration of one trace."""
+    run_before_trace_hooks()
     _tracing.depth = getattr(_tracing, "depth", 0) + 1
     with _lock:
         if not _traces[0]:

@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +110,10 @@ def kernel_key(ir_text: str) -> str:
 @functools.cache
 def versions() -> tuple:
     """What a cached kernel was built with: numjac, Numba, NumPy, Python."""
-    import numba   # here, not at the top: importing Numba takes a while (see numba_backend)
+    # Here, not at the top: importing Numba takes a while (see numba_backend),
+    # and so does importlib.metadata (which Numba imports anyway).
+    from importlib.metadata import PackageNotFoundError, version
+    import numba
     try:
         own = version("numjac")
     except PackageNotFoundError:
