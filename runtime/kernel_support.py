@@ -65,7 +65,10 @@ def cached_helper(fn, source=_SOURCE):
     dispatcher = numba.njit(fn)
     directory = cache.cache_dir()
     if directory is not None:
-        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+        # Named by the versions too: processes of two versions (two checkouts
+        # sharing the cache) then keep apart instead of rebuilding each other's.
+        named_by = "\n".join((source,) + cache.versions())
+        digest = hashlib.sha256(named_by.encode()).hexdigest()[:16]
         key = f"{kernel_store.SUPPORT}{fn.__name__}_{digest}"
         entry = kernel_store.Entry(directory, key, cache.versions(), _SOURCE)
         dispatcher._cache = verified_cache_class()(entry)   # as numba_backend.load
