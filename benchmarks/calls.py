@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from .timing import format_seconds, per_call_median
+from .workloads import WORKLOADS, JaxPeer, mlp
 
 FIRST_CALL_REPEATS = 5         # fresh processes per first-call case
 SECTION = "## Calls as users make them"
@@ -41,14 +42,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _jax():
-    """jax (x64, CPU), or None if it is not installed."""
+    """jax (x64, CPU, as the main benchmark sets it up), or None if it is not installed."""
     try:
-        os.environ.setdefault("JAX_PLATFORMS", "cpu")
-        import jax
+        return JaxPeer().jax
     except ImportError:
         return None
-    jax.config.update("jax_enable_x64", True)
-    return jax
 
 
 def _blocked(fn):
@@ -168,14 +166,6 @@ def per_call_rows(nj, jax) -> list:
 
 # -- loaded-machine BLAS (run in a child with default threads) ---------------------------------
 
-def _mlp(xp, weights):
-    w1, b1, w2, b2 = weights
-
-    def f(x):
-        return w2 @ xp.tanh(w1 @ x + b1) + b2
-    return f
-
-
 def _both(call, args) -> tuple:
     """(best, median) seconds per call: under load the typical call, not
     only the least disturbed one, is what a user waits for."""
@@ -187,11 +177,10 @@ def blas_child() -> dict:
     default threads."""
     import numjac as nj
     nj.set_compile_mode("blocking")
+    workload = next(w for w in WORKLOADS if w.name == "MLP jacrev")   # the main benchmark's
     rng = np.random.default_rng(0)
-    weights = (rng.normal(size=(256, 256)) / 16, rng.normal(size=256),
-               rng.normal(size=(64, 256)) / 16, rng.normal(size=64))
-    x = rng.normal(size=256)
-    jac = nj.jacrev(_mlp(np, weights))
+    (x,), weights = workload.inputs(rng), workload.consts(rng)
+    jac = nj.jacrev(mlp(np, weights))
     times = {"numjac": _both(jac, (x,))}
     limit = nj.get_num_threads()
     nj.set_num_threads(1)
@@ -200,7 +189,7 @@ def blas_child() -> dict:
     jax = _jax()
     if jax is not None:
         jweights = [jax.device_put(w) for w in weights]
-        jjac = _blocked(jax.jit(jax.jacrev(_mlp(jax.numpy, jweights))))
+        jjac = _blocked(jax.jit(jax.jacrev(mlp(jax.numpy, jweights))))
         np.testing.assert_allclose(jjac(x), jac(x), rtol=1e-9, atol=1e-12)
         times["JAX"] = _both(jjac, (x,))
     try:
@@ -209,7 +198,7 @@ def blas_child() -> dict:
     except ImportError:
         return times
     tweights = [torch.from_numpy(w) for w in weights]
-    tjac = torch.func.jacrev(_mlp(torch, tweights))
+    tjac = torch.func.jacrev(mlp(torch, tweights))
     tx = torch.from_numpy(x)
     times["torch.func"] = _both(tjac, (tx,))
     return times
