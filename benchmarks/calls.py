@@ -372,13 +372,15 @@ def markdown(sections: list, loads: tuple) -> str:
 
 
 def write_section(path: str, text: str):
-    """Replace this file's section of ``path`` (or append it)."""
+    """Replace this file's section of ``path`` where it is (or append it)."""
     old = open(path).read() if os.path.exists(path) else ""
     if SECTION in old and END_MARK in old:
         before, rest = old.split(SECTION, 1)
-        old = before + rest.split(END_MARK, 1)[1].lstrip("\n")
+        new = before + text.rstrip("\n") + rest.split(END_MARK, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
     with open(path, "w") as f:
-        f.write(old.rstrip("\n") + "\n\n" + text)
+        f.write(new)
 
 
 def run(markdown_path=None):
