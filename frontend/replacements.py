@@ -30,13 +30,18 @@ def replaced_while_tracing(module, name: str):
     """Decorator: route ``module.name`` to the handler while this thread traces."""
     def register(handler):
         original = getattr(module, name)
-
-        dispatcher = _Dispatcher(original, handler)
-        _REPLACED[(module, name)] = (original, dispatcher)
-        if _traces[0]:
-            setattr(module, name, dispatcher)
+        _register(module, name, original, _Dispatcher(original, handler))
         return handler
     return register
+
+
+def _register(module, name, original, replacement):
+    # Under the lock: a module may register while other threads trace
+    # (frontend/scipy_api does, at the start of a trace).
+    with _lock:
+        _REPLACED[(module, name)] = (original, replacement)
+        if _traces[0]:
+            setattr(module, name, replacement)
 
 
 class _Dispatcher:
@@ -87,9 +92,7 @@ def replace_object_while_tracing(module, name: str, replacement):
     """Put ``replacement`` at ``module.name`` while any thread traces: for an
     object used other than by a call (``np.r_[...]``), which must itself act
     as the original in threads that are not tracing (``in_trace()``)."""
-    _REPLACED[(module, name)] = (getattr(module, name), replacement)
-    if _traces[0]:
-        setattr(module, name, replacement)
+    _register(module, name, getattr(module, name), replacement)
 
 
 def in_trace() -> bool:

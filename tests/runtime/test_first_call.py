@@ -66,3 +66,40 @@ def test_second_fresh_process_loads_everything_from_the_disk_cache(tmp_path):
     # Loading a kernel without a product imports none of SciPy's linalg
     # (its BLAS), special or sparse (compiling does: Numba's registries).
     assert warm["imported"] == []
+
+
+LATE_SCIPY = r"""
+import json, sys
+import numpy as np
+import numjac as nj
+assert not {"scipy.linalg", "scipy.special", "scipy.sparse"} & set(sys.modules)
+
+def erf_sum(x):
+    import scipy.special          # first imported during the trace
+    return scipy.special.erf(x).sum()
+
+import scipy.linalg              # imported after numjac, before the trace
+
+def expm_trace(a):
+    return np.trace(scipy.linalg.expm(a))
+
+x = np.array([0.1, -0.4, 0.7])
+a = np.array([[0.1, 0.2], [-0.3, 0.05]])
+print(json.dumps({"erf": nj.grad(erf_sum)(x).tolist(), "expm": nj.grad(expm_trace)(a).tolist()}))
+"""
+
+
+def test_scipy_imported_after_numjac_is_traced():
+    """numjac files SciPy's functions once the user imports SciPy's modules:
+    before a trace, or (scipy.special's ufuncs) during it."""
+    import scipy.linalg
+    env = dict(os.environ, NUMJAC_BACKEND="interpret")
+    out = subprocess.run([sys.executable, "-c", LATE_SCIPY], env=env, capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    x = np.array([0.1, -0.4, 0.7])
+    np.testing.assert_allclose(found["erf"], 2 / np.sqrt(np.pi) * np.exp(-x * x), rtol=1e-12)
+    a = np.array([[0.1, 0.2], [-0.3, 0.05]])
+    # d trace(expm(a)) / da = expm(a)^T
+    np.testing.assert_allclose(found["expm"], scipy.linalg.expm(a).T, rtol=1e-10)
