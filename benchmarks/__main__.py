@@ -6,6 +6,7 @@ inputs in one process: per-call medians and the ratio numjac / peer.
     python -m benchmarks --markdown docs/benchmarks.md
     python -m benchmarks.bounds                # what index bounds checks cost
     python -m benchmarks --only sparse         # sparse derivatives (benchmarks/sparse.py)
+    python -m benchmarks --only calls          # calls as users make them (benchmarks/calls.py)
 
 The cold-start rows run fresh processes: the first call of jacrev of the
 MLP with an empty disk cache, again with the cache warm, and JAX's first
@@ -47,10 +48,10 @@ NOTES = """## How it is measured
   helpers (runtime/kernel_support.py: array allocation, integer powers)
   are kept in numjac's disk cache beside the kernels, so the "empty disk
   cache" row compiles them too.
-- With the disk cache warm the first call is Numba's one-time start in a
-  process (about 0.3 s: it imports scipy.linalg and its NumPy
-  implementations) plus loading the kernel (a few ms) and tracing (a few
-  ms). With an empty cache add the compilation of the helpers and the
+- With the disk cache warm the first call is importing Numba (about
+  0.15 s) plus loading the kernel (a few ms: Numba's runtime only, not its
+  compiler's registries) and tracing (a few ms); scipy.linalg (SciPy's
+  BLAS) is imported only for a kernel with a matrix product. With an empty cache add the compilation of the helpers and the
   kernel (the difference of the two rows): the generated code avoids what
   Numba is slow to compile (see runtime/codegen/emission.py). JAX starts XLA when it is imported.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,
@@ -216,6 +217,10 @@ def main(argv=None):
     if args.only and args.only.lower() == "sparse":
         from . import sparse       # its own peers and rows
         sparse.main()
+        return
+    if args.only and args.only.lower() == "calls":
+        from . import calls        # its own peers, rows and section of the markdown file
+        calls.run(args.markdown)
         return
     peers = load_peers()
     results = []

@@ -21,11 +21,10 @@ such as the Brusselator's u and v interleaves them: 4 colors instead of 6).  The
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 
 def _structure(matrix):
+    import scipy.sparse as sp   # here, not at the top: importing SciPy costs a fifth of a second
     matrix = sp.csr_array(matrix)
     matrix.sum_duplicates()
     return matrix
@@ -34,6 +33,8 @@ def _structure(matrix):
 def _orders(graph, neighbors):
     """Vertex orders to try, for the graph with the symmetric 0/1 matrix
     ``graph`` and these neighbor lists."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
     degrees = np.array([len(n) for n in neighbors])
     return (np.arange(len(neighbors)), np.argsort(-degrees, kind="stable"),
             reverse_cuthill_mckee(sp.csr_matrix(graph), symmetric_mode=True))
@@ -156,6 +157,7 @@ def star_recovery(rows, cols, colors, n: int) -> np.ndarray:
     given), its flat index in ``H @ S`` laid out (color, row): ``(color[j],
     i)`` when j is the only neighbor of i with its color, else ``(color[i],
     j)``."""
+    import scipy.sparse as sp
     # How many entries of row i have each color: unique means a count of 1.
     per_row_color = sp.csr_array((np.ones(len(cols)), (rows, colors[cols])),
                                  shape=(n, int(colors.max(initial=-1)) + 1))

@@ -28,7 +28,7 @@ errors; docs/guide.md is the user guide.
 from .errors import (ConcretizationError, NumpyRandomError, UnsupportedDtypeError,
                      UnsupportedOperationError)
 from . import numpy_api  # noqa: F401  (installs NumPy's protocols on Tracers)
-from . import scipy_api  # noqa: F401  (traces the SciPy functions in docs/coverage.md)
+from . import scipy_api  # noqa: F401  (traces SciPy's functions once SciPy's modules are imported)
 from .api import make_ir
 from .transforms import jacobian, jvp, linearize, no_grad, stop_gradient, vjp
 from . import random

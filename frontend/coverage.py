@@ -31,10 +31,13 @@ from .compiler import rules
 from .compiler.ir import IR, is_float
 from .numpy_api import HANDLERS, indexing, inplace, numpy_name
 from .replacements import calls_observed, replaced_names
+from .scipy_api import install_all
 from .pytree import flatten
 from .runtime.lowering import LOWERINGS
 from .signatures import leaf_spec
 from .staging import trace
+
+install_all()     # the table lists SciPy's functions too, whether or not SciPy is imported
 
 INDEXING = "x[key]"
 ASSIGNMENT = "x[key] = value"

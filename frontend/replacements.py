@@ -33,13 +33,19 @@ def replaced_while_tracing(module, name: str):
     """Decorator: route ``module.name`` to the handler while this thread traces."""
     def register(handler):
         original = getattr(module, name)
-
-        dispatcher = _Dispatcher(original, handler, replaced_name(module, name))
-        _REPLACED[(module, name)] = (original, dispatcher)
-        if _traces[0]:
-            setattr(module, name, dispatcher)
+        _register(module, name, original,
+                  _Dispatcher(original, handler, replaced_name(module, name)))
         return handler
     return register
+
+
+def _register(module, name, original, replacement):
+    # Under the lock: a module may register while other threads trace
+    # (frontend/scipy_api does, at the start of a trace).
+    with _lock:
+        _REPLACED[(module, name)] = (original, replacement)
+        if _traces[0]:
+            setattr(module, name, replacement)
 
 
 class _Dispatcher:
@@ -77,13 +83,28 @@ class _Dispatcher:
         return hash(self.original)
 
 
+# Run at the start of every trace (and by a trace that meets a function
+# with no handler): they register what numjac traces of libraries imported
+# since, which numjac does not import itself (frontend/scipy_api).
+_BEFORE_TRACE: list = []
+
+
+def before_each_trace(hook):
+    """Decorator: call ``hook()`` before each trace begins."""
+    _BEFORE_TRACE.append(hook)
+    return hook
+
+
+def run_before_trace_hooks():
+    for hook in _BEFORE_TRACE:
+        hook()
+
+
 def replace_object_while_tracing(module, name: str, replacement):
     """Put ``replacement`` at ``module.name`` while any thread traces: for an
     object used other than by a call (``np.r_[...]``), which must itself act
     as the original in threads that are not tracing (``in_trace()``)."""
-    _REPLACED[(module, name)] = (getattr(module, name), replacement)
-    if _traces[0]:
-        setattr(module, name, replacement)
+    _register(module, name, getattr(module, name), replacement)
 
 
 def in_trace() -> bool:
@@ -94,6 +115,7 @@ def in_trace() -> bool:
 @contextmanager
 def replacements_installed():
     """Install the registered replacements for the duration of one trace."""
+    run_before_trace_hooks()
     _tracing.depth = getattr(_tracing, "depth", 0) + 1
     with _lock:
         if not _traces[0]:

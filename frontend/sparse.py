@@ -4,15 +4,17 @@ and ``nj.sparse_hessian`` (the staging is in
 transforms/sparse_jacobians.py; docs/sparse.md is the guide)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import numpy as np
-import scipy.sparse as sp
 
 from .compiler.builder import is_tracing
 from .tracebacks import public_entry
 from .transforms.arguments import check_callable
 from .transforms.sparse_jacobians import SparseJacobianKernel, SparsityPattern
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp   # at run time imported on use: it costs a fifth of a second
 
 Format = Literal["csr", "csc", "coo"]
 Mode = Literal["auto", "forward", "reverse"]
@@ -39,6 +41,7 @@ class SparseResult:
         else:
             data, indices, indptr, shape = outs
         # Fresh index arrays: the kernel's are constants of its cache entry.
+        import scipy.sparse as sp
         first, second, shape = indices.copy(), indptr.copy(), tuple(int(n) for n in shape)
         if self.layout == "coo":
             return sp.coo_array((data, (first, second)), shape=shape)

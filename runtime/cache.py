@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -108,15 +107,30 @@ def kernel_key(ir_text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+# The modules whose code ends up inside a kernel's machine code without
+# appearing in its source (inlined intrinsics such as gemm, the helpers
+# Numba links in): a change to any of them retires every cached kernel.
+_LINKED_SOURCES = ("kernel_support.py", "kernel_blas.py", "blas_threads.py",
+                   "special_support.py")
+
+
 @functools.cache
 def versions() -> tuple:
-    """What a cached kernel was built with: numjac, Numba, NumPy, Python."""
-    import numba   # here, not at the top: importing Numba takes a while (see numba_backend)
+    """What a cached kernel was built with: numjac, Numba, NumPy, Python,
+    and the code it links in (``_LINKED_SOURCES``; numjac's version alone
+    does not change with the code in a development checkout)."""
+    # Here, not at the top: importing Numba takes a while (see numba_backend),
+    # and so does importlib.metadata (which Numba imports anyway).
+    from importlib.metadata import PackageNotFoundError, version
+    import numba
     try:
         own = version("numjac")
     except PackageNotFoundError:
         own = "unknown"
-    return (own, numba.__version__, np.__version__, sys.version)
+    here = Path(__file__).parent
+    linked = "".join((here / name).read_text() for name in _LINKED_SOURCES)
+    return (own, numba.__version__, np.__version__, sys.version,
+            hashlib.sha256(linked.encode()).hexdigest()[:16])
 
 
 def cache_dir():

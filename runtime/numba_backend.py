@@ -113,7 +113,7 @@ def verified_cache_class():
             return str(self.entry.directory)
 
         def load_overload(self, sig, target_context):
-            target_context.refresh()
+            _ready_to_link(target_context)
             target = repr(target_context.codegen().magic_tuple())
             payload = self.entry.load(str(sig), target)
             if payload is None:
@@ -133,3 +133,12 @@ def verified_cache_class():
             self.entry.save(str(sig), target, dumps(cres._reduce()))
 
     return VerifiedCache
+
+
+def _ready_to_link(target_context):
+    """What rebuilding cached machine code needs of Numba: its runtime's
+    symbols.  Numba's own caches refresh the whole target context here
+    (hundreds of implementations registered, a third of a second), which
+    only compiling needs, and compiling does it itself."""
+    from numba.core.runtime import rtsys
+    rtsys.initialize(target_context)

@@ -25,7 +25,6 @@ so that gathers with constant indices and constant masks are exact.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..ir import IR, Lit, Var
 from ..primitives.random import random_primitives
@@ -48,6 +47,7 @@ class MissingSparsityRule(NotImplementedError):
 
 def _as_pattern(matrix):
     """``matrix`` with every stored entry 1 (counts never grow)."""
+    import scipy.sparse as sp   # here, not at the top: importing SciPy costs a fifth of a second
     matrix = sp.csr_array(matrix)
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
@@ -72,6 +72,7 @@ class Analysis:
         for p, var in enumerate(ir.inputs):
             if known and p in known:
                 self.values[var] = np.asarray(known[p])
+        import scipy.sparse as sp
         for k, p in enumerate(wrt):
             var = ir.inputs[p]
             self.deps[var] = sp.csr_array(sp.eye_array(var.type.size, self.n,
@@ -128,6 +129,7 @@ class Analysis:
 
     def pattern_of(self, atom):
         """The (size, n) Jacobian pattern of an output atom."""
+        import scipy.sparse as sp
         found = self.deps.get(atom) if isinstance(atom, Var) else None
         return found if found is not None else sp.csr_array((atom.type.size, self.n))
 
@@ -153,6 +155,7 @@ class Analysis:
 
     def hessian_pattern(self, output):
         """The (n, n) pattern of the Hessian of the scalar ``output``."""
+        import scipy.sparse as sp
         live = self.live_elements(output)
         total = sp.csr_array((self.n, self.n))
         for eqn, locals_ in self.locals:

@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..ir import Eqn
 from ..primitives import base, elementwise as E, indexing, linalg, reductions as R
@@ -74,6 +73,7 @@ def register_sparsity(prim, rule):
 
 def ones(rows, cols, shape):
     """The 0/1 matrix with ones at (rows, cols) (repeats count once)."""
+    import scipy.sparse as sp   # here, not at the top: importing SciPy costs a fifth of a second
     matrix = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape)
     matrix.sum_duplicates()
     matrix.data[:] = 1.0
@@ -332,6 +332,7 @@ def _scatter_rule(eqn, known):
 def dense_rule(eqn, known):
     """Every result element may depend on every operand element, nonlinearly
     (loops, whose bodies the analysis does not enter)."""
+    import scipy.sparse as sp
     n_ops = len(eqn.inputs)
     total = sum(v.type.size for v in eqn.outs) * sum(a.type.size for a in eqn.inputs)
     if total > MAX_TERMS:

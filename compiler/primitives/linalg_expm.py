@@ -11,8 +11,6 @@ expm_frechet, of a matrix twice as large per order.
 """
 from __future__ import annotations
 
-import scipy.linalg
-
 from ..builder import bind
 from ..rules import Primitive, Zero, is_undefined, register
 from .base import instantiate
@@ -25,10 +23,13 @@ from .structural import concatenate, pad, slice_axis
 expm_p = Primitive("expm")
 def expm(a):
     return bind(expm_p, a)
+def _expm(m):
+    import scipy.linalg   # here: importing it costs a fifth of a second
+    return scipy.linalg.expm(m)
 def _expm_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     return expm(a), expm_frechet(a, ta)
-register(expm_p, shape=square_matrices_rule("expm"), impl=in_float64(scipy.linalg.expm),
+register(expm_p, shape=square_matrices_rule("expm"), impl=in_float64(_expm),
          jvp=_expm_jvp, batch=leading_batch_rule(expm_p))
 
 # ---------------------------------------------------------- expm_frechet ----
@@ -43,6 +44,7 @@ def _expm_frechet_shape(a, e):
         raise ValueError(f"expm_frechet: {a} and {e} must have one type")
     return a
 def _expm_frechet_impl(a, e):
+    import scipy.linalg
     def frechet(m, direction):
         return scipy.linalg.expm_frechet(m, direction, compute_expm=False, check_finite=False)
     return per_matrix(frechet, a, e)

@@ -21,7 +21,6 @@ results", 2008; Murray, "Differentiation of the Cholesky decomposition",
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from ..atoms import AType
 from ..builder import bind
@@ -52,6 +51,7 @@ def _triangular_solve_shape(a, b, *, lower, transpose_a, unit_diagonal):
                          "(..., n, k) of one dtype")
     return b
 def _triangular_solve_impl(a, b, *, lower, transpose_a, unit_diagonal):
+    import scipy.linalg   # here: importing it costs a fifth of a second
     def solve(m, rhs):
         return scipy.linalg.solve_triangular(m, rhs, trans=int(transpose_a), lower=lower,
                                              unit_diagonal=unit_diagonal, check_finite=False)
@@ -129,6 +129,7 @@ def _lu_shape(a):
     check_matrices("lu", a)
     return [a, AType(np.int32, a.shape[:-1])]
 def _lu_impl(a):
+    import scipy.linalg
     def factor(m):
         packed, pivots = scipy.linalg.lu_factor(m, check_finite=False)
         return packed, pivots.astype(np.int32)

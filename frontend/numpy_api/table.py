@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from ..errors import unsupported
+from ..replacements import run_before_trace_hooks
 
 HANDLERS: dict = {}
 # Names for callables whose own name is an alias (scipy.special.digamma is
@@ -47,10 +48,17 @@ def _ufunc_module(fn, name) -> str:
 
 
 def dispatch_function(func, args, kwargs):
-    handler = HANDLERS.get(func)
+    handler = HANDLERS.get(func) or _late_handler(func)
     if handler is None:
         raise unsupported(numpy_name(func))
     return handler(*args, **kwargs)
+
+
+def _late_handler(fn):
+    """The handler of ``fn`` filed by a library's handlers registered only
+    now (its module was imported during the trace: frontend/scipy_api), or None."""
+    run_before_trace_hooks()
+    return HANDLERS.get(fn)
 
 
 # ufunc.reduce calls that are the same as a NumPy reduction function.
@@ -63,7 +71,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         raise unsupported(f"{numpy_name(ufunc)}(out=...)",
                           "traced arrays are immutable; use the returned value")
     kwargs.pop("out", None)
-    if method == "__call__" and ufunc in HANDLERS:
+    if method == "__call__" and (ufunc in HANDLERS or _late_handler(ufunc)):
         return HANDLERS[ufunc](*inputs, **kwargs)
     if method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
         kwargs.setdefault("axis", 0)

@@ -12,7 +12,6 @@ entry, and made again when its guards find the function's state changed.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..compiler.builder import Builder
 from ..compiler.ir import is_float
@@ -58,6 +57,7 @@ def _pattern(transform, setup, hessian: bool):
 
 def _structure(pattern, layout: str):
     """The index arrays of ``pattern`` in ``layout``, and its shape."""
+    import scipy.sparse as sp   # here, not at the top: importing SciPy costs a fifth of a second
     if layout == "coo":
         coo = sp.coo_array(sp.csr_array(pattern))
         return [coo.row.astype(np.int64), coo.col.astype(np.int64)]

@@ -1,0 +1,105 @@
+"""The first call in a fresh process: with an empty disk cache it compiles,
+with the cache warm it compiles nothing (no Numba compilation at all, the
+helpers' included) and gives the same values; and it imports no more of
+SciPy than the kernels need (scipy.linalg only for a BLAS product).
+Not timed: docs/benchmarks.md has the times (benchmarks/calls.py)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+CHILD = r"""
+import json, sys
+import numpy as np
+import numjac as nj
+from numba.core import event
+
+def f(x):
+    return np.sin(x) * x[0] + np.cumsum(x) ** 2
+
+def layer(w, x):
+    return np.tanh(w @ x)          # 48 x 48 x 48: a BLAS product (gemm)
+
+x = np.linspace(0.1, 1.0, 5)
+w = np.sin(np.arange(48.0 * 48).reshape(48, 48))
+xs = np.cos(np.arange(48.0 * 48).reshape(48, 48))
+with event.install_recorder("numba:compile") as compiles:
+    jac = nj.jacrev(f)(x)
+    imported = sorted(m for m in ("scipy.linalg", "scipy.special", "scipy.sparse")
+                      if m in sys.modules)
+    value = nj.jit(layer)(w, xs)
+print(json.dumps({"jac": jac.tolist(), "value": value.tolist(), "imported": imported,
+                  "compiles": len(compiles.buffer)}))
+"""
+
+
+def _fresh_process(cache_dir) -> dict:
+    env = dict(os.environ, NUMJAC_CACHE_DIR=str(cache_dir), NUMJAC_BACKEND="numba",
+               NUMJAC_COMPILE="blocking")
+    env.pop("NUMJAC_DISABLE_DISK_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
+                         text=True, timeout=900, check=False)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _expected():
+    x = np.linspace(0.1, 1.0, 5)
+    jac = np.diag(np.cos(x) * x[0]) + np.diag(2 * np.cumsum(x)) @ np.tril(np.ones((5, 5)))
+    jac[:, 0] += np.sin(x)
+    w = np.sin(np.arange(48.0 * 48).reshape(48, 48))
+    xs = np.cos(np.arange(48.0 * 48).reshape(48, 48))
+    return jac, np.tanh(w @ xs)
+
+
+def test_second_fresh_process_loads_everything_from_the_disk_cache(tmp_path):
+    jac, value = _expected()
+    cold = _fresh_process(tmp_path)
+    warm = _fresh_process(tmp_path)
+    for run in (cold, warm):
+        np.testing.assert_allclose(run["jac"], jac, rtol=1e-12)
+        np.testing.assert_allclose(run["value"], value, rtol=1e-12)
+    assert cold["compiles"] > 0
+    assert warm["compiles"] == 0
+    # Loading a kernel without a product imports none of SciPy's linalg
+    # (its BLAS), special or sparse (compiling does: Numba's registries).
+    assert warm["imported"] == []
+
+
+LATE_SCIPY = r"""
+import json, sys
+import numpy as np
+import numjac as nj
+assert not {"scipy.linalg", "scipy.special", "scipy.sparse"} & set(sys.modules)
+
+def erf_sum(x):
+    import scipy.special          # first imported during the trace
+    return scipy.special.erf(x).sum()
+
+import scipy.linalg              # imported after numjac, before the trace
+
+def expm_trace(a):
+    return np.trace(scipy.linalg.expm(a))
+
+x = np.array([0.1, -0.4, 0.7])
+a = np.array([[0.1, 0.2], [-0.3, 0.05]])
+print(json.dumps({"erf": nj.grad(erf_sum)(x).tolist(), "expm": nj.grad(expm_trace)(a).tolist()}))
+"""
+
+
+def test_scipy_imported_after_numjac_is_traced():
+    """numjac files SciPy's functions once the user imports SciPy's modules:
+    before a trace, or (scipy.special's ufuncs) during it."""
+    import scipy.linalg
+    env = dict(os.environ, NUMJAC_BACKEND="interpret")
+    out = subprocess.run([sys.executable, "-c", LATE_SCIPY], env=env, capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    x = np.array([0.1, -0.4, 0.7])
+    np.testing.assert_allclose(found["erf"], 2 / np.sqrt(np.pi) * np.exp(-x * x), rtol=1e-12)
+    a = np.array([[0.1, 0.2], [-0.3, 0.05]])
+    # d trace(expm(a)) / da = expm(a)^T
+    np.testing.assert_allclose(found["expm"], scipy.linalg.expm(a).T, rtol=1e-10)
