@@ -98,6 +98,26 @@ def replacements_installed():
                 _set_all(lambda original, dispatcher: original)
 
 
+@contextmanager
+def suspended():
+    """Run library code as if this thread did not trace (NumPy's compiled
+    code, which calls np.zeros through the module, must get NumPy's arrays)."""
+    depth, _tracing.depth = getattr(_tracing, "depth", 0), 0
+    try:
+        yield
+    finally:
+        _tracing.depth = depth
+
+
+def traceable(fn):
+    """``fn``, or the dispatcher replacing it if ``fn`` is a replaced original
+    (``nj.grad(np.array)``, which was looked up before any trace began)."""
+    for (module, name), (original, dispatcher) in _REPLACED.items():
+        if original is fn and isinstance(dispatcher, _Dispatcher):
+            return dispatcher
+    return fn
+
+
 def _set_all(choose):
     for (module, name), (original, dispatcher) in _REPLACED.items():
         setattr(module, name, choose(original, dispatcher))

@@ -109,8 +109,6 @@ _SIGNS = ("numjac's eigen/singular vectors may differ in sign from NumPy's LAPAC
           "(both valid); the check's finite differences run NumPy")
 _FAILING = {
     "eigh_upper": _SIGNS, "eigh_upper_broadcasting": _SIGNS, "svd_square_3d": _SIGNS,
-    "cholesky_reparameterization_trick": "np.random.RandomState made inside a traced function: "
-    "its seeding calls np.zeros from compiled code, which the trace takes for user code",
 }
 
 
@@ -122,8 +120,6 @@ def test_case(name):
     check_grads(fn, args, order=1 if name in _FIRST_ORDER else 2, modes=("rev",))
 
 
-@pytest.mark.xfail(reason="a reduction of a Python list of traced values: NumPy converts "
-                   "the list inside its own code, where np.array is not replaced", strict=True)
 def test_norm_of_a_list_of_traced_values():
     import numjac as nj
     assert nj.grad(lambda x: np.linalg.norm([x, x + 2]))(np.array(0.0)) == 1.0
