@@ -20,7 +20,7 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import blas_threads, cache, kernel_store, special_support
+from . import blas_threads, cache, kernel_store, lapack_support, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -177,3 +177,10 @@ erfinv = cached_helper(special_support.erfinv.py_func, _SPECIAL_SOURCE)
 erfcinv = cached_helper(special_support.erfcinv.py_func, _SPECIAL_SOURCE)
 log_ndtr = cached_helper(special_support.log_ndtr.py_func, _SPECIAL_SOURCE)
 expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
+
+
+# LAPACK routines Numba's np.linalg lacks (lapack_support.py), by symbol name.
+llvm.add_symbol(lapack_support.DSYEVD_SYMBOL,
+                get_cython_function_address("scipy.linalg.cython_lapack", "dsyevd"))
+eigh_upper = cached_helper(lapack_support.eigh_upper.py_func,
+                           _SOURCE + Path(lapack_support.__file__).read_text())

@@ -49,15 +49,17 @@ def store_matrix(cg, out, var, result, batch_idx):
 
 
 def lapack_per_matrix(call):
-    """The lowering of a decomposition computed by ``call(matrix)``, a
-    Numba np.linalg call returning one array or a tuple of them."""
+    """The lowering of a decomposition computed by ``call(matrix, params)``,
+    a Numba np.linalg call (or a kernel_support helper's, whose name it adds
+    to ``cg.support``) returning one array or a tuple of them."""
     def emit(cg, eqn, ins):
         atype = eqn.inputs[0].type
         wide = float64_copy(cg, ins[0], atype)
         outs = [cg.alloc_var(v) for v in eqn.outs]
         with cg.loops(atype.shape[:-2]) as batch_idx:
             results = [cg.fresh("r") for _ in outs]
-            cg.line(f"{', '.join(results)} = {call(matrix_at(wide.name, batch_idx))}")
+            matrix = matrix_at(wide.name, batch_idx)
+            cg.line(f"{', '.join(results)} = {call(cg, matrix, eqn.params)}")
             for out, var, result in zip(outs, eqn.outs, results):
                 store_matrix(cg, out, var, result, batch_idx)
         return outs
@@ -65,19 +67,22 @@ def lapack_per_matrix(call):
     return emit
 
 
-def _cholesky(matrix):
+def _cholesky(cg, matrix, params):
     return f"np.linalg.cholesky({matrix})"
 
 
-def _eigh(matrix):
-    return f"np.linalg.eigh({matrix})"
+def _eigh(cg, matrix, params):
+    if params["lower"]:
+        return f"np.linalg.eigh({matrix})"
+    cg.support.add("eigh_upper")     # NumPy's UPLO="U" (Numba's eigh reads the lower)
+    return f"eigh_upper({matrix})"
 
 
-def _svd(matrix):
+def _svd(cg, matrix, params):
     return f"np.linalg.svd({matrix}, full_matrices=False)"
 
 
-def _qr(matrix):
+def _qr(cg, matrix, params):
     return f"np.linalg.qr({matrix})"
 
 
