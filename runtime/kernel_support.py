@@ -20,7 +20,7 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import blas_threads, cache, kernel_store, lapack_support, special_support
+from . import blas_threads, cache, kernel_store, lapack_support, scipy_support, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -184,3 +184,8 @@ llvm.add_symbol(lapack_support.DSYEVD_SYMBOL,
                 get_cython_function_address("scipy.linalg.cython_lapack", "dsyevd"))
 eigh_upper = cached_helper(lapack_support.eigh_upper.py_func,
                            _SOURCE + Path(lapack_support.__file__).read_text())
+
+# SciPy routines run in object mode (scipy_support.py).
+_SCIPY_SOURCE = _SOURCE + Path(scipy_support.__file__).read_text()
+sqrtm = cached_helper(scipy_support.sqrtm.py_func, _SCIPY_SOURCE)
+solve_sylvester = cached_helper(scipy_support.solve_sylvester.py_func, _SCIPY_SOURCE)
