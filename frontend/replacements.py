@@ -24,6 +24,8 @@ _lock = threading.Lock()
 _traces = [0]                     # traces in progress in all threads
 # (module, name) -> (original, dispatcher)
 _REPLACED: dict = {}
+# id(original) -> (original, its _Dispatcher), for ``traceable``
+_DISPATCHERS: dict = {}
 
 
 def replaced_while_tracing(module, name: str):
@@ -33,6 +35,7 @@ def replaced_while_tracing(module, name: str):
 
         dispatcher = _Dispatcher(original, handler)
         _REPLACED[(module, name)] = (original, dispatcher)
+        _DISPATCHERS[id(original)] = (original, dispatcher)
         if _traces[0]:
             setattr(module, name, dispatcher)
         return handler
@@ -112,10 +115,8 @@ def suspended():
 def traceable(fn):
     """``fn``, or the dispatcher replacing it if ``fn`` is a replaced original
     (``nj.grad(np.array)``, which was looked up before any trace began)."""
-    for (module, name), (original, dispatcher) in _REPLACED.items():
-        if original is fn and isinstance(dispatcher, _Dispatcher):
-            return dispatcher
-    return fn
+    original, dispatcher = _DISPATCHERS.get(id(fn), (None, None))
+    return dispatcher if original is fn else fn
 
 
 def _set_all(choose):
