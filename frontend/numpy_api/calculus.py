@@ -164,7 +164,8 @@ def full_convolution(a, v):
         shape[2 * d:2 * d + 2] = n + m - 1, m
         index.append((np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]).reshape(shape))
     flipped = v[(slice(None, None, -1),) * nd]
-    return np.tensordot(padded[tuple(index)], flipped, (list(range(1, 2 * nd, 2)), list(range(nd))))
+    window_axes = list(range(1, 2 * nd, 2))
+    return np.tensordot(padded[tuple(index)], flipped, (window_axes, list(range(nd))))
 
 
 def _mode_slice(full, n, m, mode):
