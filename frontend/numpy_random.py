@@ -9,6 +9,9 @@ Instead it raises ``NumpyRandomError``, pointing to ``nj.random``:
   ``default_rng``, ...) are replaced while at least one thread traces; the
   replacements raise only in a thread that is tracing and otherwise call
   the original, so other threads draw as usual;
+- ``np.random.RandomState(seed)`` made inside the traced function with a
+  concrete seed draws NumPy's numbers, which are the same on every call:
+  they are constants of the trace (without a seed it is refused);
 - a ``Generator``, ``RandomState`` or ``BitGenerator`` (whose methods cannot
   be replaced: their types are immutable) is refused when the traced
   function reads one from its closure, its globals or its instance, or gets
@@ -26,7 +29,9 @@ import types
 import numpy as np
 
 from .errors import NumpyRandomError
-from .replacements import replaced_while_tracing
+from .replacements import in_trace, replace_object_while_tracing, replaced_while_tracing, \
+    suspended
+from .tracer import Tracer
 
 RANDOM_STATE_TYPES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
 _FUNCTIONS = {name: getattr(np.random, name) for name in np.random.__all__
@@ -50,6 +55,68 @@ def _refuse(name):
 
 for _name in _FUNCTIONS:
     _refuse(_name)
+
+
+class _AlsoNumpys(type):
+    """The metaclass of the RandomState put in np.random while tracing:
+    isinstance and issubclass answer as for NumPy's own RandomState."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, _NUMPY_RANDOM_STATE)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, _NUMPY_RANDOM_STATE)
+
+
+_NUMPY_RANDOM_STATE = np.random.RandomState
+
+
+class _SeededRandomState(_NUMPY_RANDOM_STATE, metaclass=_AlsoNumpys):
+    """np.random.RandomState while a thread traces.  In the tracing thread,
+    NumPy's compiled seeding and drawing code runs with the replacements
+    suspended (it calls np.zeros and np.empty through the module, and must
+    get NumPy's arrays); a seed is required, and arguments must be known."""
+
+    def __init__(self, seed=None):
+        if in_trace():
+            if seed is None:
+                raise random_error("numpy.random.RandomState() without a seed (seeded from "
+                                   "the operating system, so a new stream on every call)")
+            _refuse_traced(seed, "numpy.random.RandomState(seed)")
+            with suspended():
+                super().__init__(seed)
+        else:
+            super().__init__(seed)
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if name.startswith("_") or not callable(attribute) or not in_trace():
+            return attribute
+
+        def drawing(*args, **kwargs):
+            _refuse_traced((args, kwargs), f"numpy.random.RandomState.{name}")
+            with suspended():
+                return attribute(*args, **kwargs)
+        return drawing
+
+
+def _refuse_traced(value, what: str):
+    if _holds_tracer(value):
+        raise NumpyRandomError(
+            f"{what} got a traced value: NumPy draws from concrete parameters only. Draw "
+            "standard variates and transform them with the traced values instead (loc + "
+            "scale * rs.standard_normal(shape)), or use nj.random")
+
+
+def _holds_tracer(value) -> bool:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return any(_holds_tracer(v) for v in value)
+    return isinstance(value, Tracer)
+
+
+replace_object_while_tracing(np.random, "RandomState", _SeededRandomState)
 
 
 def check_not_random_state(value, where: str):

@@ -27,14 +27,17 @@ _traces = [0]                     # traces in progress in all threads
 _observer = [None]
 # (module, name) -> (original, dispatcher)
 _REPLACED: dict = {}
+# id(original) -> (original, its _Dispatcher), for ``traceable``
+_DISPATCHERS: dict = {}
 
 
 def replaced_while_tracing(module, name: str):
     """Decorator: route ``module.name`` to the handler while this thread traces."""
     def register(handler):
         original = getattr(module, name)
-        _register(module, name, original,
-                  _Dispatcher(original, handler, replaced_name(module, name)))
+        dispatcher = _Dispatcher(original, handler, replaced_name(module, name))
+        _register(module, name, original, dispatcher)
+        _DISPATCHERS[id(original)] = (original, dispatcher)
         return handler
     return register
 
@@ -129,6 +132,24 @@ def replacements_installed():
             _traces[0] -= 1
             if not _traces[0]:
                 _set_all(lambda original, dispatcher: original)
+
+
+@contextmanager
+def suspended():
+    """Run library code as if this thread did not trace (NumPy's compiled
+    code, which calls np.zeros through the module, must get NumPy's arrays)."""
+    depth, _tracing.depth = getattr(_tracing, "depth", 0), 0
+    try:
+        yield
+    finally:
+        _tracing.depth = depth
+
+
+def traceable(fn):
+    """``fn``, or the dispatcher replacing it if ``fn`` is a replaced original
+    (``nj.grad(np.array)``, which was looked up before any trace began)."""
+    original, dispatcher = _DISPATCHERS.get(id(fn), (None, None))
+    return dispatcher if original is fn else fn
 
 
 def _set_all(choose):

@@ -39,7 +39,7 @@ from .compiler.passes.simplify import simplify
 from . import random
 from .inputs import check_scalar_leaf_count, prepared_call
 from .numpy_random import refuse_read_random_states
-from .replacements import replacements_installed
+from .replacements import replacements_installed, traceable
 from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dynamic,
                          leaf_spec)
 from .pytree import TreeDef, flatten, unflatten
@@ -200,7 +200,7 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
                 traced_leaves = [_traced_leaf(builder, i, leaf, spec)
                                  for i, (leaf, spec) in enumerate(zip(leaves, specs))]
                 args, kwargs = unflatten(treedef, traced_leaves)
-                out = fn(*args, **kwargs)
+                out = traceable(fn)(*args, **kwargs)
                 out_leaves, out_tree = flatten(out)
                 kept = passthrough(out_leaves, out_tree) if passthrough else {}
                 out_atoms = [output_atom(o, i) for i, o in enumerate(out_leaves)

@@ -142,9 +142,10 @@ class Tracer:
             raise
 
     def __array__(self, dtype=None, copy=None):
-        self._concretize("converting it to a NumPy array (np.float64(x), or storing it "
-                         "into a NumPy array: a[...] = value; to build an array from "
-                         "traced values use np.stack)", self._scalar_hint())
+        self._concretize("converting it to a NumPy array (np.float64(x), np.int64(x): "
+                         "x.astype(np.int64) stays traced; or storing it into a NumPy "
+                         "array: a[...] = value; to build an array from traced values use "
+                         "np.stack)", self._scalar_hint())
         return np.array(self.known, dtype=dtype, copy=True)
 
     # -- concretization -----------------------------------------------------

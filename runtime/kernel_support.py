@@ -11,6 +11,7 @@ scipy.linalg, a fifth of a second that kernels without products skip."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from . import cache, kernel_store, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
+# What helpers defined elsewhere add to their own source in their cache key.
+SUPPORT_SOURCE = _SOURCE
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -113,8 +116,13 @@ log_ndtr = cached_helper(special_support.log_ndtr.py_func, _SPECIAL_SOURCE)
 expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
 
 
+# Helpers that import scipy.linalg, loaded on a kernel's first use of one
+# (its module's import line), so that other kernels never import SciPy.
+_LOADED_LATER = {"gemm": "kernel_blas", "eigh_upper": "kernel_lapack",
+                 "sqrtm": "kernel_lapack", "solve_sylvester": "kernel_lapack"}
+
+
 def __getattr__(name):
-    if name == "gemm":
-        from .kernel_blas import gemm
-        return gemm
+    if name in _LOADED_LATER:
+        return getattr(importlib.import_module(f".{_LOADED_LATER[name]}", __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -37,7 +37,7 @@ from ..primitives import base, elementwise as E, indexing, linalg, reductions as
 from ..primitives import structural as S
 from ..primitives.control import chunk_map_p
 from ..primitives.loops import cond_p, while_loop_p
-from ..primitives import linalg_expm, linalg_solve, linalg_spectral
+from ..primitives import linalg_expm, linalg_solve, linalg_spectral, linalg_sylvester
 from ..primitives.random import random_normal_p, random_uniform_p
 from ..primitives import special
 from ..rules import impls, non_differentiable
@@ -392,7 +392,8 @@ for _prim in (chunk_map_p, while_loop_p, cond_p):
 # Decompositions and solves: every result element on every operand element.
 for _prim in (linalg_solve.triangular_solve_p, linalg_solve.cholesky_p, linalg_solve.lu_p,
               linalg_spectral.eigh_p, linalg_spectral.svd_p, linalg_spectral.qr_p,
-              linalg_expm.expm_p, linalg_expm.expm_frechet_p):
+              linalg_expm.expm_p, linalg_expm.expm_frechet_p,
+              linalg_sylvester.sylvester_p, linalg_sylvester.sqrtm_p):
     register_sparsity(_prim, dense_rule)
 
 # Predicates, piecewise constants, indices, iota, stop_gradient: no derivative.

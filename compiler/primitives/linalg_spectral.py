@@ -11,7 +11,7 @@ decomposition picked is kept (the rules give ``v_i . dv_i = 0``), and the
 rules hold where the eigenvalues (singular values) are distinct (and the
 singular values nonzero): equal ones divide by zero.
 
-- ``A = V diag(w) V^T`` from the lower triangle of A: with ``M = V^T dS V``
+- ``A = V diag(w) V^T`` from the lower (or upper) triangle of A: with ``M = V^T dS V``
   (dS the symmetric tangent the lower triangle gives), ``dw = diag(M)``
   and ``dV = V (F o M)``, ``F_ij = 1 / (w_j - w_i)`` off the diagonal.
 - Thin ``A = U diag(s) V^T``: with ``dP = U^T dA V`` and
@@ -51,22 +51,24 @@ def _scale_rows(x, s):
 # ------------------------------------------------------------------- eigh ----
 
 eigh_p = Primitive("eigh", multiple_results=True)
-def eigh(a):
+def eigh(a, lower=True):
     """(eigenvalues ascending (..., n), eigenvectors as columns (..., n, n))
-    of the symmetric matrices whose lower triangles are a's."""
-    return bind(eigh_p, a)
-def _eigh_shape(a):
+    of the symmetric matrices whose lower (upper) triangles are a's.  LAPACK
+    reduces the two triangles differently, so the eigenvectors' signs depend
+    on which one is read: NumPy's UPLO, kept."""
+    return bind(eigh_p, a, lower=lower)
+def _eigh_shape(a, lower):
     check_matrices("eigh", a)
     return [AType(a.dtype, a.shape[:-1]), a]
-def _eigenpairs(a):
-    return tuple(np.linalg.eigh(a))
-def _eigh_jvp(primals, tangents):
+def _eigenpairs(a, lower):
+    return in_float64(lambda m: tuple(np.linalg.eigh(m, "L" if lower else "U")))(a)
+def _eigh_jvp(primals, tangents, lower):
     (a,), (ta,) = primals, tangents
-    w, v = eigh(a)
-    m = matmul(mT(v), matmul(symmetric_from_lower(ta), v))
+    w, v = eigh(a, lower)
+    m = matmul(mT(v), matmul(symmetric_from_lower(ta if lower else mT(ta)), v))
     dv = matmul(v, mul(off_diagonal_inverse_gaps(w), m))
     return [w, v], [diagonal(m), dv]
-register(eigh_p, shape=_eigh_shape, impl=in_float64(_eigenpairs), jvp=_eigh_jvp,
+register(eigh_p, shape=_eigh_shape, impl=_eigenpairs, jvp=_eigh_jvp,
          batch=leading_batch_rule(eigh_p))
 
 # -------------------------------------------------------------------- svd ----

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..tracer import NumpyDispatch, install_numpy_dispatch
 from . import attributes, indexing, joining, linalg, reductions, reshaping, ufuncs  # noqa: F401
 from . import assembling, calculus, replaced, rounding, sorting, statistics  # noqa: F401
-from . import concatenators, creation, inplace  # noqa: F401
+from . import concatenators, creation, inplace, sequences  # noqa: F401
 from . import linalg_decompositions, linalg_norms, linalg_solvers  # noqa: F401
 from .table import HANDLERS, dispatch_function, dispatch_ufunc, implements, numpy_name
 

@@ -152,13 +152,20 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
 # -- convolve, correlate ---------------------------------------------------------------------
 
-def _full_convolution(a, v):
-    """out[k] = sum_j a[j] v[k - j]: windows of zero-padded ``a`` (a gather
-    with constant indices) times the reversed ``v``."""
-    m = v.shape[0]
-    padded = np.pad(a, (m - 1, m - 1))
-    windows = np.arange(a.shape[0] + m - 1)[:, None] + np.arange(m)[None, :]
-    return np.dot(padded[windows], v[::-1])
+def full_convolution(a, v):
+    """out[k] = sum_j a[j] v[k - j], over every axis of ``a`` and ``v`` (one
+    ndim): windows of zero-padded ``a`` (a gather with constant indices,
+    axes (out_0, m_0, out_1, m_1, ...)) contracted with the reversed ``v``."""
+    nd = a.ndim
+    padded = np.pad(a, [(m - 1, m - 1) for m in v.shape])
+    index = []
+    for d, (n, m) in enumerate(zip(a.shape, v.shape)):
+        shape = [1] * (2 * nd)
+        shape[2 * d:2 * d + 2] = n + m - 1, m
+        index.append((np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]).reshape(shape))
+    flipped = v[(slice(None, None, -1),) * nd]
+    window_axes = list(range(1, 2 * nd, 2))
+    return np.tensordot(padded[tuple(index)], flipped, (window_axes, list(range(nd))))
 
 
 def _mode_slice(full, n, m, mode):
@@ -185,7 +192,7 @@ def _one_dimensional(name, a, v):
 @implements(np.convolve)
 def convolve(a, v, mode="full"):
     a, v = _one_dimensional("convolve", a, v)
-    return _mode_slice(_full_convolution(a, v), a.shape[0], v.shape[0], mode)
+    return _mode_slice(full_convolution(a, v), a.shape[0], v.shape[0], mode)
 
 
 @implements(np.correlate)
@@ -194,8 +201,8 @@ def correlate(a, v, mode="valid"):
     n, m = a.shape[0], v.shape[0]
     if m > n:
         # NumPy correlates the longer against the shorter, reversed.
-        return _mode_slice(_full_convolution(v, a[::-1]), m, n, mode)[::-1]
-    return _mode_slice(_full_convolution(a, v[::-1]), n, m, mode)
+        return _mode_slice(full_convolution(v, a[::-1]), m, n, mode)[::-1]
+    return _mode_slice(full_convolution(a, v[::-1]), n, m, mode)
 
 
 # -- cross, kron, vander ---------------------------------------------------------------------

@@ -74,10 +74,10 @@ def _full(original, shape, fill_value, dtype=None, order="C", **kwargs):
 
 # -- np.array, np.asarray ------------------------------------------------------------
 
-def _holds_tracer(obj) -> bool:
+def holds_tracer(obj) -> bool:
     if isinstance(obj, Tracer):
         return True
-    return isinstance(obj, (list, tuple)) and any(_holds_tracer(o) for o in obj)
+    return isinstance(obj, (list, tuple)) and any(holds_tracer(o) for o in obj)
 
 
 def stacked(obj):
@@ -101,7 +101,7 @@ def _array(original, obj, dtype=None, *, copy=True, **kwargs):
     if isinstance(obj, np.ndarray) and copy is not False and not _called_from_library():
         # The user's copy of a NumPy array (a closed-over one): it may be written.
         return known_tracer(original(obj, dtype, copy=True, **kwargs))
-    if not _holds_tracer(obj) or _library_reads_known(obj):
+    if not holds_tracer(obj) or _library_reads_known(obj):
         return original(concrete(obj), dtype, copy=copy, **kwargs)
     result = stacked(obj)
     if dtype is not None:
@@ -111,7 +111,7 @@ def _array(original, obj, dtype=None, *, copy=True, **kwargs):
 
 @replaced_while_tracing(np, "asarray")
 def _asarray(original, a, dtype=None, *args, **kwargs):
-    if not _holds_tracer(a) or _library_reads_known(a):
+    if not holds_tracer(a) or _library_reads_known(a):
         return original(concrete(a), dtype, *args, **kwargs)
     result = stacked(a)
     if dtype is not None and np.dtype(dtype) != result.dtype:

@@ -33,21 +33,21 @@ QRResult = type(np.linalg.qr(_EYE))
 _NO_VALUE = np._NoValue
 
 
-def _symmetric_matrices(a, uplo):
+def _eigh(a, uplo):
+    """eigh of the triangle NumPy reads: its routine on its triangle gives its signs."""
     if uplo not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
-    a = matrices(a, linalg_dtype(a))
-    return a if uplo == "L" else mT(a)   # the upper triangle is the transpose's lower one
+    return eigh_op(matrices(a, linalg_dtype(a)), lower=uplo == "L")
 
 
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):
-    return EighResult(*map(wrap, eigh_op(_symmetric_matrices(a, UPLO))))
+    return EighResult(*map(wrap, _eigh(a, UPLO)))
 
 
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
-    return wrap(eigh_op(_symmetric_matrices(a, UPLO))[0])
+    return wrap(_eigh(a, UPLO)[0])
 
 
 def _refuse_hermitian(name, hermitian):

@@ -1,5 +1,7 @@
 """SciPy functions traced by numjac: scipy.special (special.py; its ufuncs
-reach tracers as NumPy's do) and scipy.linalg (linalg.py).  SciPy functions
+reach tracers as NumPy's do), scipy.linalg (linalg.py), scipy.signal
+(signal.py), and scipy.integrate's solvers, which refuse traced values
+(integrate.py).  SciPy functions
 that convert their arguments before any NumPy protocol could reach a tracer
 are replaced while a trace runs (``frontend/replacements.py``); all are
 filed in the coverage table of NumPy's (numpy_api.HANDLERS).
@@ -20,7 +22,8 @@ import sys
 from ..replacements import before_each_trace
 
 # SciPy module -> the module here that traces its functions.
-_TRACED = {"scipy.linalg": "linalg", "scipy.special": "special"}
+_TRACED = {"scipy.linalg": "linalg", "scipy.special": "special", "scipy.signal": "signal",
+           "scipy.integrate": "integrate"}
 
 
 @before_each_trace

@@ -1,6 +1,9 @@
 """scipy.linalg on traced arrays: solve_triangular, cho_factor, cho_solve,
-lu_factor, lu_solve and expm, on the primitives of
-compiler/primitives/linalg_solve.py and linalg_expm.py.
+lu_factor, lu_solve, expm, sqrtm, solve_sylvester and solve_banded, on the
+primitives of compiler/primitives/linalg_solve.py, linalg_expm.py and
+linalg_sylvester.py.  solve_banded builds the dense matrix from the bands
+and solves it by LU with partial pivoting (O(n^3), where SciPy's banded
+LAPACK routine takes O(n (l + u)^2); the values agree to rounding).
 
 SciPy converts its arguments with np.asarray before any NumPy protocol
 runs, so each function is replaced while a trace runs
@@ -13,6 +16,7 @@ expm`` at the top of a module); call it as ``scipy.linalg.expm``.
 """
 from __future__ import annotations
 
+import numpy as np
 import scipy.linalg
 
 from ..compiler.primitives.linalg_algebra import mT, tril, triu
@@ -20,9 +24,12 @@ from ..compiler.primitives.elementwise import add
 from ..compiler.primitives.linalg_expm import expm as expm_op
 from ..compiler.primitives.linalg_solve import cholesky, lu, triangular_solve
 from ..compiler.primitives.linalg_solve import lu_solve as solve_with_lu
+from ..compiler.primitives.linalg_sylvester import sqrtm as sqrtm_op
+from ..compiler.primitives.linalg_sylvester import sylvester
 from ..compiler.primitives.structural import broadcast_to, reshape
 from ..numpy_api import dispatch_function, implements
-from ..numpy_api.linalg_solvers import broadcast_batches, linalg_dtype, matrices
+from ..errors import unsupported
+from ..numpy_api.linalg_solvers import broadcast_batches, linalg_dtype, matrices, solve_atoms
 from ..pytree import flatten
 from ..replacements import replaced_while_tracing
 from ..tracer import is_traced, to_atom, wrap
@@ -126,3 +133,44 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 @traced_scipy(scipy.linalg, "expm")
 def expm(A):
     return wrap(expm_op(matrices(A, linalg_dtype(A))))
+
+
+@traced_scipy(scipy.linalg, "sqrtm")
+def sqrtm(A, **options):
+    if options:
+        raise unsupported(f"scipy.linalg.sqrtm({', '.join(options)}=...)",
+                          "call scipy.linalg.sqrtm(A) (SciPy deprecates disp and blocksize)")
+    return wrap(sqrtm_op(matrices(A, linalg_dtype(A))))
+
+
+@traced_scipy(scipy.linalg, "solve_sylvester")
+def solve_sylvester(a, b, q):
+    dtype = linalg_dtype(a, b, q)
+    a, b, q = (matrices(x, dtype, square=square) for x, square in ((a, True), (b, True),
+                                                                   (q, False)))
+    batch = np.broadcast_shapes(*(x.type.shape[:-2] for x in (a, b, q)))
+    return wrap(sylvester(*(broadcast_to(x, batch + x.type.shape[-2:]) for x in (a, b, q))))
+
+
+def _dense_from_bands(ab, lower, upper):
+    """The (..., n, n) matrix whose diagonals are stored in the rows of
+    ``ab`` (..., l + u + 1, n): a[i, j] = ab[u + i - j, j]."""
+    n = ab.shape[-1]
+    rows, cols = np.indices((n, n))
+    band_row = upper + rows - cols
+    inside = (band_row >= 0) & (band_row <= lower + upper)
+    entries = ab[..., np.clip(band_row, 0, lower + upper), cols]
+    return np.where(inside, entries, 0.0)
+
+
+@traced_scipy(scipy.linalg, "solve_banded")
+def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
+    lower, upper = (int(k) for k in l_and_u)
+    dtype = linalg_dtype(ab, b)
+    ab, b = matrices(ab, dtype, square=False), to_atom(b, dtype)
+    if ab.type.shape[-2] != lower + upper + 1:
+        raise ValueError(f"invalid values for the number of lower and upper diagonals: "
+                         f"l+u+1 ({lower + upper + 1}) does not equal ab.shape[-2] "
+                         f"({ab.type.shape[-2]})")
+    dense = to_atom(_dense_from_bands(wrap(ab), lower, upper))
+    return wrap(_solve_columns(dense, b, solve_atoms))

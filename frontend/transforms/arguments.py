@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..pytree import flatten
+from ..replacements import traceable
 from ..tracer import Tracer
 
 
@@ -93,7 +94,7 @@ class OutputChecks:
         return hash(self.cache_key)
 
     def __call__(self, *args, **kwargs):
-        result = self.fn(*args, **kwargs)
+        result = traceable(self.fn)(*args, **kwargs)
         if self.has_aux:
             if not (isinstance(result, tuple) and len(result) == 2):
                 raise ValueError(f"{self.transform}(has_aux=True): the function must "

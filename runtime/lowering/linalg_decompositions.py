@@ -49,15 +49,17 @@ def store_matrix(cg, out, var, result, batch_idx):
 
 
 def lapack_per_matrix(call):
-    """The lowering of a decomposition computed by ``call(matrix)``, a
-    Numba np.linalg call returning one array or a tuple of them."""
+    """The lowering of a decomposition or solve computed by ``call(cg,
+    params, *matrices)``, a Numba np.linalg call (or a kernel_support
+    helper's, whose name it adds to ``cg.support``) on one matrix of each
+    operand (stacks of one batch shape), returning one array or a tuple."""
     def emit(cg, eqn, ins):
-        atype = eqn.inputs[0].type
-        wide = float64_copy(cg, ins[0], atype)
+        wides = [float64_copy(cg, x, v.type) for x, v in zip(ins, eqn.inputs)]
         outs = [cg.alloc_var(v) for v in eqn.outs]
-        with cg.loops(atype.shape[:-2]) as batch_idx:
+        with cg.loops(eqn.inputs[0].type.shape[:-2]) as batch_idx:
             results = [cg.fresh("r") for _ in outs]
-            cg.line(f"{', '.join(results)} = {call(matrix_at(wide.name, batch_idx))}")
+            matrices = [matrix_at(wide.name, batch_idx) for wide in wides]
+            cg.line(f"{', '.join(results)} = {call(cg, eqn.params, *matrices)}")
             for out, var, result in zip(outs, eqn.outs, results):
                 store_matrix(cg, out, var, result, batch_idx)
         return outs
@@ -65,19 +67,22 @@ def lapack_per_matrix(call):
     return emit
 
 
-def _cholesky(matrix):
+def _cholesky(cg, params, matrix):
     return f"np.linalg.cholesky({matrix})"
 
 
-def _eigh(matrix):
-    return f"np.linalg.eigh({matrix})"
+def _eigh(cg, params, matrix):
+    if params["lower"]:
+        return f"np.linalg.eigh({matrix})"
+    cg.support.add("eigh_upper")     # NumPy's UPLO="U" (Numba's eigh reads the lower)
+    return f"eigh_upper({matrix})"
 
 
-def _svd(matrix):
+def _svd(cg, params, matrix):
     return f"np.linalg.svd({matrix}, full_matrices=False)"
 
 
-def _qr(matrix):
+def _qr(cg, params, matrix):
     return f"np.linalg.qr({matrix})"
 
 

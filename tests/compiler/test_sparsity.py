@@ -49,6 +49,7 @@ VALUE_DEPENDENT = {
     "gradient-coordinates": "traced spacings", "nan_to_num": "a traced mask",
     "linalg-": "decompositions count as dense, batches of matrices included",
     "scipy-": "the same",
+    "signal-": "a contraction with windows of the zero-padded input counts the padding",
 }
 
 DIFFERENTIABLE = [s for s in OP_SPECS if s.differentiable]

@@ -85,3 +85,31 @@ def test_other_threads_draw_while_this_one_traces():
 def test_nj_random_is_the_way():
     f = nj.jit(lambda a: a + nj.random.normal(size=3))
     assert not np.array_equal(f(X), f(X))     # new numbers on every call
+
+
+def _seeded_draws(a):
+    state = np.random.RandomState(7)
+    assert isinstance(state, np.random.RandomState)
+    return a * state.randn(3) + state.uniform(size=3) + np.random.RandomState(8).rand()
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+def test_a_seeded_random_state_made_inside_draws_numpys_numbers(backend, monkeypatch):
+    monkeypatch.setenv("NUMJAC_BACKEND", backend)
+    np.testing.assert_array_equal(nj.jit(_seeded_draws)(X), _seeded_draws(X))
+    np.testing.assert_array_equal(nj.jacfwd(_seeded_draws)(X),
+                                  np.diag(np.random.RandomState(7).randn(3)))
+    assert np.random.RandomState is ORIGINAL_RANDOM_STATE
+
+
+ORIGINAL_RANDOM_STATE = np.random.RandomState
+
+
+@pytest.mark.parametrize("draw, message", [
+    (lambda a: a * np.random.RandomState().randn(3), r"RandomState\(\) without a seed"),
+    (lambda a: np.random.RandomState(0).normal(a), r"RandomState\.normal got a traced value"),
+    (lambda a: np.random.RandomState(a.astype(np.int64)).rand(3), r"RandomState\(seed\)"),
+])
+def test_a_random_state_without_seed_or_with_traced_arguments_raises(draw, message):
+    with pytest.raises(nj.NumpyRandomError, match=message):
+        nj.jit(draw)(X)

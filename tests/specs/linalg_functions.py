@@ -89,13 +89,6 @@ def _flat(fn, **kwargs):
     return call
 
 
-def _eigh_upper(x):
-    # The upper triangle is decomposed as the transpose's lower one, whose
-    # eigenvectors may differ in sign from NumPy's UPLO="U": compare v * v.
-    w, v = np.linalg.eigh(x, UPLO="U")
-    return np.concatenate([w, np.ravel(v * v)])
-
-
 def _multi_dot(*arrays):
     return np.linalg.multi_dot(list(arrays))
 
@@ -136,7 +129,8 @@ _SOLVERS = [
 _DECOMPOSITIONS = [
     OpSpec("linalg-eigh", _on(_symmetric, _flat(np.linalg.eigh)), (_SQUARE,)),
     OpSpec("linalg-eigh-reads-lower", _flat(np.linalg.eigh), (_SQUARE,)),
-    OpSpec("linalg-eigh-upper", _eigh_upper, (_SQUARE,)),
+    OpSpec("linalg-eigh-upper", _flat(np.linalg.eigh, UPLO="U"), (_SQUARE,)),
+    OpSpec("linalg-eigh-upper-stacked", _flat(np.linalg.eigh, UPLO="U"), ((2, 5, 5),)),
     OpSpec("linalg-eigh-stacked", _on(_symmetric, _flat(np.linalg.eigh)), (_STACK,)),
     OpSpec("linalg-eigvalsh", np.linalg.eigvalsh, (_STACK,)),
     OpSpec("linalg-svd-square", _flat(np.linalg.svd), (_SQUARE,)),
