@@ -19,7 +19,6 @@ matrix with negative real eigenvalues raises).  Its tangent solves
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from ..atoms import AType
 from ..builder import bind
@@ -47,6 +46,7 @@ def _sylvester_shape(a, b, q):
     return AType(q.dtype, q.shape)
 def sylvester_of_matrices(a, b, q):
     """scipy.linalg.solve_sylvester of one triple of float64 matrices."""
+    import scipy.linalg     # imported on use: it costs more than the rest of numjac
     return scipy.linalg.solve_sylvester(a, b, q)
 def _sylvester_impl(a, b, q):
     return per_matrix(sylvester_of_matrices, a, b, q)
@@ -78,6 +78,7 @@ def sqrtm(a):
     return bind(sqrtm_p, a)
 def real_sqrtm(m):
     """scipy.linalg.sqrtm of one float64 matrix, refusing a complex root."""
+    import scipy.linalg
     root = scipy.linalg.sqrtm(m)
     if np.iscomplexobj(root):
         raise np.linalg.LinAlgError(
