@@ -20,12 +20,20 @@ Mode = Literal["auto", "forward", "reverse"]
 
 class SparseResult:
     """Calls a staged kernel returning (data, index arrays, shape) and
-    builds the scipy.sparse array; ``.lower(*args)`` gives its stages."""
+    builds the scipy.sparse array; ``.lower(*args)`` gives its stages.
+
+    Per structure (the kernel entry's constant index arrays) one array is
+    built, with read-only index arrays of the smallest index dtype SciPy
+    would choose; each call hands out a shallow copy of it holding the new
+    data.  SciPy's constructor would check and convert the index arrays on
+    every call (about 25 us for 8,000 entries); the copy costs well under
+    1 us, and the shared indices, being read-only, cannot be corrupted."""
 
     def __init__(self, kernel, layout: str, pattern_only: bool = False):
         self.kernel, self.layout, self.pattern_only = kernel, layout, pattern_only
         self.__name__ = kernel.name
         self.__wrapped__ = kernel
+        self.templates: dict = {}   # id(first index array) -> (that array, template)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_tracing():
@@ -38,15 +46,48 @@ class SparseResult:
             data = np.ones(len(indices), dtype=bool)
         else:
             data, indices, indptr, shape = outs
-        # Fresh index arrays: the kernel's are constants of its cache entry.
-        first, second, shape = indices.copy(), indptr.copy(), tuple(int(n) for n in shape)
-        if self.layout == "coo":
-            return sp.coo_array((data, (first, second)), shape=shape)
-        array = sp.csc_array if self.layout == "csc" else sp.csr_array
-        return array((data, first, second), shape=shape)
+        return with_data(self.template(indices, indptr, shape), data)
+
+    def template(self, first, second, shape):
+        """The array of this structure (``first`` identifies it: the kernel
+        returns the same constant arrays on every call of one entry)."""
+        kept = self.templates.get(id(first))
+        if kept is None or kept[0] is not first:
+            kept = (first, structure_template(self.layout, first, second, shape))
+            self.templates[id(first)] = kept
+        return kept[1]
 
     def lower(self, *args: Any, **kwargs: Any):
         return self.kernel.lower(*args, **kwargs)
+
+
+def structure_template(layout: str, first, second, shape):
+    """A scipy.sparse array of ``layout`` with these index arrays (copied,
+    in SciPy's index dtype, read-only) and no data yet."""
+    # Copies: the kernel's arrays are constants it is called with.
+    first, second, shape = first.copy(), second.copy(), tuple(int(n) for n in shape)
+    data = np.zeros(len(first))
+    if layout == "coo":
+        array = sp.coo_array((data, (first, second)), shape=shape)
+        index_arrays = array.coords
+    else:
+        build = sp.csc_array if layout == "csc" else sp.csr_array
+        array = build((data, first, second), shape=shape)
+        array.has_sorted_indices = True     # the kernel's structure is sorted
+        index_arrays = (array.indices, array.indptr)
+    for index in index_arrays:
+        index.flags.writeable = False
+    return array
+
+
+def with_data(template, data):
+    """A new array sharing ``template``'s (read-only) structure, holding
+    ``data``: a shallow copy, as ``copy.copy`` makes, without its detour
+    through pickling's protocol."""
+    array = object.__new__(type(template))
+    array.__dict__.update(template.__dict__)
+    array.data = data
+    return array
 
 
 @public_entry
@@ -188,8 +229,11 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     -------
     callable
         Called like ``func``: a ``scipy.sparse`` array of shape ``(output
-        size, input size)`` (a new one each call, its index arrays fresh),
-        or with ``data_only`` the entries.
+        size, input size)``, or with ``data_only`` the entries.  Each call
+        returns a new array with its own ``data``; its index arrays are
+        shared between the calls of one signature and read-only (copy the
+        array, ``J.copy()``, before changing its structure in place, as
+        ``eliminate_zeros`` does).
 
     Raises
     ------

@@ -120,11 +120,24 @@ def test_closure_change_restages_the_pattern():
     assert not np.array_equal(first != 0, second != 0)
 
 
-def test_index_arrays_are_fresh_copies():
-    jac = nj.sparse_jacobian(brusselator)(Y)
-    jac.indices[:] = 0
-    again = nj.sparse_jacobian(brusselator)(Y)
-    np.testing.assert_allclose(again.toarray(), dense(brusselator, Y))
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_results_share_a_read_only_structure(layout):
+    """Each call's array has its own data and the one structure, which no
+    user can corrupt: writing into its index arrays raises."""
+    jacobian = nj.sparse_jacobian(brusselator, format=layout)
+    first, second = jacobian(Y), jacobian(Y * 0.5)
+    index_arrays = first.coords if layout == "coo" else (first.indices, first.indptr)
+    for index in index_arrays:
+        with pytest.raises(ValueError, match="read-only"):
+            index[:1] = 0
+    assert not np.shares_memory(first.data, second.data)
+    np.testing.assert_allclose(first.toarray(), dense(brusselator, Y))
+    np.testing.assert_allclose(second.toarray(), dense(brusselator, Y * 0.5))
+    first.data[:] = 0.0     # its own data: the next result is unchanged
+    np.testing.assert_allclose(jacobian(Y).toarray(), dense(brusselator, Y))
+    changed = first.copy()
+    changed.eliminate_zeros()      # a structural change in place, on a copy
+    assert changed.nnz == 0
 
 
 def test_data_only_composes_with_vmap_and_jit():

@@ -1,0 +1,50 @@
+"""A gather reading most of a computed operand reads it from memory:
+the operand is computed once in a loop nest of its own (a concatenation
+operand by operand), not recomputed with a choice per gathered element;
+a gather of a few elements still recomputes them.  Both agree with the
+interpreter."""
+import numpy as np
+
+import numjac as nj
+from tests.helpers import check_backends
+
+GATHER_ALL = np.random.default_rng(1).permutation(12)[np.arange(20) % 12]
+
+
+def gather_most(x):
+    """20 reads of a 12-element concatenation of computed halves."""
+    both = np.concatenate([x * x + 1.0, 3.0 * x - x[::-1]])
+    return both[GATHER_ALL] * 2.0
+
+
+def gather_few(x):
+    both = np.concatenate([x * x + 1.0, 3.0 * x - x[::-1]])
+    return both[np.array([1, 10])]
+
+
+def gather_most_reshaped(x):
+    grid = (x[:, None] * np.arange(1.0, 4.0)[None, :] + 1.0).reshape(-1)
+    return grid[np.array([17, 0, 3, 3, 5, 8, 1, 2, 9, 11, 13, 14, 16, 15])]
+
+
+def source_of(f, x):
+    return nj.jit(f, backend="numba").lower(x).source.split("\ndef kernel")[1]
+
+
+def test_gather_of_most_elements_reads_a_stored_concatenation():
+    x = np.linspace(-1.0, 1.0, 6)
+    source = source_of(gather_most, x)
+    # Each half written by a loop of its own; the gather reads memory.
+    assert "] = (a[i0] * a[i0]) + 1.0" in source and "< 6" not in source, source
+    check_backends(gather_most, [x])
+
+
+def test_gather_of_few_elements_recomputes_them():
+    x = np.linspace(-1.0, 1.0, 6)
+    source = source_of(gather_few, x)
+    assert "< 6" in source, source      # the choice is made per gathered element
+    check_backends(gather_few, [x])
+
+
+def test_gather_through_a_reshape_of_a_computed_grid():
+    check_backends(gather_most_reshaped, [np.linspace(0.5, 2.0, 6)])
