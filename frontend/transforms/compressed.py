@@ -32,7 +32,7 @@ from ..compiler.primitives.base import instantiate, zeros
 from ..compiler.primitives.elementwise import eq
 from ..compiler.primitives.indexing import scatter_add, take
 from ..compiler.primitives.random import random_primitives
-from ..compiler.primitives.structural import convert, iota, reshape
+from ..compiler.primitives.structural import convert, iota, reshape, slice_axis
 from ..compiler.rules import Zero
 from ..guards import Guards, reachable_state
 from ..pytree import flatten, unflatten
@@ -132,20 +132,19 @@ def _per_color_ir(setup, plan: CompressedPlan) -> IR:
         return simplify(builder.build([instantiate(result)]))
 
 
-def emit_entries(setup, plan: CompressedPlan, inputs, constant):
+def emit_entries(setup, plan: CompressedPlan, inputs, colors, gather):
     """Emit into the active builder the Jacobian entries of output 0 of
     ``setup.ir`` with respect to its one differentiated input, in the
-    plan's order; ``constant(array)`` gives an atom holding an array."""
+    plan's order; ``colors`` and ``gather`` hold the plan's arrays."""
     dtype = setup.ir.outputs[0].type.dtype
     if len(plan.gather) == 0:
         return zeros(AType(dtype, (0,)))
     per_color = _per_color_ir(setup, plan)
     p = plan.n_colors
     batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
-    (compressed,) = inline(batched, list(inputs) + [constant(plan.colors),
-                                                    iota(np.int64, (p,), 0)])
+    (compressed,) = inline(batched, list(inputs) + [colors, iota(np.int64, (p,), 0)])
     flat = reshape(compressed, (compressed.type.size,))
-    return take(flat, constant(plan.gather), 0)
+    return take(flat, gather, 0)
 
 
 class Constants:
@@ -161,6 +160,18 @@ class Constants:
         array = np.ascontiguousarray(array)
         self.values.append(array)
         return self.builder.capture(array, AType(array.dtype, array.shape))
+
+    def packed(self, arrays) -> list:
+        """Integer arrays as pieces of one captured int64 array: one kernel
+        argument instead of one each (each costs the call an unboxing)."""
+        whole = self(np.concatenate([np.asarray(a, np.int64).ravel() for a in arrays]))
+        atoms, start = [], 0
+        for array in arrays:
+            size = int(np.size(array))
+            piece = slice_axis(whole, 0, start, start + size)
+            atoms.append(reshape(piece, np.shape(array)))
+            start += size
+        return atoms
 
 
 def staged_with_constants(setup, transformed, out_tree, constants: Constants) -> Staged:
@@ -211,9 +222,10 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     constants = Constants(builder)
     with builder:
         inputs = [builder.new_input(v.type) for v in ir.inputs]
-        values = emit_entries(setup, plan, inputs, constants)
-        flat = plan.rows * in_type.size + plan.cols
-        dense = scatter_add(constants(flat), values, 0, out_type.size * in_type.size)
+        colors, gather, flat = constants.packed(
+            [plan.colors, plan.gather, plan.rows * in_type.size + plan.cols])
+        values = emit_entries(setup, plan, inputs, colors, gather)
+        dense = scatter_add(flat, values, 0, out_type.size * in_type.size)
         block = reshape(dense, out_type.shape + in_type.shape)
         transformed = builder.build([block])
     # The one block, nested as stage_jacobian nests blocks (output, argnums).

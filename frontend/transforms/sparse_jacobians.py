@@ -129,7 +129,8 @@ class SparseJacobianKernel(DiffTransform):
             np.array(pattern.shape, dtype=np.int64)]
 
         def entries(inputs, constants):
-            return emit_entries(setup, plan, inputs, constants)
+            colors, gather = constants.packed([plan.colors, plan.gather])
+            return emit_entries(setup, plan, inputs, colors, gather)
         staged = _stage_constant_outputs(setup, structure, entries)
         staged.compression = plan       # for reading: colors, mode
         return staged

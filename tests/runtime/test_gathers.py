@@ -48,3 +48,17 @@ def test_gather_of_few_elements_recomputes_them():
 
 def test_gather_through_a_reshape_of_a_computed_grid():
     check_backends(gather_most_reshaped, [np.linspace(0.5, 2.0, 6)])
+
+
+def test_output_reshaping_a_kernel_array_is_a_view_of_it():
+    """The dense Hessian scattered flat is returned reshaped, not copied;
+    the array it views is not a workspace (a new one per call)."""
+    def rosenbrock(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    hessian = nj.jit(nj.hessian(rosenbrock), backend="numba")
+    x = np.linspace(-1.0, 1.0, 70)
+    source = hessian.lower(x).source
+    assert ".reshape((70, 70))" in source, source
+    first, second = hessian(x), hessian(2.0 * x)
+    assert not np.shares_memory(first, second)
+    check_backends(hessian, [x])
