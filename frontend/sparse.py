@@ -41,6 +41,15 @@ class SparseResult:
                             "be traced: inside jit, vmap or a derivative use "
                             f"{self.kernel.name}(..., data_only=True)")
         outs = self.kernel(*args, **kwargs)
+        if isinstance(self.kernel.argnums, int):
+            return self.block(*outs)
+        # A tuple of argnums: a tuple of arrays, as jacrev gives a tuple of blocks.
+        per_block = 3 if self.pattern_only else 4
+        return tuple(self.block(*outs[k:k + per_block])
+                     for k in range(0, len(outs), per_block))
+
+    def block(self, *outs):
+        """The array of one argnum from its kernel outputs."""
         if self.pattern_only:
             indices, indptr, shape = outs
             data = np.ones(len(indices), dtype=bool)

@@ -100,8 +100,11 @@ def known_inputs(staged: Staged, root) -> dict:
             and id(value) not in read}
 
 
-def analysis_of(setup, root, budget=None) -> Analysis:
-    return Analysis(setup.ir, setup.positions, known_inputs(setup.base, root), budget)
+def analysis_of(setup, root, budget=None, wrt=None) -> Analysis:
+    """The analysis of ``setup``'s IR, columns for the IR inputs ``wrt``
+    (default: the differentiated ones, in IR order)."""
+    wrt = setup.positions if wrt is None else wrt
+    return Analysis(setup.ir, wrt, known_inputs(setup.base, root), budget)
 
 
 # -- the kernel's IR --------------------------------------------------------------------------
@@ -111,11 +114,11 @@ def _seed(colors, index, space: AType):
     return reshape(convert(eq(colors, index), space.dtype), space.shape)
 
 
-def _per_color_ir(setup, plan: CompressedPlan) -> IR:
-    """(inputs..., colors, index) -> the derivative along seed ``index``."""
+def _per_color_ir(setup, plan: CompressedPlan, position: int) -> IR:
+    """(inputs..., colors, index) -> the derivative along seed ``index``
+    (its columns: IR input ``position``)."""
     builder = Builder()
     ir = setup.ir
-    position = setup.positions[0]
     with builder:
         inputs = [builder.new_input(v.type) for v in ir.inputs]
         colors = builder.new_input(AType(np.int64, plan.colors.shape))
@@ -132,14 +135,16 @@ def _per_color_ir(setup, plan: CompressedPlan) -> IR:
         return simplify(builder.build([instantiate(result)]))
 
 
-def emit_entries(setup, plan: CompressedPlan, inputs, colors, gather):
+def emit_entries(setup, plan: CompressedPlan, inputs, colors, gather, position=None):
     """Emit into the active builder the Jacobian entries of output 0 of
-    ``setup.ir`` with respect to its one differentiated input, in the
-    plan's order; ``colors`` and ``gather`` hold the plan's arrays."""
+    ``setup.ir`` with respect to IR input ``position`` (default: the one
+    differentiated input), in the plan's order; ``colors`` and ``gather``
+    hold the plan's arrays."""
     dtype = setup.ir.outputs[0].type.dtype
     if len(plan.gather) == 0:
         return zeros(AType(dtype, (0,)))
-    per_color = _per_color_ir(setup, plan)
+    position = setup.positions[0] if position is None else position
+    per_color = _per_color_ir(setup, plan, position)
     p = plan.n_colors
     batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
     (compressed,) = inline(batched, list(inputs) + [colors, iota(np.int64, (p,), 0)])

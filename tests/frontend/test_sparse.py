@@ -161,6 +161,43 @@ def test_other_arguments_and_argnums():
     np.testing.assert_allclose(jac.toarray(), 2.0 * dense(brusselator, Y), rtol=1e-13)
 
 
+def two_fields(u, v, rate):
+    return np.concatenate([u[1:] * v[:-1] - rate * u[:-1], np.sin(u) * v ** 2])
+
+
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_several_argnums_give_a_tuple_of_blocks(mode, layout):
+    """As jacrev with a tuple of argnums gives a tuple of blocks; the
+    patterns come as a tuple too, and data_only gives a tuple of entries."""
+    u, v = Y[:6], Y[6:12] + 0.5
+    argnums = (1, 0)
+    blocks = nj.sparse_jacobian(two_fields, argnums, mode=mode, format=layout)(u, v, 0.3)
+    dense_blocks = nj.jacrev(two_fields, argnums)(u, v, 0.3)
+    patterns = nj.jacobian_sparsity(two_fields, argnums)(u, v, 0.3)
+    data = nj.sparse_jacobian(two_fields, argnums, mode=mode, format=layout,
+                              data_only=True)(u, v, 0.3)
+    assert isinstance(blocks, tuple) and len(blocks) == 2 and len(data) == 2
+    for block, reference, pattern, entries in zip(blocks, dense_blocks, patterns, data):
+        assert block.format == layout
+        np.testing.assert_allclose(block.toarray(), reference, rtol=1e-13)
+        assert not np.any(reference[pattern.toarray() == 0])
+        np.testing.assert_array_equal(entries, block.data)
+    (one,) = nj.sparse_jacobian(two_fields, (0,))(u, v, 0.3)
+    np.testing.assert_allclose(one.toarray(), dense_blocks[1], rtol=1e-13)
+
+
+def test_hessians_of_a_vector_function_as_the_error_says():
+    """The error for a vector output names sparse_jacobian(jacrev(f)): its
+    rows i*n..i*n+n-1 are element i's Hessian."""
+    def f(x):
+        return x[1:] ** 2 * x[:-1]
+    x = Y[:7]
+    stacked = nj.sparse_jacobian(nj.jacrev(f))(x).toarray().reshape(6, 7, 7)
+    for i in range(6):
+        np.testing.assert_allclose(stacked[i], nj.hessian(lambda z: f(z)[i])(x), rtol=1e-13)
+
+
 @pytest.mark.parametrize("call,error,match", [
     (lambda: nj.sparse_jacobian(brusselator, mode="sideways"), ValueError, "mode"),
     (lambda: nj.sparse_jacobian(brusselator, format="dok"), ValueError, "format"),
@@ -169,8 +206,12 @@ def test_other_arguments_and_argnums():
     (lambda: nj.sparse_hessian(brusselator)(Y), ValueError, "scalar"),
     (lambda: nj.hessian_sparsity(brusselator)(Y), ValueError, "scalar"),
     (lambda: nj.sparse_jacobian(lambda x: (x, x))(Y), TypeError, "one array"),
-    (lambda: nj.jacobian_sparsity(lambda a, b: a * b, argnums=(0, 1))(Y, Y), TypeError,
+    (lambda: nj.jacobian_sparsity(lambda a: a["x"], argnums=0)({"x": Y, "y": Y}), TypeError,
      "one array argument"),
+    (lambda: nj.sparse_hessian(lambda a, b: np.sum(a * b), argnums=(0, 1))(Y, Y), TypeError,
+     "argnums must be an int"),
+    (lambda: nj.sparse_hessian(lambda x: x * x)(Y), ValueError,
+     r"got shape \(80,\).*sparse_jacobian\(nj.jacrev\(f\)\)"),
     (lambda: nj.sparse_jacobian(lambda x: x > 0)(Y), TypeError, "float"),
 ])
 def test_errors(call, error, match):
