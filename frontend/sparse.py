@@ -118,16 +118,17 @@ def jacobian_sparsity(func: Callable[..., Any], argnums: int = 0) -> Callable[..
     ----------
     func : callable
         Takes arrays and returns one float array.
-    argnums : int, default 0
-        The positional argument to differentiate (one float array).
+    argnums : int or tuple of ints, default 0
+        The positional argument to differentiate (one float array), or
+        several: then a tuple of patterns, one per argument.
 
     Returns
     -------
     callable
         Called like ``func``, it returns a ``scipy.sparse.csr_array`` of
         bools, shape ``(output size, input size)`` (arrays flattened in C
-        order), usable as SciPy's ``jac_sparsity``.  Traced once per call
-        signature, then cached.
+        order), usable as SciPy's ``jac_sparsity`` (a tuple of them for a
+        tuple of argnums).  Traced once per call signature, then cached.
 
     Raises
     ------
@@ -220,8 +221,11 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     ----------
     func : callable
         A function of arrays returning one float array.
-    argnums : int, default 0
-        Which positional argument (a float array) the columns stand for.
+    argnums : int or tuple of ints, default 0
+        Which positional argument (a float array) the columns stand for; a
+        tuple gives a tuple of arrays, one per argument (as ``jacrev`` gives
+        a tuple of blocks), each block colored and computed on its own, in
+        one kernel.
     mode : {"auto", "forward", "reverse"}, default "auto"
         Forward mode with a column coloring, reverse mode with a row
         coloring, or whichever needs fewer colors (forward on a tie).
@@ -238,9 +242,10 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     -------
     callable
         Called like ``func``: a ``scipy.sparse`` array of shape ``(output
-        size, input size)``, or with ``data_only`` the entries.  Each call
-        returns a new array with its own ``data``; its index arrays are
-        shared between the calls of one signature and read-only (copy the
+        size, input size)``, or with ``data_only`` the entries (tuples of
+        them for a tuple of argnums).  Each call returns a new array with
+        its own ``data``; its index arrays are shared between the calls of
+        one signature and read-only (copy the
         array, ``J.copy()``, before changing its structure in place, as
         ``eliminate_zeros`` does).
 
@@ -307,7 +312,13 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     Raises
     ------
     TypeError, ValueError, NotImplementedError
-        As ``sparse_jacobian``; ValueError also when the output is not 0-d.
+        As ``sparse_jacobian``; TypeError also for a tuple of argnums.
+    ValueError
+        The output is not 0-d.  The Hessians of a vector function (torch's
+        ``hessian`` returns an (m, n, n) array) do not fit a scipy.sparse
+        array: ``nj.sparse_jacobian(nj.jacrev(f))`` gives them stacked,
+        rows ``i*n`` to ``i*n + n - 1`` holding element i's Hessian; a
+        weighted sum (a Lagrangian ``lambda x: w @ f(x)``) is a scalar.
 
     Examples
     --------
