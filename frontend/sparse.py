@@ -16,6 +16,7 @@ from .transforms.sparse_jacobians import SparseJacobianKernel, SparsityPattern
 
 Format = Literal["csr", "csc", "coo"]
 Mode = Literal["auto", "forward", "reverse"]
+Coloring = Literal["auto", "star", "acyclic"]
 
 
 class SparseResult:
@@ -282,14 +283,17 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
 
 @public_entry
 def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format = "csr",
-                   data_only: bool = False) -> Callable[..., Any]:
+                   data_only: bool = False, coloring: Coloring = "auto") -> Callable[..., Any]:
     """The Hessian of a scalar function as a ``scipy.sparse`` array.
 
-    The pattern comes from ``hessian_sparsity``; a star coloring of it (a
-    coloring where every path of four variables sees three colors) lets
-    each entry be read from one of the two symmetric places of the
-    compressed Hessian, computed as forward-mode derivatives of the
-    gradient, one per color, in one compiled kernel.
+    The pattern comes from ``hessian_sparsity``; the compressed Hessian is
+    computed as forward-mode derivatives of the gradient, one per color of
+    the pattern, in one compiled kernel.  A star coloring (every path of
+    four variables sees three colors) lets each entry be read from one of
+    its two symmetric places; an acyclic coloring (every cycle sees three
+    colors) often needs fewer colors, and each entry is then solved for
+    along the tree its two colors form (a short signed sum, fixed per
+    signature).
 
     Parameters
     ----------
@@ -302,6 +306,11 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     data_only : bool, default False
         Return the entries only (in the order of ``hessian_sparsity``'s
         pattern in that format), as a numjac transform.
+    coloring : {"auto", "star", "acyclic"}, default "auto"
+        "auto" takes the acyclic coloring when it has fewer colors and its
+        entries are sums of at most 4 compressed values on average, else
+        the star coloring (a tridiagonal pattern: 3 star colors read
+        directly, rather than 2 acyclic ones whose sums grow with n).
 
     Returns
     -------
@@ -329,5 +338,5 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     """
     check_callable(func, "sparse_hessian")
     kernel = SparseJacobianKernel(func, argnums, layout=format, data_only=data_only,
-                                  hessian=True)
+                                  hessian=True, coloring=coloring)
     return _kernel_or_result(kernel, format, data_only)

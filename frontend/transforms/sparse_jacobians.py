@@ -19,7 +19,7 @@ from ..compiler.ir import is_float
 from ..compiler.passes.sparsity import MissingSparsityRule
 from ..compiler.passes.sparsity_rules import PatternTooLarge
 from ..pytree import LEAF, flatten
-from .compressed import (MODES, Constants, analysis_of, emit_entries, plan_hessian,
+from .compressed import (COLORINGS, MODES, Constants, analysis_of, emit_entries, plan_hessian,
                          plan_jacobian, staged_with_constants)
 from .differentiation import DiffTransform, diff_setup
 from .gradients import grad
@@ -125,15 +125,19 @@ class SparseJacobianKernel(DiffTransform):
     ``data_only``) the index arrays and shape of the fixed structure."""
 
     def __init__(self, func, argnums=0, *, mode="auto", layout="csr", data_only=False,
-                 hessian=False):
+                 hessian=False, coloring="auto"):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if coloring not in COLORINGS:
+            raise ValueError(f"coloring must be one of {COLORINGS}, got {coloring!r}")
         if layout not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, got {layout!r}")
         if not isinstance(data_only, bool):
             raise TypeError(f"data_only must be a bool, got {data_only!r}")
-        super().__init__(func, argnums, False, options=(mode, layout, data_only, hessian))
+        super().__init__(func, argnums, False,
+                         options=(mode, layout, data_only, hessian, coloring))
         self.mode, self.layout, self.data_only, self.hessian = mode, layout, data_only, hessian
+        self.coloring = coloring
         self.name = "sparse_hessian" if hessian else "sparse_jacobian"
 
     def stage(self, treedef, leaves, specs):
@@ -141,7 +145,7 @@ class SparseJacobianKernel(DiffTransform):
         _check_function(setup, self.name, scalar=self.hessian)
         patterns = _patterns(self, setup, self.hessian)
         if self.hessian:
-            plans = [plan_hessian(patterns[0], self.layout)]
+            plans = [plan_hessian(patterns[0], self.layout, self.coloring, self.name)]
             setup = diff_setup(grad(self.fn, self.argnums), self.argnums, False, self.name,
                                treedef, leaves, specs)
         else:
@@ -161,6 +165,5 @@ class SparseJacobianKernel(DiffTransform):
 def _entries_emitter(setup, plan, position):
     """The callable emitting one block's entries (see _stage_outputs)."""
     def entries(inputs, constants):
-        colors, gather = constants.packed([plan.colors, plan.gather])
-        return emit_entries(setup, plan, inputs, colors, gather, position)
+        return emit_entries(setup, plan, inputs, constants, position)[0]
     return entries

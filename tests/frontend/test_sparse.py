@@ -93,6 +93,39 @@ def test_sparse_hessian_of_a_coupled_function():
                                    expected, rtol=1e-12, atol=1e-12)
 
 
+def grid_energy(x):
+    """Neighbours on an 8 x 8 grid coupled along rows, columns and one
+    diagonal: its Hessian needs fewer acyclic colors than star colors."""
+    g = x.reshape(8, 8)
+    return (np.sum((g[1:, :] * g[:-1, :]) ** 2) + np.sum((g[:, 1:] - g[:, :-1]) ** 2 * g[:, 1:])
+            + np.sum(g[1:, 1:] * g[:-1, :-1]) + np.sum(np.sin(x)))
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_acyclic_coloring_gives_the_hessian_with_fewer_colors(layout):
+    x = np.random.default_rng(3).normal(size=64)
+    expected = nj.jacfwd(nj.jacrev(grid_energy), chunk_size=PLAIN)(x)
+    plans = {}
+    for method in ("star", "acyclic", "auto"):
+        hessian = nj.sparse_hessian(grid_energy, format=layout, coloring=method)
+        np.testing.assert_allclose(hessian(x).toarray(), expected, rtol=1e-12, atol=1e-12)
+        plans[method] = _plan(hessian.kernel, x)
+    assert plans["acyclic"].n_colors < plans["star"].n_colors
+    assert plans["acyclic"].recovery is not None and plans["star"].recovery is None
+    data = nj.sparse_hessian(grid_energy, format=layout, coloring="acyclic", data_only=True)
+    star = nj.sparse_hessian(grid_energy, format=layout)(x)
+    np.testing.assert_allclose(nj.jit(data)(x), star.data, rtol=1e-12, atol=1e-12)
+
+
+def test_auto_coloring_keeps_star_where_acyclic_sums_grow():
+    """Rosenbrock's tridiagonal Hessian: 2 acyclic colors, but along one
+    two-colored path; auto keeps the 3 star colors, and an explicit acyclic
+    coloring of a long path is refused by name."""
+    assert _plan(nj.sparse_hessian(rosenbrock).kernel, Y).recovery is None
+    with pytest.raises(ValueError, match="coloring='acyclic'.*use coloring='star'"):
+        nj.sparse_hessian(rosenbrock, coloring="acyclic")(np.ones(2000))
+
+
 def test_traced_once_per_signature():
     traces = []
 
@@ -202,6 +235,7 @@ def test_hessians_of_a_vector_function_as_the_error_says():
     (lambda: nj.sparse_jacobian(brusselator, mode="sideways"), ValueError, "mode"),
     (lambda: nj.sparse_jacobian(brusselator, format="dok"), ValueError, "format"),
     (lambda: nj.sparse_jacobian(brusselator, data_only=1), TypeError, "data_only"),
+    (lambda: nj.sparse_hessian(rosenbrock, coloring="greedy"), ValueError, "coloring"),
     (lambda: nj.sparse_jacobian(None), TypeError, "callable"),
     (lambda: nj.sparse_hessian(brusselator)(Y), ValueError, "scalar"),
     (lambda: nj.hessian_sparsity(brusselator)(Y), ValueError, "scalar"),
@@ -247,6 +281,10 @@ def test_small_or_dense_jacobians_are_not_compressed():
 def test_compressed_kernels_agree_with_the_interpreter_on_numba():
     check_backends(nj.sparse_jacobian(brusselator, data_only=True), (Y,))
     check_backends(nj.sparse_hessian(rosenbrock, data_only=True), (Y,))
+    check_backends(nj.sparse_hessian(grid_energy, coloring="acyclic", data_only=True),
+                   (np.linspace(-1.0, 1.0, 64),))
+    check_backends(nj.sparse_jacobian(two_fields, (0, 1), data_only=True),
+                   (Y[:6], Y[6:12], 0.3))
     check_backends(nj.jacfwd(brusselator), (Y,))
     check_backends(nj.hessian(rosenbrock), (Y,))
 
