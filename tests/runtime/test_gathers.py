@@ -62,3 +62,28 @@ def test_output_reshaping_a_kernel_array_is_a_view_of_it():
     first, second = hessian(x), hessian(2.0 * x)
     assert not np.shares_memory(first, second)
     check_backends(hessian, [x])
+
+
+def test_gather_through_a_reshape_reads_a_flat_view():
+    """No div/mod per gathered element: the stored grid is read through
+    one reshaped view of it."""
+    source = source_of(gather_most_reshaped, np.linspace(0.5, 2.0, 6))
+    assert ".reshape((18,))" in source and "//" not in source, source
+
+
+def reshaped_and_gathered(x):
+    grid = (x[:, None] * np.arange(1.0, 4.0)[None, :] + 1.0).reshape(-1)
+    return grid, grid[np.arange(grid.size)[::-1]]
+
+
+def test_a_returned_reshape_is_not_a_reused_workspace():
+    """A view returned as an output (120 KB, workspace-sized) is of a new
+    array on each call, not of memory the next call overwrites."""
+    f = nj.jit(reshaped_and_gathered, backend="numba")
+    x = np.linspace(0.5, 2.0, 5000)
+    first, _ = f(x)
+    kept = first.copy()
+    second, gathered = f(2.0 * x)
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_array_equal(gathered, second[::-1])
+    check_backends(reshaped_and_gathered, [x])
