@@ -35,6 +35,7 @@ class SparseResult:
         self.__name__ = kernel.name
         self.__wrapped__ = kernel
         self.templates: dict = {}   # id(first index array) -> (that array, template)
+        self.one_block = isinstance(kernel.argnums, int)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_tracing():
@@ -42,7 +43,7 @@ class SparseResult:
                             "be traced: inside jit, vmap or a derivative use "
                             f"{self.kernel.name}(..., data_only=True)")
         outs = self.kernel(*args, **kwargs)
-        if isinstance(self.kernel.argnums, int):
+        if self.one_block:
             return self.block(*outs)
         # A tuple of argnums: a tuple of arrays, as jacrev gives a tuple of blocks.
         per_block = 3 if self.pattern_only else 4
