@@ -42,7 +42,7 @@ from .numpy_random import refuse_read_random_states
 from .replacements import replacements_installed
 from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dynamic,
                          leaf_spec)
-from .pytree import TreeDef, flatten, unflatten
+from .pytree import TreeDef, flatten, rebuilder, unflatten
 from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
@@ -170,14 +170,6 @@ class Staged:
             outs = [self.passthrough[i] if i in self.passthrough else next(outs)
                     for i in range(self.out_tree.num_leaves)]
         return unflatten(self.out_tree, outs)
-
-
-def rebuilder(tree):
-    """outs -> the output pytree ``tree``; a flat tuple is the kernel's
-    tuple of outputs itself (unflatten would cost a call 0.5 us more)."""
-    if tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
-        return tuple
-    return functools.partial(unflatten, tree)
 
 
 def as_array(leaf):
