@@ -15,8 +15,11 @@
    JAX's ``jit(hessian)``; numjac's plain batched path (``chunk_size`` set,
    which keeps the dense basis) is measured alongside, in the same run.
 
-Each group's cases are timed in turns, and each row is the best of 21
-rounds (per call); the solves are the median of 5 runs, in turns.  The
+Each group's cases are timed in turns, and each row is the best of 51
+rounds of about 3 ms each (per call: short rounds, so that on a shared
+machine some fall between other jobs' time slices, for every case alike);
+the solves are the median of 5 runs, in turns.  The load average is
+printed before and after.  The
 targets of issue 14 are printed with the ratios.  Peers that are not installed are
 skipped (``pip install -e '.[bench]'``).
 """
@@ -121,7 +124,7 @@ def checked(name, call, reference, to_dense=np.asarray):
     return name, call
 
 
-def interleaved(cases, rounds=21, budget=0.01):
+def interleaved(cases, rounds=51, budget=0.003):
     """[(name, seconds per call)]: the cases timed in turns, in a new order
     each round (a batch of about ``budget`` seconds each), so that the load
     of a shared machine falls on all of them alike; the best round of each
@@ -248,6 +251,7 @@ def print_group(title, rows):
 
 
 def main():
+    print("load average at the start: %.2f %.2f %.2f" % os.getloadavg())
     groups = {"Brusselator": brusselator_rows(), "BDF": bdf_rows()}
     groups.update(dense_rows())
     titles = {"Brusselator": "Brusselator n=1000: 2000 x 2000 Jacobian, 8000 nonzeros",
@@ -263,6 +267,7 @@ def main():
         ratio = times[ours] / times[theirs]
         verdict = "met" if ratio < target else "NOT met"
         print(f"  {group}: {ours} / {theirs} = {ratio:.3f} (target < {target}): {verdict}")
+    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ read the entries back from the compressed product.
   three colors.  Then each ``H[i, j]`` is alone in row i of ``H @ S`` or in
   row j (``star_recovery``), usually with fewer colors than a column
   coloring.
+- ``acyclic_coloring(pattern)``: a distance-1 coloring in which every
+  cycle uses at least three colors (the vertices of any two colors induce
+  a forest).  Often fewer colors than a star coloring; an entry is then no
+  longer alone in its row but is solved for along its two-colored tree
+  (``acyclic_recovery``: a fixed linear map from the compressed product).
 
 Each is greedy (smallest allowed color, vertices in order) and tries three
 orders, keeping the fewest colors: the natural one, largest degree first,
@@ -128,6 +133,65 @@ def _star_greedy(neighbors, order):
     return colors
 
 
+def acyclic_coloring(pattern) -> np.ndarray:
+    """An acyclic coloring of the symmetric ``pattern``'s graph (see above)."""
+    neighbors = _adjacency(pattern)
+    return _fewest([_acyclic_greedy(neighbors, order)
+                    for order in _orders(_structure(pattern), neighbors)])
+
+
+class _Forests:
+    """Per pair of colors, the components of the forest its vertices induce
+    (a union-find on (pair, vertex) keys; absent keys are their own root)."""
+
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, key):
+        root = key
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while key != root:      # path compression
+            self.parent[key], key = root, self.parent.get(key, key)
+        return root
+
+    def union(self, a, b):
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _pair(c, d):
+    return (c, d) if c < d else (d, c)
+
+
+def _acyclic_greedy(neighbors, order):
+    """Smallest color that no neighbor has and that closes no two-colored
+    cycle: one would close when two neighbors of one color d are already
+    joined in the forest of colors (c, d)."""
+    colors = np.full(len(neighbors), -1, dtype=np.int64)
+    forests = _Forests()
+    for v in order:
+        around = [w for w in neighbors[v] if colors[w] >= 0]
+        taken = {int(colors[w]) for w in around}
+        color = 0
+        while color in taken or _closes_cycle(forests, colors, around, color):
+            color += 1
+        colors[v] = color
+        for w in around:
+            pair = _pair(color, int(colors[w]))
+            forests.union((pair, v), (pair, w))
+    return colors
+
+
+def _closes_cycle(forests, colors, around, color) -> bool:
+    seen = set()
+    for w in around:
+        root = forests.find((_pair(color, int(colors[w])), w))
+        if root in seen:
+            return True
+        seen.add(root)
+    return False
+
+
 # -- reading entries back -------------------------------------------------------------------
 
 def entries(pattern, layout: str = "csr"):
@@ -168,6 +232,75 @@ def star_recovery(rows, cols, colors, n: int) -> np.ndarray:
     return np.where(alone, colors[cols] * n + rows, colors[rows] * n + cols)
 
 
+def acyclic_recovery(rows, cols, colors, n: int, max_terms=None):
+    """The sparse matrix R (entries by the compressed product's n * colors
+    elements, laid out (color, row)) with ``entries = R @ compressed``.
+
+    Diagonal entries are read directly.  An off-diagonal entry is an edge
+    of the tree its two colors induce; in that tree the compressed value of
+    vertex u in the other color is the sum of u's edges.  Peeling leaves
+    solves the tree: a leaf's one edge is its compressed value less the
+    edges already solved at it.  R's row of an edge lists the compressed
+    values of the subtree it cuts off (signs alternating by depth), so a
+    long two-colored path costs quadratically many terms: None when R
+    would hold more than ``max_terms``."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    solved = _solve_trees(rows, cols, colors, n, max_terms)
+    if solved is None:
+        return None
+    out_rows, out_cols, signs = [], [], []
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+        terms = {int(colors[i]) * n + i: 1.0} if i == j else solved[(min(i, j), max(i, j))]
+        for index, sign in terms.items():
+            out_rows.append(k)
+            out_cols.append(index)
+            signs.append(sign)
+    shape = (len(rows), n * (int(colors.max(initial=-1)) + 1))
+    recovery = sp.csr_array((np.array(signs, dtype=float), (out_rows, out_cols)), shape=shape)
+    recovery.sum_duplicates()
+    return recovery
+
+
+def _solve_trees(rows, cols, colors, n, max_terms=None):
+    """Edge (i, j), i < j -> {compressed index: coefficient}.  A vertex u
+    and a color d stand for one equation: the compressed value (d, u) is
+    the sum of u's edges to d-colored neighbors (its edges in the tree of
+    colors (color[u], d)).  None past ``max_terms`` terms in all."""
+    edges = {(min(i, j), max(i, j)) for i, j in zip(rows.tolist(), cols.tolist()) if i != j}
+    unsolved: dict = {}         # (u, d) -> u's unsolved edges to color d
+    for edge in edges:
+        for u in edge:
+            other = edge[0] + edge[1] - u
+            unsolved.setdefault((u, int(colors[other])), set()).add(edge)
+    known: dict = {}            # (u, d) -> sum of u's solved edges to color d
+    solved: dict = {}
+    terms_left = np.inf if max_terms is None else max_terms
+    leaves = [key for key, pending in unsolved.items() if len(pending) == 1]
+    while leaves:
+        u, d = key = leaves.pop()
+        if len(unsolved[key]) != 1:
+            continue
+        edge = unsolved[key].pop()
+        terms = {d * n + u: 1.0}
+        for index, value in known.get(key, {}).items():
+            terms[index] = terms.get(index, 0.0) - value
+        solved[edge] = terms
+        terms_left -= len(terms)
+        if terms_left < 0:
+            return None
+        other = edge[0] + edge[1] - u
+        far = (other, int(colors[u]))
+        unsolved[far].discard(edge)
+        total = known.setdefault(far, {})
+        for index, value in terms.items():
+            total[index] = total.get(index, 0.0) + value
+        if len(unsolved[far]) == 1:
+            leaves.append(far)
+    if len(solved) != len(edges):
+        raise ValueError("not an acyclic coloring: a two-colored cycle")
+    return solved
+
+
 # -- the properties, stated directly ------------------------------------------------------
 
 def is_column_coloring(pattern, colors) -> bool:
@@ -191,4 +324,20 @@ def is_star_coloring(pattern, colors) -> bool:
                     for y in neighbors[x]:
                         if y not in (w, v) and colors[y] == colors[w]:
                             return False
+    return True
+
+
+def is_acyclic_coloring(pattern, colors) -> bool:
+    """Distance-1 proper, and the vertices of any two colors induce a forest
+    (each edge joins two components of its pair's union-find)."""
+    neighbors = _adjacency(pattern)
+    forests = _Forests()
+    for v, around in enumerate(neighbors):
+        if np.any(colors[around] == colors[v]):
+            return False
+        for w in around[around > v]:
+            pair = _pair(int(colors[v]), int(colors[w]))
+            if forests.find((pair, v)) == forests.find((pair, w)):
+                return False
+            forests.union((pair, v), (pair, w))
     return True

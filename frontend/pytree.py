@@ -7,6 +7,8 @@ back with their exact types: a namedtuple as its class, a dict subclass
 """
 from __future__ import annotations
 
+import functools
+
 from collections import defaultdict
 
 
@@ -86,6 +88,14 @@ def unflatten(treedef: TreeDef, leaves):
     it = iter(leaves)
     tree = _build(treedef, it)
     return tree
+
+
+def rebuilder(treedef: TreeDef):
+    """leaves -> the pytree ``treedef``, fast for a flat tuple: the leaves'
+    own tuple (unflatten would cost a kernel call 0.5 us more)."""
+    if treedef.kind == "tuple" and all(c.kind == "leaf" for c in treedef.children):
+        return tuple
+    return functools.partial(unflatten, treedef)
 
 
 def _build(treedef, it):

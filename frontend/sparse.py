@@ -18,16 +18,26 @@ if TYPE_CHECKING:
 
 Format = Literal["csr", "csc", "coo"]
 Mode = Literal["auto", "forward", "reverse"]
+Coloring = Literal["auto", "star", "acyclic"]
 
 
 class SparseResult:
     """Calls a staged kernel returning (data, index arrays, shape) and
-    builds the scipy.sparse array; ``.lower(*args)`` gives its stages."""
+    builds the scipy.sparse array; ``.lower(*args)`` gives its stages.
+
+    Per structure (the kernel entry's constant index arrays) one array is
+    built, with read-only index arrays of the smallest index dtype SciPy
+    would choose; each call hands out a shallow copy of it holding the new
+    data.  SciPy's constructor would check and convert the index arrays on
+    every call (about 25 us for 8,000 entries); the copy costs well under
+    1 us, and the shared indices, being read-only, cannot be corrupted."""
 
     def __init__(self, kernel, layout: str, pattern_only: bool = False):
         self.kernel, self.layout, self.pattern_only = kernel, layout, pattern_only
         self.__name__ = kernel.name
         self.__wrapped__ = kernel
+        self.templates: dict = {}   # id(first index array) -> (that array, template)
+        self.one_block = isinstance(kernel.argnums, int)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_tracing():
@@ -35,21 +45,63 @@ class SparseResult:
                             "be traced: inside jit, vmap or a derivative use "
                             f"{self.kernel.name}(..., data_only=True)")
         outs = self.kernel(*args, **kwargs)
+        if self.one_block:
+            return self.block(*outs)
+        # A tuple of argnums: a tuple of arrays, as jacrev gives a tuple of blocks.
+        per_block = 3 if self.pattern_only else 4
+        return tuple(self.block(*outs[k:k + per_block])
+                     for k in range(0, len(outs), per_block))
+
+    def block(self, *outs):
+        """The array of one argnum from its kernel outputs."""
         if self.pattern_only:
             indices, indptr, shape = outs
             data = np.ones(len(indices), dtype=bool)
         else:
             data, indices, indptr, shape = outs
-        # Fresh index arrays: the kernel's are constants of its cache entry.
-        import scipy.sparse as sp
-        first, second, shape = indices.copy(), indptr.copy(), tuple(int(n) for n in shape)
-        if self.layout == "coo":
-            return sp.coo_array((data, (first, second)), shape=shape)
-        array = sp.csc_array if self.layout == "csc" else sp.csr_array
-        return array((data, first, second), shape=shape)
+        return with_data(self.template(indices, indptr, shape), data)
+
+    def template(self, first, second, shape):
+        """The array of this structure (``first`` identifies it: the kernel
+        returns the same constant arrays on every call of one entry)."""
+        kept = self.templates.get(id(first))
+        if kept is None or kept[0] is not first:
+            kept = (first, structure_template(self.layout, first, second, shape))
+            self.templates[id(first)] = kept
+        return kept[1]
 
     def lower(self, *args: Any, **kwargs: Any):
         return self.kernel.lower(*args, **kwargs)
+
+
+def structure_template(layout: str, first, second, shape):
+    """A scipy.sparse array of ``layout`` with these index arrays (copied,
+    in SciPy's index dtype, read-only) and no data yet."""
+    import scipy.sparse as sp
+    # Copies: the kernel's arrays are constants it is called with.
+    first, second, shape = first.copy(), second.copy(), tuple(int(n) for n in shape)
+    data = np.zeros(len(first))
+    if layout == "coo":
+        array = sp.coo_array((data, (first, second)), shape=shape)
+        index_arrays = array.coords
+    else:
+        build = sp.csc_array if layout == "csc" else sp.csr_array
+        array = build((data, first, second), shape=shape)
+        array.has_sorted_indices = True     # the kernel's structure is sorted
+        index_arrays = (array.indices, array.indptr)
+    for index in index_arrays:
+        index.flags.writeable = False
+    return array
+
+
+def with_data(template, data):
+    """A new array sharing ``template``'s (read-only) structure, holding
+    ``data``: a shallow copy, as ``copy.copy`` makes, without its detour
+    through pickling's protocol."""
+    array = object.__new__(type(template))
+    array.__dict__.update(template.__dict__)
+    array.data = data
+    return array
 
 
 @public_entry
@@ -71,16 +123,17 @@ def jacobian_sparsity(func: Callable[..., Any], argnums: int = 0) -> Callable[..
     ----------
     func : callable
         Takes arrays and returns one float array.
-    argnums : int, default 0
-        The positional argument to differentiate (one float array).
+    argnums : int or tuple of ints, default 0
+        The positional argument to differentiate (one float array), or
+        several: then a tuple of patterns, one per argument.
 
     Returns
     -------
     callable
         Called like ``func``, it returns a ``scipy.sparse.csr_array`` of
         bools, shape ``(output size, input size)`` (arrays flattened in C
-        order), usable as SciPy's ``jac_sparsity``.  Traced once per call
-        signature, then cached.
+        order), usable as SciPy's ``jac_sparsity`` (a tuple of them for a
+        tuple of argnums).  Traced once per call signature, then cached.
 
     Raises
     ------
@@ -173,8 +226,11 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     ----------
     func : callable
         A function of arrays returning one float array.
-    argnums : int, default 0
-        Which positional argument (a float array) the columns stand for.
+    argnums : int or tuple of ints, default 0
+        Which positional argument (a float array) the columns stand for; a
+        tuple gives a tuple of arrays, one per argument (as ``jacrev`` gives
+        a tuple of blocks), each block colored and computed on its own, in
+        one kernel.
     mode : {"auto", "forward", "reverse"}, default "auto"
         Forward mode with a column coloring, reverse mode with a row
         coloring, or whichever needs fewer colors (forward on a tie).
@@ -191,8 +247,12 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
     -------
     callable
         Called like ``func``: a ``scipy.sparse`` array of shape ``(output
-        size, input size)`` (a new one each call, its index arrays fresh),
-        or with ``data_only`` the entries.
+        size, input size)``, or with ``data_only`` the entries (tuples of
+        them for a tuple of argnums).  Each call returns a new array with
+        its own ``data``; its index arrays are shared between the calls of
+        one signature and read-only (copy the
+        array, ``J.copy()``, before changing its structure in place, as
+        ``eliminate_zeros`` does).
 
     Raises
     ------
@@ -227,14 +287,17 @@ def sparse_jacobian(func: Callable[..., Any], argnums: int = 0, *, mode: Mode = 
 
 @public_entry
 def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format = "csr",
-                   data_only: bool = False) -> Callable[..., Any]:
+                   data_only: bool = False, coloring: Coloring = "auto") -> Callable[..., Any]:
     """The Hessian of a scalar function as a ``scipy.sparse`` array.
 
-    The pattern comes from ``hessian_sparsity``; a star coloring of it (a
-    coloring where every path of four variables sees three colors) lets
-    each entry be read from one of the two symmetric places of the
-    compressed Hessian, computed as forward-mode derivatives of the
-    gradient, one per color, in one compiled kernel.
+    The pattern comes from ``hessian_sparsity``; the compressed Hessian is
+    computed as forward-mode derivatives of the gradient, one per color of
+    the pattern, in one compiled kernel.  A star coloring (every path of
+    four variables sees three colors) lets each entry be read from one of
+    its two symmetric places; an acyclic coloring (every cycle sees three
+    colors) often needs fewer colors, and each entry is then solved for
+    along the tree its two colors form (a short signed sum, fixed per
+    signature).
 
     Parameters
     ----------
@@ -247,6 +310,11 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     data_only : bool, default False
         Return the entries only (in the order of ``hessian_sparsity``'s
         pattern in that format), as a numjac transform.
+    coloring : {"auto", "star", "acyclic"}, default "auto"
+        "auto" takes the acyclic coloring when it has fewer colors and its
+        entries are sums of at most 4 compressed values on average, else
+        the star coloring (a tridiagonal pattern: 3 star colors read
+        directly, rather than 2 acyclic ones whose sums grow with n).
 
     Returns
     -------
@@ -257,7 +325,13 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     Raises
     ------
     TypeError, ValueError, NotImplementedError
-        As ``sparse_jacobian``; ValueError also when the output is not 0-d.
+        As ``sparse_jacobian``; TypeError also for a tuple of argnums.
+    ValueError
+        The output is not 0-d.  The Hessians of a vector function (torch's
+        ``hessian`` returns an (m, n, n) array) do not fit a scipy.sparse
+        array: ``nj.sparse_jacobian(nj.jacrev(f))`` gives them stacked,
+        rows ``i*n`` to ``i*n + n - 1`` holding element i's Hessian; a
+        weighted sum (a Lagrangian ``lambda x: w @ f(x)``) is a scalar.
 
     Examples
     --------
@@ -268,5 +342,5 @@ def sparse_hessian(func: Callable[..., Any], argnums: int = 0, *, format: Format
     """
     check_callable(func, "sparse_hessian")
     kernel = SparseJacobianKernel(func, argnums, layout=format, data_only=data_only,
-                                  hessian=True)
+                                  hessian=True, coloring=coloring)
     return _kernel_or_result(kernel, format, data_only)

@@ -42,7 +42,7 @@ from .numpy_random import refuse_read_random_states
 from .replacements import replacements_installed, traceable
 from .signatures import (FAST_SCALARS, converting_scalars, fast_signature, is_dynamic,
                          leaf_spec)
-from .pytree import TreeDef, flatten, unflatten
+from .pytree import TreeDef, flatten, rebuilder, unflatten
 from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
@@ -122,11 +122,11 @@ class Staged:
         kernel = getattr(self.kernel, "fast", self.kernel)
         extra = tuple(self.captures) + getattr(self.kernel, "workspace", ())
         tree = self.out_tree
-        single = tree.kind == "leaf"
+        single, rebuild = tree.kind == "leaf", rebuilder(tree)
 
         def run(args, caller):
             outs = kernel(*args, *extra)
-            return outs[0] if single else unflatten(tree, outs)
+            return outs[0] if single else rebuild(outs)
 
         def run_single(args, caller):   # the common case, kept short
             return kernel(*args)[0]
@@ -138,14 +138,14 @@ class Staged:
         kernel = getattr(self.kernel, "fast", self.kernel)
         workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
             self.guards.check
-        single = tree.kind == "leaf"
+        single, rebuild = tree.kind == "leaf", rebuilder(tree)
 
         def run(args, caller):
             captures = check(caller.root)
             if captures is None:
                 return caller.call_staged(args, {})
             outs = kernel(*args, *captures, *workspace)
-            return outs[0] if single else unflatten(tree, outs)
+            return outs[0] if single else rebuild(outs)
 
         def run_single(args, caller):   # no captures, one output: the common case
             if check(caller.root) is None:

@@ -29,16 +29,22 @@ from ..compiler.passes.sparsity import Analysis, MissingSparsityRule
 from ..compiler.passes.sparsity_rules import PatternTooLarge, product_terms
 from ..compiler.primitives.linalg import dot_general_p
 from ..compiler.primitives.base import instantiate, zeros
-from ..compiler.primitives.elementwise import eq
+from ..compiler.primitives.elementwise import eq, mul
 from ..compiler.primitives.indexing import scatter_add, take
 from ..compiler.primitives.random import random_primitives
-from ..compiler.primitives.structural import convert, iota, reshape
+from ..compiler.primitives.structural import convert, iota, reshape, slice_axis
 from ..compiler.rules import Zero
 from ..guards import Guards, reachable_state
 from ..pytree import flatten, unflatten
 from ..staging import Staged
 
 MODES = ("auto", "forward", "reverse")
+COLORINGS = ("auto", "star", "acyclic")
+# An acyclic coloring's entries are solved along two-colored trees, each a
+# sum of compressed values: "auto" takes it (when it saves colors) while that
+# is at most this many values per entry; an explicit "acyclic" up to the second.
+AUTO_ACYCLIC_TERMS_PER_ENTRY = 4
+ACYCLIC_TERMS_PER_ENTRY = 100
 # The dense hook: a basis this small is computed as it is (and the IRs of
 # small examples stay as they read), and compression must save this much.
 DENSE_HOOK_MIN_BASIS = 64
@@ -50,7 +56,9 @@ class CompressedPlan:
     """How to compute the entries ``(rows[k], cols[k])`` of a Jacobian of
     ``shape``: one jvp per column color (``forward``) or one vjp per row
     color, then ``gather`` (flat indices into the compressed product, laid
-    out (color, rows) forward, (color, columns) reverse)."""
+    out (color, rows) forward, (color, columns) reverse), or for an acyclic
+    coloring ``recovery``, the sparse matrix taking the flat compressed
+    product to the entries."""
 
     shape: tuple
     forward: bool
@@ -58,6 +66,7 @@ class CompressedPlan:
     rows: np.ndarray
     cols: np.ndarray
     gather: np.ndarray
+    recovery: object = None
 
     @property
     def n_colors(self) -> int:
@@ -78,12 +87,30 @@ def plan_jacobian(pattern, mode: str, layout: str = "csr") -> CompressedPlan:
     return CompressedPlan(tuple(pattern.shape), forward, colors, rows, cols, gather)
 
 
-def plan_hessian(pattern, layout: str = "csr") -> CompressedPlan:
-    """A star coloring of the symmetric pattern: forward over the gradient."""
+def plan_hessian(pattern, layout: str = "csr", method: str = "auto",
+                 name: str = "sparse_hessian") -> CompressedPlan:
+    """Forward over the gradient, with a star coloring (entries read
+    directly) or an acyclic one (fewer colors, entries solved for): "auto"
+    takes the acyclic coloring when it has fewer colors and a cheap
+    recovery."""
     rows, cols = coloring.entries(pattern, layout)
-    colors = coloring.star_coloring(pattern)
-    gather = coloring.star_recovery(rows, cols, colors, pattern.shape[0])
-    return CompressedPlan(tuple(pattern.shape), True, colors, rows, cols, gather)
+    n, shape = pattern.shape[0], tuple(pattern.shape)
+    star = None if method == "acyclic" else coloring.star_coloring(pattern)
+    if method != "star":
+        colors = coloring.acyclic_coloring(pattern)
+        if star is None or colors.max(initial=-1) < star.max(initial=-1):
+            per_entry = ACYCLIC_TERMS_PER_ENTRY if star is None else AUTO_ACYCLIC_TERMS_PER_ENTRY
+            recovery = coloring.acyclic_recovery(rows, cols, colors, n,
+                                                 per_entry * max(len(rows), 1))
+            if recovery is not None:
+                return CompressedPlan(shape, True, colors, rows, cols, None, recovery)
+            if star is None:
+                raise ValueError(
+                    f"{name}: with coloring='acyclic' an entry of this pattern would be "
+                    f"a sum of more than {per_entry} compressed values on average (long "
+                    "two-colored paths); use coloring='star' or 'auto'")
+    gather = coloring.star_recovery(rows, cols, star, n)
+    return CompressedPlan(shape, True, star, rows, cols, gather)
 
 
 # -- what the analysis may take as constant ------------------------------------------------
@@ -100,8 +127,11 @@ def known_inputs(staged: Staged, root) -> dict:
             and id(value) not in read}
 
 
-def analysis_of(setup, root, budget=None) -> Analysis:
-    return Analysis(setup.ir, setup.positions, known_inputs(setup.base, root), budget)
+def analysis_of(setup, root, budget=None, wrt=None) -> Analysis:
+    """The analysis of ``setup``'s IR, columns for the IR inputs ``wrt``
+    (default: the differentiated ones, in IR order)."""
+    wrt = setup.positions if wrt is None else wrt
+    return Analysis(setup.ir, wrt, known_inputs(setup.base, root), budget)
 
 
 # -- the kernel's IR --------------------------------------------------------------------------
@@ -111,11 +141,11 @@ def _seed(colors, index, space: AType):
     return reshape(convert(eq(colors, index), space.dtype), space.shape)
 
 
-def _per_color_ir(setup, plan: CompressedPlan) -> IR:
-    """(inputs..., colors, index) -> the derivative along seed ``index``."""
+def _per_color_ir(setup, plan: CompressedPlan, position: int) -> IR:
+    """(inputs..., colors, index) -> the derivative along seed ``index``
+    (its columns: IR input ``position``)."""
     builder = Builder()
     ir = setup.ir
-    position = setup.positions[0]
     with builder:
         inputs = [builder.new_input(v.type) for v in ir.inputs]
         colors = builder.new_input(AType(np.int64, plan.colors.shape))
@@ -132,20 +162,32 @@ def _per_color_ir(setup, plan: CompressedPlan) -> IR:
         return simplify(builder.build([instantiate(result)]))
 
 
-def emit_entries(setup, plan: CompressedPlan, inputs, constant):
+def emit_entries(setup, plan: CompressedPlan, inputs, constants, position=None, also=()):
     """Emit into the active builder the Jacobian entries of output 0 of
-    ``setup.ir`` with respect to its one differentiated input, in the
-    plan's order; ``constant(array)`` gives an atom holding an array."""
+    ``setup.ir`` with respect to IR input ``position`` (default: the one
+    differentiated input), in the plan's order.  Returns them and atoms
+    holding the integer arrays ``also``, packed with the plan's."""
+    if plan.recovery is None:
+        reads = [plan.gather]
+    else:
+        reads = [plan.recovery.indices,
+                 np.repeat(np.arange(len(plan.rows)), np.diff(plan.recovery.indptr))]
+    colors, *atoms = constants.packed([plan.colors] + reads + list(also))
+    reads, rest = atoms[:len(reads)], atoms[len(reads):]
     dtype = setup.ir.outputs[0].type.dtype
-    if len(plan.gather) == 0:
-        return zeros(AType(dtype, (0,)))
-    per_color = _per_color_ir(setup, plan)
+    if len(plan.rows) == 0:
+        return zeros(AType(dtype, (0,))), rest
+    position = setup.positions[0] if position is None else position
+    per_color = _per_color_ir(setup, plan, position)
     p = plan.n_colors
     batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
-    (compressed,) = inline(batched, list(inputs) + [constant(plan.colors),
-                                                    iota(np.int64, (p,), 0)])
+    (compressed,) = inline(batched, list(inputs) + [colors, iota(np.int64, (p,), 0)])
     flat = reshape(compressed, (compressed.type.size,))
-    return take(flat, constant(plan.gather), 0)
+    if plan.recovery is None:
+        return take(flat, reads[0], 0), rest
+    # Each entry a signed sum of compressed values (coloring.acyclic_recovery).
+    terms = mul(take(flat, reads[0], 0), constants(plan.recovery.data.astype(dtype)))
+    return scatter_add(reads[1], terms, 0, len(plan.rows)), rest
 
 
 class Constants:
@@ -161,6 +203,18 @@ class Constants:
         array = np.ascontiguousarray(array)
         self.values.append(array)
         return self.builder.capture(array, AType(array.dtype, array.shape))
+
+    def packed(self, arrays) -> list:
+        """Integer arrays as pieces of one captured int64 array: one kernel
+        argument instead of one each (each costs the call an unboxing)."""
+        whole = self(np.concatenate([np.asarray(a, np.int64).ravel() for a in arrays]))
+        atoms, start = [], 0
+        for array in arrays:
+            size = int(np.size(array))
+            piece = slice_axis(whole, 0, start, start + size)
+            atoms.append(reshape(piece, np.shape(array)))
+            start += size
+        return atoms
 
 
 def staged_with_constants(setup, transformed, out_tree, constants: Constants) -> Staged:
@@ -211,9 +265,9 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     constants = Constants(builder)
     with builder:
         inputs = [builder.new_input(v.type) for v in ir.inputs]
-        values = emit_entries(setup, plan, inputs, constants)
-        flat = plan.rows * in_type.size + plan.cols
-        dense = scatter_add(constants(flat), values, 0, out_type.size * in_type.size)
+        values, (flat,) = emit_entries(setup, plan, inputs, constants,
+                                       also=[plan.rows * in_type.size + plan.cols])
+        dense = scatter_add(flat, values, 0, out_type.size * in_type.size)
         block = reshape(dense, out_type.shape + in_type.shape)
         transformed = builder.build([block])
     # The one block, nested as stage_jacobian nests blocks (output, argnums).

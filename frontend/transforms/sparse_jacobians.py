@@ -18,7 +18,7 @@ from ..compiler.ir import is_float
 from ..compiler.passes.sparsity import MissingSparsityRule
 from ..compiler.passes.sparsity_rules import PatternTooLarge
 from ..pytree import LEAF, flatten
-from .compressed import (MODES, Constants, analysis_of, emit_entries, plan_hessian,
+from .compressed import (COLORINGS, MODES, Constants, analysis_of, emit_entries, plan_hessian,
                          plan_jacobian, staged_with_constants)
 from .differentiation import DiffTransform, diff_setup
 from .gradients import grad
@@ -26,28 +26,44 @@ from .gradients import grad
 FORMATS = ("csr", "csc", "coo")
 
 
-def _one_array_to_one_array(setup, name, scalar=False):
-    """The function must map one array argument to one float array output
-    (a 0-d one for a Hessian)."""
-    if len(setup.positions) != 1:
-        raise TypeError(f"{name}: argnums must name one array argument, got "
-                        f"{len(setup.positions)} array leaves")
+def _check_function(setup, name, scalar=False):
+    """Each argnum must name one array argument, and the function return
+    one float array (0-d for a Hessian, of one argnum)."""
+    leaves = [len(group) for group in setup.groups]
+    if any(n != 1 for n in leaves):
+        raise TypeError(f"{name}: each argnum must name one array argument, got "
+                        f"{leaves} array leaves")
     out = setup.ir.outputs[0]
     if setup.main_def != LEAF:
         raise TypeError(f"{name}: the function must return one array, got {setup.main_def}")
     if not is_float(out.type.dtype):
         raise TypeError(f"{name}: the output must be a float array, got {out.type}")
+    if scalar and not setup.int_argnums:
+        raise TypeError(f"{name}: argnums must be an int (the Hessian of one array "
+                        f"argument), got a tuple of {len(leaves)}")
     if scalar and out.type.shape != ():
-        raise ValueError(f"{name}: the function must return a scalar (0-d) output, "
-                         f"got shape {out.type.shape}")
+        # A vector f has one Hessian per output element, an (m, n, n) array that
+        # scipy.sparse cannot hold; the two useful forms have their own call.
+        raise ValueError(
+            f"{name}: the function must return a scalar (0-d) output, got shape "
+            f"{out.type.shape}; for the Hessians of every element use "
+            "nj.sparse_jacobian(nj.jacrev(f)) (rows i*n..i*n+n-1 hold element i's "
+            "Hessian), for a weighted sum (a Lagrangian) differentiate "
+            "lambda x: w @ f(x)")
 
 
-def _pattern(transform, setup, hessian: bool):
-    """The pattern, with the primitive named when a rule is missing."""
+def _patterns(transform, setup, hessian: bool) -> list:
+    """The pattern of each argnum's block (the Hessian's, for a Hessian),
+    with the primitive named when a rule is missing."""
+    blocks = [group[0] for group in setup.groups]
     try:
-        analysis = analysis_of(setup, transform.fn)
+        analysis = analysis_of(setup, transform.fn, wrt=blocks)
         output = setup.ir.outputs[0]
-        return analysis.hessian_pattern(output) if hessian else analysis.pattern_of(output)
+        if hessian:
+            return [analysis.hessian_pattern(output)]
+        pattern, offsets = analysis.pattern_of(output), analysis.offsets
+        return [sp.csr_array(pattern[:, offsets[k]:offsets[k + 1]])
+                for k in range(len(blocks))]
     except MissingSparsityRule as error:
         raise NotImplementedError(f"{transform.name}: {error}") from None
     except PatternTooLarge as error:
@@ -66,18 +82,23 @@ def _structure(pattern, layout: str):
     return [matrix.indices.astype(np.int64), matrix.indptr.astype(np.int64)]
 
 
-def _stage_constant_outputs(setup, arrays, values=None):
-    """A Staged returning ``values`` (an emitter, or nothing) then the
-    constant ``arrays``."""
+def _stage_outputs(setup, pieces, as_tuple: bool):
+    """A Staged returning ``pieces`` in order: constant arrays, and values
+    emitted by callables ``(inputs, constants) -> atom``; a tuple of them,
+    or the one output alone (``as_tuple`` false)."""
     builder = Builder()
     constants = Constants(builder)
     with builder:
         inputs = [builder.new_input(v.type) for v in setup.ir.inputs]
-        outs = ([] if values is None else [values(inputs, constants)])
-        outs += [constants(a) for a in arrays]
+        outs = [piece(inputs, constants) if callable(piece) else constants(piece)
+                for piece in pieces]
         transformed = builder.build(outs)
-    out_tree = flatten(0 if len(outs) == 1 else tuple(range(len(outs))))[1]
+    out_tree = flatten(tuple(range(len(outs))) if as_tuple or len(outs) != 1 else 0)[1]
     return staged_with_constants(setup, transformed, out_tree, constants)
+
+
+def _structure_and_shape(pattern, layout: str) -> list:
+    return _structure(pattern, layout) + [np.array(pattern.shape, dtype=np.int64)]
 
 
 class SparsityPattern(DiffTransform):
@@ -93,10 +114,10 @@ class SparsityPattern(DiffTransform):
 
     def stage(self, treedef, leaves, specs):
         setup = self.setup(treedef, leaves, specs)
-        _one_array_to_one_array(setup, self.name, scalar=self.hessian)
-        pattern = _pattern(self, setup, self.hessian)
-        return _stage_constant_outputs(
-            setup, _structure(pattern, "csr") + [np.array(pattern.shape, dtype=np.int64)])
+        _check_function(setup, self.name, scalar=self.hessian)
+        pieces = [a for pattern in _patterns(self, setup, self.hessian)
+                  for a in _structure_and_shape(pattern, "csr")]
+        return _stage_outputs(setup, pieces, as_tuple=True)
 
 
 class SparseJacobianKernel(DiffTransform):
@@ -104,32 +125,45 @@ class SparseJacobianKernel(DiffTransform):
     ``data_only``) the index arrays and shape of the fixed structure."""
 
     def __init__(self, func, argnums=0, *, mode="auto", layout="csr", data_only=False,
-                 hessian=False):
+                 hessian=False, coloring="auto"):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if coloring not in COLORINGS:
+            raise ValueError(f"coloring must be one of {COLORINGS}, got {coloring!r}")
         if layout not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, got {layout!r}")
         if not isinstance(data_only, bool):
             raise TypeError(f"data_only must be a bool, got {data_only!r}")
-        super().__init__(func, argnums, False, options=(mode, layout, data_only, hessian))
+        super().__init__(func, argnums, False,
+                         options=(mode, layout, data_only, hessian, coloring))
         self.mode, self.layout, self.data_only, self.hessian = mode, layout, data_only, hessian
+        self.coloring = coloring
         self.name = "sparse_hessian" if hessian else "sparse_jacobian"
 
     def stage(self, treedef, leaves, specs):
         setup = self.setup(treedef, leaves, specs)
-        _one_array_to_one_array(setup, self.name, scalar=self.hessian)
-        pattern = _pattern(self, setup, self.hessian)
+        _check_function(setup, self.name, scalar=self.hessian)
+        patterns = _patterns(self, setup, self.hessian)
         if self.hessian:
-            plan = plan_hessian(pattern, self.layout)
+            plans = [plan_hessian(patterns[0], self.layout, self.coloring, self.name)]
             setup = diff_setup(grad(self.fn, self.argnums), self.argnums, False, self.name,
                                treedef, leaves, specs)
         else:
-            plan = plan_jacobian(pattern, self.mode, self.layout)
-        structure = [] if self.data_only else _structure(pattern, self.layout) + [
-            np.array(pattern.shape, dtype=np.int64)]
-
-        def entries(inputs, constants):
-            return emit_entries(setup, plan, inputs, constants)
-        staged = _stage_constant_outputs(setup, structure, entries)
-        staged.compression = plan       # for reading: colors, mode
+            plans = [plan_jacobian(pattern, self.mode, self.layout) for pattern in patterns]
+        pieces = []
+        blocks = [group[0] for group in setup.groups]
+        for pattern, plan, position in zip(patterns, plans, blocks):
+            pieces.append(_entries_emitter(setup, plan, position))
+            if not self.data_only:
+                pieces += _structure_and_shape(pattern, self.layout)
+        staged = _stage_outputs(setup, pieces, as_tuple=not setup.int_argnums)
+        # For reading: the colors and mode (per argnum for a tuple).
+        staged.compression = plans[0] if setup.int_argnums else tuple(plans)
         return staged
+
+
+def _entries_emitter(setup, plan, position):
+    """The callable emitting one block's entries (see _stage_outputs)."""
+    def entries(inputs, constants):
+        return emit_entries(setup, plan, inputs, constants, position)[0]
+    return entries

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 
 from ...compiler.ir import IR, Lit
+from ...compiler.primitives.indexing import take_p
 from ...compiler.primitives.structural import concatenate_p, transpose_p
 from ..lowering import LOWERINGS, Elementwise, Folded, Reduction
 from .concatenation import MAX_FOLDED_OPERANDS, stored_concatenation
+from .gathers import gathered_operand
 from .values import (Bound, FoldedValue, FreeElementwise, Literal, Member, Recomputed, Value,
                      elementwise_read)
 
@@ -83,6 +85,8 @@ class Planner:
         if eqn.prim is concatenate_p and len(ins) > MAX_FOLDED_OPERANDS:
             self.add_custom(eqn, ins, stored_concatenation)
         elif isinstance(lowering, Folded):
+            if eqn.prim is take_p:
+                ins = [gathered_operand(self, eqn, ins[0])] + ins[1:]
             ins = [view_operand(v) for v in ins]
             self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
         elif isinstance(lowering, Elementwise):

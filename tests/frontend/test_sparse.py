@@ -93,6 +93,39 @@ def test_sparse_hessian_of_a_coupled_function():
                                    expected, rtol=1e-12, atol=1e-12)
 
 
+def grid_energy(x):
+    """Neighbours on an 8 x 8 grid coupled along rows, columns and one
+    diagonal: its Hessian needs fewer acyclic colors than star colors."""
+    g = x.reshape(8, 8)
+    return (np.sum((g[1:, :] * g[:-1, :]) ** 2) + np.sum((g[:, 1:] - g[:, :-1]) ** 2 * g[:, 1:])
+            + np.sum(g[1:, 1:] * g[:-1, :-1]) + np.sum(np.sin(x)))
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_acyclic_coloring_gives_the_hessian_with_fewer_colors(layout):
+    x = np.random.default_rng(3).normal(size=64)
+    expected = nj.jacfwd(nj.jacrev(grid_energy), chunk_size=PLAIN)(x)
+    plans = {}
+    for method in ("star", "acyclic", "auto"):
+        hessian = nj.sparse_hessian(grid_energy, format=layout, coloring=method)
+        np.testing.assert_allclose(hessian(x).toarray(), expected, rtol=1e-12, atol=1e-12)
+        plans[method] = _plan(hessian.kernel, x)
+    assert plans["acyclic"].n_colors < plans["star"].n_colors
+    assert plans["acyclic"].recovery is not None and plans["star"].recovery is None
+    data = nj.sparse_hessian(grid_energy, format=layout, coloring="acyclic", data_only=True)
+    star = nj.sparse_hessian(grid_energy, format=layout)(x)
+    np.testing.assert_allclose(nj.jit(data)(x), star.data, rtol=1e-12, atol=1e-12)
+
+
+def test_auto_coloring_keeps_star_where_acyclic_sums_grow():
+    """Rosenbrock's tridiagonal Hessian: 2 acyclic colors, but along one
+    two-colored path; auto keeps the 3 star colors, and an explicit acyclic
+    coloring of a long path is refused by name."""
+    assert _plan(nj.sparse_hessian(rosenbrock).kernel, Y).recovery is None
+    with pytest.raises(ValueError, match="coloring='acyclic'.*use coloring='star'"):
+        nj.sparse_hessian(rosenbrock, coloring="acyclic")(np.ones(2000))
+
+
 def test_traced_once_per_signature():
     traces = []
 
@@ -120,11 +153,24 @@ def test_closure_change_restages_the_pattern():
     assert not np.array_equal(first != 0, second != 0)
 
 
-def test_index_arrays_are_fresh_copies():
-    jac = nj.sparse_jacobian(brusselator)(Y)
-    jac.indices[:] = 0
-    again = nj.sparse_jacobian(brusselator)(Y)
-    np.testing.assert_allclose(again.toarray(), dense(brusselator, Y))
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_results_share_a_read_only_structure(layout):
+    """Each call's array has its own data and the one structure, which no
+    user can corrupt: writing into its index arrays raises."""
+    jacobian = nj.sparse_jacobian(brusselator, format=layout)
+    first, second = jacobian(Y), jacobian(Y * 0.5)
+    index_arrays = first.coords if layout == "coo" else (first.indices, first.indptr)
+    for index in index_arrays:
+        with pytest.raises(ValueError, match="read-only"):
+            index[:1] = 0
+    assert not np.shares_memory(first.data, second.data)
+    np.testing.assert_allclose(first.toarray(), dense(brusselator, Y))
+    np.testing.assert_allclose(second.toarray(), dense(brusselator, Y * 0.5))
+    first.data[:] = 0.0     # its own data: the next result is unchanged
+    np.testing.assert_allclose(jacobian(Y).toarray(), dense(brusselator, Y))
+    changed = first.copy()
+    changed.eliminate_zeros()      # a structural change in place, on a copy
+    assert changed.nnz == 0
 
 
 def test_data_only_composes_with_vmap_and_jit():
@@ -148,16 +194,58 @@ def test_other_arguments_and_argnums():
     np.testing.assert_allclose(jac.toarray(), 2.0 * dense(brusselator, Y), rtol=1e-13)
 
 
+def two_fields(u, v, rate):
+    return np.concatenate([u[1:] * v[:-1] - rate * u[:-1], np.sin(u) * v ** 2])
+
+
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+def test_several_argnums_give_a_tuple_of_blocks(mode, layout):
+    """As jacrev with a tuple of argnums gives a tuple of blocks; the
+    patterns come as a tuple too, and data_only gives a tuple of entries."""
+    u, v = Y[:6], Y[6:12] + 0.5
+    argnums = (1, 0)
+    blocks = nj.sparse_jacobian(two_fields, argnums, mode=mode, format=layout)(u, v, 0.3)
+    dense_blocks = nj.jacrev(two_fields, argnums)(u, v, 0.3)
+    patterns = nj.jacobian_sparsity(two_fields, argnums)(u, v, 0.3)
+    data = nj.sparse_jacobian(two_fields, argnums, mode=mode, format=layout,
+                              data_only=True)(u, v, 0.3)
+    assert isinstance(blocks, tuple) and len(blocks) == 2 and len(data) == 2
+    for block, reference, pattern, entries in zip(blocks, dense_blocks, patterns, data):
+        assert block.format == layout
+        np.testing.assert_allclose(block.toarray(), reference, rtol=1e-13)
+        assert not np.any(reference[pattern.toarray() == 0])
+        np.testing.assert_array_equal(entries, block.data)
+    (one,) = nj.sparse_jacobian(two_fields, (0,))(u, v, 0.3)
+    np.testing.assert_allclose(one.toarray(), dense_blocks[1], rtol=1e-13)
+
+
+def test_hessians_of_a_vector_function_as_the_error_says():
+    """The error for a vector output names sparse_jacobian(jacrev(f)): its
+    rows i*n..i*n+n-1 are element i's Hessian."""
+    def f(x):
+        return x[1:] ** 2 * x[:-1]
+    x = Y[:7]
+    stacked = nj.sparse_jacobian(nj.jacrev(f))(x).toarray().reshape(6, 7, 7)
+    for i in range(6):
+        np.testing.assert_allclose(stacked[i], nj.hessian(lambda z: f(z)[i])(x), rtol=1e-13)
+
+
 @pytest.mark.parametrize("call,error,match", [
     (lambda: nj.sparse_jacobian(brusselator, mode="sideways"), ValueError, "mode"),
     (lambda: nj.sparse_jacobian(brusselator, format="dok"), ValueError, "format"),
     (lambda: nj.sparse_jacobian(brusselator, data_only=1), TypeError, "data_only"),
+    (lambda: nj.sparse_hessian(rosenbrock, coloring="greedy"), ValueError, "coloring"),
     (lambda: nj.sparse_jacobian(None), TypeError, "callable"),
     (lambda: nj.sparse_hessian(brusselator)(Y), ValueError, "scalar"),
     (lambda: nj.hessian_sparsity(brusselator)(Y), ValueError, "scalar"),
     (lambda: nj.sparse_jacobian(lambda x: (x, x))(Y), TypeError, "one array"),
-    (lambda: nj.jacobian_sparsity(lambda a, b: a * b, argnums=(0, 1))(Y, Y), TypeError,
+    (lambda: nj.jacobian_sparsity(lambda a: a["x"], argnums=0)({"x": Y, "y": Y}), TypeError,
      "one array argument"),
+    (lambda: nj.sparse_hessian(lambda a, b: np.sum(a * b), argnums=(0, 1))(Y, Y), TypeError,
+     "argnums must be an int"),
+    (lambda: nj.sparse_hessian(lambda x: x * x)(Y), ValueError,
+     r"got shape \(80,\).*sparse_jacobian\(nj.jacrev\(f\)\)"),
     (lambda: nj.sparse_jacobian(lambda x: x > 0)(Y), TypeError, "float"),
 ])
 def test_errors(call, error, match):
@@ -193,6 +281,10 @@ def test_small_or_dense_jacobians_are_not_compressed():
 def test_compressed_kernels_agree_with_the_interpreter_on_numba():
     check_backends(nj.sparse_jacobian(brusselator, data_only=True), (Y,))
     check_backends(nj.sparse_hessian(rosenbrock, data_only=True), (Y,))
+    check_backends(nj.sparse_hessian(grid_energy, coloring="acyclic", data_only=True),
+                   (np.linspace(-1.0, 1.0, 64),))
+    check_backends(nj.sparse_jacobian(two_fields, (0, 1), data_only=True),
+                   (Y[:6], Y[6:12], 0.3))
     check_backends(nj.jacfwd(brusselator), (Y,))
     check_backends(nj.hessian(rosenbrock), (Y,))
 
