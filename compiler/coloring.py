@@ -255,6 +255,7 @@ def acyclic_recovery(rows, cols, colors, n: int, max_terms=None):
             out_rows.append(k)
             out_cols.append(index)
             signs.append(sign)
+    import scipy.sparse as sp
     shape = (len(rows), n * (int(colors.max(initial=-1)) + 1))
     recovery = sp.csr_array((np.array(signs, dtype=float), (out_rows, out_cols)), shape=shape)
     recovery.sum_duplicates()

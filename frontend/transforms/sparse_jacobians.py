@@ -55,6 +55,7 @@ def _check_function(setup, name, scalar=False):
 def _patterns(transform, setup, hessian: bool) -> list:
     """The pattern of each argnum's block (the Hessian's, for a Hessian),
     with the primitive named when a rule is missing."""
+    import scipy.sparse as sp
     blocks = [group[0] for group in setup.groups]
     try:
         analysis = analysis_of(setup, transform.fn, wrt=blocks)
