@@ -20,10 +20,11 @@ import numpy as np
 from ...compiler.ir import IR
 from ...compiler.primitives.structural import transpose_p
 from ...compiler.printer import Namer, format_eqn, format_ir
-from ..lowering import (LOWERINGS, cast_expr, dtype_expr, operand_index, result_expr,
-                        typed_literal_expr)
+from ..lowering import (LOWERINGS, along, cast_expr, dtype_expr, operand_index, plus,
+                        result_expr, typed_literal_expr)
 from .functions import appended_parts, part_imports, split_body
 from .planning import MAX_NESTING, Planner, nesting
+from .rows import mark_row_scalars, row_loops
 from .split import MAX_EXPRESSION_CHARS, split_statement
 from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evaluate_free,
                      folded_eqns)
@@ -54,6 +55,7 @@ class Codegen:
         self.support = set()     # kernel_support helpers the kernel calls
         self.commented = set()   # IR lines commented in the current loop nest
         self.allocations = []    # (line index, name, AType) of each `empty`
+        self.origins = {}        # planned equation -> the IR equation it stands for
 
     # -- helpers for lowerings
     def line(self, text):
@@ -74,7 +76,7 @@ class Codegen:
                 self.line(f"# {text}")
 
     def ir_line(self, eqn) -> str:
-        return format_eqn(eqn, self.namer, "")[0]
+        return format_eqn(self.origins.get(eqn, eqn), self.namer, "")[0]
 
     def var_name(self, var) -> str:
         name = self.namer(var)
@@ -165,10 +167,15 @@ class Codegen:
         """Plan and emit ``ir`` with its inputs bound in ``env`` (a dict
         var -> Value); returns the Values of its outputs, all readable
         after the emitted code."""
-        planner = Planner(env)
+        planner = Planner(env, self.origins)
         outs = planner.plan(ir)
-        for group in planner.groups:
-            self.emit_group(group)
+        runs = row_loops(planner.groups)
+        mark_row_scalars(runs, outs)
+        for run in runs:
+            if len(run) == 1:
+                self.emit_group(run[0])
+            else:
+                self.emit_row_loop(run)
         return outs
 
     # -- the kernel
@@ -230,16 +237,39 @@ class Codegen:
             self.emit_custom(group)
             return
         self.allocate(group)
-        if group.axes:
-            self.emit_reduction_group(group)
+        if group.axes and not group.reduces_trailing():
+            self.emit_array_accumulators(group)
         else:
-            start = len(self.lines)
-            with self.loops(group.shape) as idx:
-                self.emit_members(group, idx, {})
-            if len(self.lines) == start + len(group.shape):
-                del self.lines[start:]   # only views read its members
+            self.emit_nest(group, None)
         for _, member in group.members:
             member.local = None
+
+    def emit_row_loop(self, run):
+        """The groups of ``run`` (rows.py) in one loop over their rows."""
+        for group in run:
+            self.allocate(group)
+        start = len(self.lines)
+        with self.loops(run[0].shape[:1]) as (row,):
+            for group in run:
+                self.commented = set()
+                self.emit_nest(group, row)
+                for _, member in group.members:
+                    member.local = None
+        if len(self.lines) == start + 1:
+            del self.lines[start:]
+
+    def emit_nest(self, group, row):
+        """The loops of ``group`` (all, or all but the first inside the row
+        loop of ``row``) and its members; none if nothing is written."""
+        start = len(self.lines)
+        axes = range(len(group.shape)) if row is None else range(1, len(group.shape))
+        if group.axes:
+            self.emit_reduction_group(group, [a for a in axes if a not in group.axes], row)
+        else:
+            with self.loops(group.shape, axes) as idx:
+                self.emit_members(group, (row,) + idx[1:] if row else idx, {})
+        if len(self.lines) == start + len(axes):
+            del self.lines[start:]   # only views read its members
 
     def emit_custom(self, group):
         eqn = group.custom
@@ -249,18 +279,24 @@ class Codegen:
             member.storage = value
 
     def allocate(self, group):
-        """Storage for the stored elementwise members (0-d: scalar variables)."""
+        """Storage for the stored members (0-d, or held per row: scalar
+        variables); a sum over trailing axes allocates its own."""
         for _, member in group.members:
-            if member.stored and not member.is_reduction:
-                name = self.var_name(member.var)
-                if not group.shape:
-                    member.storage = Scalar(name)
-                elif member.layout is None:
-                    member.storage = self.alloc(member.var.type, name)
-                else:
-                    shape = tuple(member.var.type.shape[p] for p in member.layout)
-                    self.alloc(member.var.type.with_shape(shape), name)
-                    member.storage = Permuted(name, member.layout)
+            name = self.var_name(member.var)
+            if member.row_scalar or (member.stored and not group.shape):
+                member.storage = Scalar(name)
+            elif not member.stored or member.is_reduction:
+                continue
+            elif member.layout is None:
+                member.storage = self.alloc(member.var.type, name)
+            else:
+                shape = tuple(member.var.type.shape[p] for p in member.layout)
+                self.alloc(member.var.type.with_shape(shape), name)
+                member.storage = Permuted(name, member.layout)
+        if group.axes and group.reduces_trailing() and len(group.shape) > len(group.axes):
+            for eqn, member in group.members:
+                if member.is_reduction and not member.row_scalar:
+                    member.storage = self.alloc(member.var.type, self.var_name(member.var))
 
     def emit_members(self, group, idx, updates):
         for eqn, member in group.members:
@@ -333,30 +369,61 @@ class Codegen:
             self.line(f"{member.storage.read(idx)} = {temp}")
         member.local = [temp, []]
 
-    def emit_reduction_group(self, group):
+    def emit_reduction_group(self, group, outer_axes, row):
+        """Reduced axes trailing: one scalar accumulator per output element
+        (per lane: see emit_lanes), looped over ``outer_axes`` (inside the
+        row loop of ``row``, if given)."""
         shape, axes = group.shape, group.axes
         kept = tuple(a for a in range(len(shape)) if a not in axes)
         reductions = [(eqn, m) for eqn, m in group.members if m.is_reduction]
-        if axes != tuple(range(len(kept), len(shape))):
-            self.emit_array_accumulators(group, kept, reductions)
-            return
-        # Reduced axes trailing: one scalar accumulator per output element.
-        for eqn, member in reductions:
-            if kept:
-                member.storage = self.alloc(member.var.type, self.var_name(member.var))
-        updates = {}
-        with self.loops(shape, kept) as outer:
+        lanes = min(m.lanes for _, m in reductions)
+        if len(axes) != 1 or shape[axes[0]] < lanes:
+            lanes = 1
+        with self.loops(shape, outer_axes) as outer:
+            outer = (row,) + outer[1:] if row else outer
+            accs = {}
             for eqn, member in reductions:
-                acc = f"{self.var_name(member.var)}_acc"
                 lowering = LOWERINGS[eqn.prim]
                 dtype = lowering.acc_dtype(eqn.inputs[0].type.dtype)
-                self.line(f"{acc} = {lowering.init(dtype)}")
-                updates[member] = self.scalar_update(eqn, member, acc)
-            with self.loops(shape, axes) as inner:
-                idx = tuple(o if o is not None else i for o, i in zip(outer, inner))
-                self.emit_members(group, idx, updates)
+                accs[member] = [f"{self.var_name(member.var)}_acc{k or ''}" for k in range(lanes)]
+                for acc in accs[member]:
+                    self.line(f"{acc} = {lowering.init(dtype)}")
+            if lanes == 1:
+                updates = {m: self.scalar_update(eqn, m, accs[m][0]) for eqn, m in reductions}
+                with self.loops(shape, axes) as inner:
+                    idx = tuple(o if o is not None else i for o, i in zip(outer, inner))
+                    self.emit_members(group, idx, updates)
+            else:
+                self.emit_lanes(group, reductions, accs, outer)
             for eqn, member in reductions:
                 self.store_accumulator(eqn, member, outer, kept)
+
+    def emit_lanes(self, group, reductions, accs, outer):
+        """The reduced axis in steps of the lane count, each lane adding to
+        its own accumulator (independent additions, which LLVM vectorises),
+        the rest on the first; then the lanes summed pairwise into the first."""
+        axis = group.axes[0]
+        length, lanes = group.shape[axis], len(next(iter(accs.values())))
+        with self.loops((length // lanes,)) as (step,):
+            for lane in range(lanes):
+                updates = {m: self.scalar_update(eqn, m, accs[m][lane]) for eqn, m in reductions}
+                self.emit_members(group, along(outer, axis, plus(f"{lanes} * {step}", lane)),
+                                  updates)
+                for _, member in group.members:
+                    member.local = None
+        if length % lanes:
+            self.line(f"for j in range({length - length % lanes}, {length}):")
+            with self.indented():
+                updates = {m: self.scalar_update(eqn, m, accs[m][0]) for eqn, m in reductions}
+                self.emit_members(group, along(outer, axis, "j"), updates)
+                for _, member in group.members:
+                    member.local = None
+        for eqn, member in reductions:
+            terms = accs[member]
+            while len(terms) > 1:
+                terms = [f"({a} + {b})" for a, b in zip(terms[::2], terms[1::2])] + \
+                    terms[len(terms) // 2 * 2:]
+            self.assign(accs[member][0], terms[0])
 
     def scalar_update(self, eqn, member, acc):
         def update(idx):
@@ -372,21 +439,26 @@ class Codegen:
         dtype = member.var.type.dtype
         acc = f"{self.var_name(member.var)}_acc"
         value = cast_expr(acc, dtype, lowering.acc_dtype(eqn.inputs[0].type.dtype))
-        if kept:
+        if member.row_scalar:
+            self.line(f"{member.storage.read(())} = {value}")
+        elif kept:
             self.line(f"{member.storage.read(tuple(outer[a] for a in kept))} = {value}")
         else:
             name = self.var_name(member.var)
             self.line(f"{name} = {value}")
             member.storage = Scalar(name)
 
-    def emit_array_accumulators(self, group, kept, reductions):
+    def emit_array_accumulators(self, group):
         """Reduced axes not trailing: loop in memory order and accumulate
         into the output arrays."""
+        kept = tuple(a for a in range(len(group.shape)) if a not in group.axes)
         updates = {}
-        for eqn, member in reductions:
-            init = LOWERINGS[eqn.prim].identity(member.var.type.dtype)
-            member.storage = self.alloc(member.var.type, self.var_name(member.var), fill=init)
-            updates[member] = self.array_update(eqn, member, kept)
+        for eqn, member in group.members:
+            if member.is_reduction:
+                init = LOWERINGS[eqn.prim].identity(member.var.type.dtype)
+                member.storage = self.alloc(member.var.type, self.var_name(member.var),
+                                            fill=init)
+                updates[member] = self.array_update(eqn, member, kept)
         with self.loops(group.shape) as idx:
             self.emit_members(group, idx, updates)
 
