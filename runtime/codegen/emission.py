@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
 from contextlib import contextmanager
 
@@ -30,7 +31,7 @@ from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evalua
                      folded_eqns)
 
 # Names the kernel module defines: modules, the kernel, kernel_support helpers.
-_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
+_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "prange", "splitmix",
              "standard_uniform", "standard_normal", "IndexOutOfBounds"} | set(dir(builtins))
 _RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", "argsort"}
 # Temporaries from this size on are allocated once per kernel (see
@@ -38,6 +39,10 @@ _RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", 
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
 WORKSPACE_BYTES = 64 * 1024
 WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
+# Elements of a top-level loop nest from which its outer loop runs on
+# several threads (runtime/parallel.py): about a quarter of a millisecond
+# of work, against the few microseconds a parallel region costs to start.
+PARALLEL_MIN_ELEMENTS = 1 << 18
 
 
 class Codegen:
@@ -55,6 +60,7 @@ class Codegen:
         self.support = set()     # kernel_support helpers the kernel calls
         self.commented = set()   # IR lines commented in the current loop nest
         self.allocations = []    # (line index, name, AType) of each `empty`
+        self.parallel_depth = 0  # prange loops around the current line
         self.origins = {}        # planned equation -> the IR equation it stands for
 
     # -- helpers for lowerings
@@ -118,20 +124,30 @@ class Codegen:
             self.depth -= 1
 
     @contextmanager
-    def loops(self, shape, axes=None):
+    def loops(self, shape, axes=None, work=0):
         """Loops over the ``axes`` of ``shape`` (default all, outermost
         first); yields the index with one loop variable per looped axis
-        (None for the others)."""
+        (None for the others).  A caller whose iterations of the outermost
+        loop write disjoint elements gives its ``work`` (elements computed):
+        from PARALLEL_MIN_ELEMENTS on, at the kernel's top level, that loop
+        is a ``prange``."""
         axes = range(len(shape)) if axes is None else axes
         idx = [None] * len(shape)
+        parallel = (work >= PARALLEL_MIN_ELEMENTS and self.depth == 1 and len(axes) > 0
+                    and shape[axes[0]] > 1)
         for axis in axes:
             idx[axis] = f"i{self.loop_depth}"
-            self.line(f"for {idx[axis]} in range({shape[axis]}):")
+            loop = "prange" if parallel and axis == axes[0] else "range"
+            self.line(f"for {idx[axis]} in {loop}({shape[axis]}):")
             self.loop_depth += 1
             self.depth += 1
+        if parallel:
+            self.support.add("prange")
+        self.parallel_depth += parallel
         try:
             yield tuple(idx)
         finally:
+            self.parallel_depth -= parallel
             self.loop_depth -= len(axes)
             self.depth -= len(axes)
 
@@ -144,7 +160,8 @@ class Codegen:
         shape = "".join(f"{typed_literal_expr(n, np.int64)}, " for n in atype.shape)
         if fill is None:
             self.support.add("empty")
-            self.allocations.append((len(self.lines), name, atype))
+            if not self.parallel_depth:   # each thread its own: not a workspace
+                self.allocations.append((len(self.lines), name, atype))
             self.line(f"{name} = empty(({shape}), {dtype})")
         else:
             self.support.add("full")
@@ -159,7 +176,7 @@ class Codegen:
     def materialize(self, value, atype, name) -> Array:
         """``value`` copied into a new array ``name`` of ``atype``."""
         target = self.alloc(atype, name)
-        with self.loops(atype.shape) as idx:
+        with self.loops(atype.shape, work=atype.size) as idx:
             self.assign(target.read(idx), value.read(idx))
         return target
 
@@ -249,7 +266,8 @@ class Codegen:
         for group in run:
             self.allocate(group)
         start = len(self.lines)
-        with self.loops(run[0].shape[:1]) as (row,):
+        work = sum(math.prod(group.shape) for group in run)
+        with self.loops(run[0].shape[:1], work=work) as (row,):
             for group in run:
                 self.commented = set()
                 self.emit_nest(group, row)
@@ -263,10 +281,11 @@ class Codegen:
         loop of ``row``) and its members; none if nothing is written."""
         start = len(self.lines)
         axes = range(len(group.shape)) if row is None else range(1, len(group.shape))
+        work = 0 if row else math.prod(group.shape)
         if group.axes:
-            self.emit_reduction_group(group, [a for a in axes if a not in group.axes], row)
+            self.emit_reduction_group(group, [a for a in axes if a not in group.axes], row, work)
         else:
-            with self.loops(group.shape, axes) as idx:
+            with self.loops(group.shape, axes, work) as idx:
                 self.emit_members(group, (row,) + idx[1:] if row else idx, {})
         if len(self.lines) == start + len(axes):
             del self.lines[start:]   # only views read its members
@@ -369,7 +388,7 @@ class Codegen:
             self.line(f"{member.storage.read(idx)} = {temp}")
         member.local = [temp, []]
 
-    def emit_reduction_group(self, group, outer_axes, row):
+    def emit_reduction_group(self, group, outer_axes, row, work):
         """Reduced axes trailing: one scalar accumulator per output element
         (per lane: see emit_lanes), looped over ``outer_axes`` (inside the
         row loop of ``row``, if given)."""
@@ -379,7 +398,7 @@ class Codegen:
         lanes = min(m.lanes for _, m in reductions)
         if len(axes) != 1 or shape[axes[0]] < lanes:
             lanes = 1
-        with self.loops(shape, outer_axes) as outer:
+        with self.loops(shape, outer_axes, work) as outer:
             outer = (row,) + outer[1:] if row else outer
             accs = {}
             for eqn, member in reductions:
