@@ -14,16 +14,27 @@ the thread limit of numjac (runtime/blas_threads.py: ``NUMJAC_NUM_THREADS``,
 ``OMP_NUM_THREADS=1`` or ``NUMBA_NUM_THREADS``, else the cores), capped by
 Numba's thread pool; one thread when called from any thread but the main
 one (a thread pool or a Dask worker already runs things side by side:
-threads of numjac's own on top would oversubscribe the cores) or while
-another call holds the threads.  Numba's thread count is per calling
-thread, so setting it per call leaves other threads alone.
+threads of numjac's own on top would oversubscribe the cores).  Numba's
+thread count is per calling thread, so setting it per call leaves other
+threads alone.  Calls of parallel kernels take turns (``_launching``),
+as calls of the other kernels do by holding the GIL.
+
+Unless the user chose one (``NUMBA_THREADING_LAYER``, or Numba's parallel
+code ran already), Numba's threads are its "workqueue" layer: GNU
+OpenMP's, Numba's default, keeps waiting threads spinning, and on a machine
+busy with other work a 2-thread loop of half a millisecond measured 36 ms
+(both threads must be scheduled at once to pass its barriers); the
+workqueue's threads sleep.  The workqueue aborts the process when two
+threads launch parallel work at once, which the turns above prevent for
+numjac's kernels (a program that also runs parallel Numba functions of its
+own from several threads should choose ``NUMBA_THREADING_LAYER=omp``).
 """
 from __future__ import annotations
 
 import os
 import threading
 
-_threads_in_use = threading.Lock()
+_launching = threading.Lock()
 
 
 def threads_for_call() -> int:
@@ -38,21 +49,16 @@ def threads_for_call() -> int:
 
 def runner(dispatcher):
     """A callable running the parallel kernel ``dispatcher`` on the threads
-    ``threads_for_call`` allows (one, if another call holds them)."""
+    ``threads_for_call`` allows, one call at a time."""
     import numba
     _choose_threading_layer(numba)
     set_threads = numba.set_num_threads
 
     def run(*arrays):
         threads = threads_for_call()
-        if threads > 1 and _threads_in_use.acquire(blocking=False):
-            try:
-                set_threads(threads)
-                return dispatcher(*arrays)
-            finally:
-                _threads_in_use.release()
-        set_threads(1)
-        return dispatcher(*arrays)
+        with _launching:
+            set_threads(threads)
+            return dispatcher(*arrays)
     run.dispatcher = dispatcher
     return run
 
