@@ -18,7 +18,8 @@ reaches those nests' values, through any views and recomputations.
 """
 from __future__ import annotations
 
-from .values import Bound, FoldedValue, FreeElementwise, Member, Recomputed, elementwise_read
+from .values import (Bound, FoldedValue, FreeElementwise, Member, Recomputed, Value,
+                     elementwise_read)
 from ..lowering import operand_index
 
 ROW = "ROW"
@@ -67,9 +68,12 @@ class _Probe:
         return _Probed(value, self)
 
 
-class _Probed:
+class _Probed(Value):
+    """``value`` read through the probe (values built on it see its ``free``)."""
+
     def __init__(self, value, probe):
         self.value, self.probe = value, probe
+        self.free = value.free
 
     def read(self, idx):
         value, probe = self.value, self.probe
