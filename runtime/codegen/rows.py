@@ -10,7 +10,10 @@ row's data stays in cache from one nest to the next, and a per-row value
 (a vector of the batch's length read only in the same row loop) is a
 scalar variable instead of an array.
 
-Nests join a row loop when they have the same leading extent, do not
+Nests join a row loop when they have the same leading extent (up to
+functions.PART_MIN_LINES equations in all: a row loop is one statement,
+which functions.py does not cut, so that a long program still is cut into
+parts, repeated ones shared), do not
 reduce over it, reduce (if at all) over trailing axes, and read what
 earlier nests of the row loop compute only at the current row: checked by
 reading each input at a probe index and looking at the row index that
@@ -18,6 +21,7 @@ reaches those nests' values, through any views and recomputations.
 """
 from __future__ import annotations
 
+from . import functions
 from .values import (Bound, FoldedValue, FreeElementwise, Member, Recomputed, Value,
                      elementwise_read)
 from ..lowering import operand_index
@@ -46,6 +50,8 @@ def _row_nest(group) -> bool:
 def _joins(run, group) -> bool:
     first = run[0]
     if not (_row_nest(first) and _row_nest(group) and group.shape[0] == first.shape[0]):
+        return False
+    if sum(len(g.members) for g in run) + len(group.members) > functions.PART_MIN_LINES:
         return False
     members = {id(m) for g in run for _, m in g.members}
     idx = (ROW,) + tuple(f"c{k}" for k in range(1, len(group.shape)))
