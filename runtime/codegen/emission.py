@@ -22,8 +22,8 @@ from ...compiler.ir import IR
 from ...compiler.primitives.structural import transpose_p
 from ...compiler.printer import Namer, format_eqn, format_ir
 from ..lowering import LOWERINGS, dtype_expr, operand_index, result_expr, typed_literal_expr
-from .functions import appended_parts, part_imports, split_body
 from .accumulators import Accumulators
+from .functions import appended_parts, part_imports, split_body
 from .planning import MAX_NESTING, Planner, nesting
 from .rows import mark_row_scalars, row_loops
 from .split import MAX_EXPRESSION_CHARS, split_statement

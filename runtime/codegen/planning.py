@@ -4,10 +4,11 @@ values are stored, kept as scalar temporaries, inlined or recomputed.
 Planning walks the equations once and puts each in a group: an elementwise
 equation joins a nest of its shape whose loops can already read its other
 inputs; a reduction joins the nest of its operand's shape, with the reduced
-axes looped innermost; other primitives (contractions, scans, the chunk
-loop) get a nest of their own.  Views and masks are never computed: their
-readers fold them into index arithmetic, recomputing the cheap values they
-read (see view_operand).  A value is stored in an array only when something
+axes looped innermost; a product BLAS would not speed up is planned as
+its multiply and sum (products.py); other primitives (BLAS contractions,
+scans, the chunk loop) get a nest of their own.  Views and masks are never
+computed: their readers fold them into index arithmetic, recomputing the
+cheap values they read (see view_operand).  A value is stored in an array only when something
 outside its own nest reads it.
 """
 from __future__ import annotations
