@@ -1,6 +1,7 @@
 """``nj.set_num_threads`` and ``nj.get_num_threads``: the thread limit of
-numjac's kernels (today: of the BLAS products they make; see
-runtime/blas_threads.py for when a product uses more than one thread)."""
+numjac's kernels: of the BLAS products they make (runtime/blas_threads.py
+says when a product uses more than one thread) and of their parallel loops
+(runtime/parallel.py: big batches and elementwise loops)."""
 from __future__ import annotations
 
 import operator
@@ -11,11 +12,16 @@ def set_num_threads(threads: int) -> None:
 
     Matrix products big enough to gain from threads (about 128 x 128 x 128
     multiply-adds and more) use up to this many BLAS threads; smaller ones
-    always use one.  The default is the ``NUMJAC_NUM_THREADS`` environment
-    variable, else ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` if set
-    (as Dask sets them in its workers), else the cores this process may
-    run on.  Where the
-    BLAS cannot be controlled (Apple's Accelerate) this has no effect.
+    always use one.  Loops over big batches and arrays (about 2**18
+    elements and more) run on up to this many threads when the kernel is
+    called from the main thread, on one from any other thread (a thread
+    pool or a Dask worker runs things side by side already).  The default
+    is the ``NUMJAC_NUM_THREADS`` environment variable, else
+    ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or ``NUMBA_NUM_THREADS``
+    if set (Dask sets the first two to 1 in its workers), else the cores
+    this process may run on; loops use at most ``NUMBA_NUM_THREADS``.
+    Where the BLAS cannot be controlled (Apple's Accelerate) products
+    keep its own setting.
 
     Parameters
     ----------
@@ -35,8 +41,8 @@ def set_num_threads(threads: int) -> None:
     --------
     >>> limit = nj.get_num_threads()
     >>> nj.set_num_threads(1)
-    >>> nj.get_num_threads() in (1, limit)    # 1 unless the BLAS is not controllable
-    True
+    >>> nj.get_num_threads()
+    1
     >>> nj.set_num_threads(limit)
     """
     try:
@@ -59,8 +65,7 @@ def get_num_threads() -> int:
     Returns
     -------
     int
-        The most BLAS threads one product in a kernel may use (1 where the
-        BLAS cannot be controlled).
+        The most threads one product or loop in a kernel may use.
 
     Raises
     ------

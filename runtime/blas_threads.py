@@ -1,4 +1,8 @@
-"""How many threads the BLAS products in numjac's kernels use.
+"""How many threads numjac's kernels use: the limit, and the BLAS products.
+
+The limit (``NUMJAC_NUM_THREADS``, ``nj.set_num_threads``, a cap set in the
+environment, else the cores) bounds both the BLAS products described here
+and the parallel loops of runtime/parallel.py.
 
 The kernels call SciPy's BLAS (kernel_support.gemm).  Its default is one
 thread per core for every product big enough for OpenBLAS to split, which
@@ -42,14 +46,15 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-# Set by whoever runs this process to cap its BLAS threads (Dask's nanny
-# sets them to 1 in its workers): numjac keeps within them.
-_BLAS_CAPS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+# Set by whoever runs this process to cap its threads (Dask's nanny sets
+# the first two to 1 in its workers): numjac keeps within them.
+_BLAS_CAPS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def default_limit() -> int:
-    """``NUMJAC_NUM_THREADS`` if set, else a BLAS cap set for this process
-    (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``), else the cores it may use."""
+    """``NUMJAC_NUM_THREADS`` if set, else a cap set for this process
+    (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``NUMBA_NUM_THREADS``),
+    else the cores it may use."""
     value = os.environ.get("NUMJAC_NUM_THREADS", "").strip()
     if not value:
         caps = [os.environ[name].strip() for name in _BLAS_CAPS if name in os.environ]
@@ -70,13 +75,11 @@ def controllable() -> bool:
 
 
 def set_limit(threads: int):
-    if _setter is None:
-        return      # a BLAS numjac cannot control: products use its own setting
-    _limit.value = threads
+    _limit.value = threads      # a BLAS numjac cannot control ignores it
 
 
 def get_limit() -> int:
-    return _limit.value if _setter is not None else 1
+    return _limit.value
 
 
 def _scipy_blas_setter():
@@ -104,14 +107,12 @@ def _register_symbols():
     code by name (so that cached kernels link in a later process)."""
     llvm.add_symbol(LIMIT_SYMBOL, ctypes.addressof(_limit))
     llvm.add_symbol(CURRENT_SYMBOL, ctypes.addressof(_current))
-    if _setter is not None:
-        llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(_setter, ctypes.c_void_p).value)
-        _limit.value = default_limit()
-    else:
-        llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(_NO_SETTER, ctypes.c_void_p).value)
+    setter = _NO_SETTER if _setter is None else _setter
+    llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(setter, ctypes.c_void_p).value)
+    _limit.value = default_limit()
 
 
-# Called once: with no setter the limit stays 1, which then is the last choice.
+# Called in place of a setter numjac could not find: the BLAS keeps its own.
 _NO_SETTER = ctypes.CFUNCTYPE(None, ctypes.c_int)(lambda threads: None)
 _setter = _scipy_blas_setter()
 _register_symbols()

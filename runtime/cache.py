@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compiler.printer import print_ir
-from . import kernel_store, numba_backend
+from . import kernel_store, numba_backend, parallel
 from .codegen import generate
 
 log = logging.getLogger("numjac")
@@ -52,7 +52,8 @@ _KEY_LOCKS_LOCK = threading.Lock()
 class NumbaKernel:
     """A compiled kernel: call it with one array per IR input.
 
-    ``fast`` is the Numba dispatcher itself, for callers that pass the
+    ``fast`` is the Numba dispatcher itself (for a kernel with parallel
+    loops, parallel.runner of it), for callers that pass the
     ``workspace`` arrays after the inputs themselves.  The workspace holds
     the kernel's big temporaries, allocated once: the kernel holds the GIL
     while it runs, so calls never share it."""
@@ -65,7 +66,10 @@ class NumbaKernel:
         if directory is not None:
             entry = kernel_store.Entry(directory, key, versions(), source)
             part_entry = functools.partial(_part_entry, directory)
-        self.fast, spec = numba_backend.load(source, key, entry, part_entry)
+        self.dispatcher, spec = numba_backend.load(source, key, entry, part_entry)
+        self.fast = self.dispatcher
+        if parallel.is_parallel(source):
+            self.fast = parallel.runner(self.dispatcher)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
@@ -84,7 +88,7 @@ class NumbaKernel:
         return outs
 
     def _log_compiled(self, seconds: float):
-        hits = sum(self.fast.stats.cache_hits.values())
+        hits = sum(self.dispatcher.stats.cache_hits.values())
         if self.directory is None:
             how = "compiled by Numba in memory (disk cache off)"
         elif hits:

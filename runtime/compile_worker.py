@@ -103,7 +103,7 @@ def compile_overload(kernel, arguments):
     import numba
     types = [numba.typeof(stand_in(*described)) for described in arguments]
     types += [numba.typeof(array) for array in kernel.workspace]
-    kernel.fast.compile(tuple(types))
+    kernel.dispatcher.compile(tuple(types))
 
 
 def _read_requests(stream, requests):

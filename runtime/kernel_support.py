@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from numba import prange  # noqa: F401  (kernels import prange from here)
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
 from . import cache, kernel_store, special_support

@@ -18,6 +18,7 @@ import types
 
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
+from .parallel import is_parallel
 
 
 def module_source(kernel_source: str, ir_text: str, key: str) -> str:
@@ -35,7 +36,7 @@ def load(source: str, key: str, entry=None, part_entry=None):
         name, _, part_source = part.partition("\n")
         shared_part(name, part_source, part_entry)
     module = _module(PREFIX + key, kernel_source, key)
-    dispatcher = _njit(module.kernel, entry)
+    dispatcher = _njit(module.kernel, entry, parallel=is_parallel(kernel_source))
     return dispatcher, getattr(module, "WORKSPACE", ())
 
 
@@ -75,7 +76,8 @@ def shared_part(name: str, source: str, part_entry=None):
             entry = None if part_entry is None else part_entry(name, source)
             # Parts are only called from kernels: no Python entry point,
             # whose argument unboxing would be most of a part's code.
-            module.part = _njit(module.part, entry, no_cpython_wrapper=True)
+            module.part = _njit(module.part, entry, no_cpython_wrapper=True,
+                                parallel=is_parallel(source))
             _never_inlined(module.part)
             _PARTS[name] = module
     return module

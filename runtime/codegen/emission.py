@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
 from contextlib import contextmanager
 
@@ -20,16 +21,17 @@ import numpy as np
 from ...compiler.ir import IR
 from ...compiler.primitives.structural import reshape_p, transpose_p
 from ...compiler.printer import Namer, format_eqn, format_ir
-from ..lowering import (LOWERINGS, cast_expr, dtype_expr, operand_index, result_expr,
-                        typed_literal_expr)
+from ..lowering import LOWERINGS, dtype_expr, operand_index, result_expr, typed_literal_expr
+from .accumulators import Accumulators
 from .functions import appended_parts, part_imports, split_body
 from .planning import MAX_NESTING, Planner, nesting
+from .rows import mark_row_scalars, row_loops
 from .split import MAX_EXPRESSION_CHARS, split_statement
 from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evaluate_free,
                      folded_eqns)
 
 # Names the kernel module defines: modules, the kernel, kernel_support helpers.
-_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "splitmix",
+_RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "prange", "splitmix",
              "standard_uniform", "standard_normal", "IndexOutOfBounds"} | set(dir(builtins))
 _RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", "argsort"}
 # Temporaries from this size on are allocated once per kernel (see
@@ -37,9 +39,13 @@ _RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", 
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
 WORKSPACE_BYTES = 64 * 1024
 WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
+# Elements of a top-level loop nest from which its outer loop runs on
+# several threads (runtime/parallel.py): about a quarter of a millisecond
+# of work, against the few microseconds a parallel region costs to start.
+PARALLEL_MIN_ELEMENTS = 1 << 18
 
 
-class Codegen:
+class Codegen(Accumulators):
     """Writes the kernel source; custom lowerings call its helpers."""
 
     def __init__(self, ir: IR, name="kernel"):
@@ -55,6 +61,8 @@ class Codegen:
         self.commented = set()   # IR lines commented in the current loop nest
         self.allocations = []    # (line index, name, AType) of each `empty`
         self.viewed = set()      # arrays an output is a reshaped view of
+        self.parallel_depth = 0  # prange loops around the current line
+        self.origins = {}        # planned equation -> the IR equation it stands for
 
     # -- helpers for lowerings
     def line(self, text):
@@ -75,7 +83,7 @@ class Codegen:
                 self.line(f"# {text}")
 
     def ir_line(self, eqn) -> str:
-        return format_eqn(eqn, self.namer, "")[0]
+        return format_eqn(self.origins.get(eqn, eqn), self.namer, "")[0]
 
     def var_name(self, var) -> str:
         name = self.namer(var)
@@ -117,20 +125,30 @@ class Codegen:
             self.depth -= 1
 
     @contextmanager
-    def loops(self, shape, axes=None):
+    def loops(self, shape, axes=None, work=0):
         """Loops over the ``axes`` of ``shape`` (default all, outermost
         first); yields the index with one loop variable per looped axis
-        (None for the others)."""
+        (None for the others).  A caller whose iterations of the outermost
+        loop write disjoint elements gives its ``work`` (elements computed):
+        from PARALLEL_MIN_ELEMENTS on, at the kernel's top level, that loop
+        is a ``prange``."""
         axes = range(len(shape)) if axes is None else axes
         idx = [None] * len(shape)
+        parallel = (work >= PARALLEL_MIN_ELEMENTS and self.depth == 1 and len(axes) > 0
+                    and shape[axes[0]] > 1)
         for axis in axes:
             idx[axis] = f"i{self.loop_depth}"
-            self.line(f"for {idx[axis]} in range({shape[axis]}):")
+            loop = "prange" if parallel and axis == axes[0] else "range"
+            self.line(f"for {idx[axis]} in {loop}({shape[axis]}):")
             self.loop_depth += 1
             self.depth += 1
+        if parallel:
+            self.support.add("prange")
+        self.parallel_depth += parallel
         try:
             yield tuple(idx)
         finally:
+            self.parallel_depth -= parallel
             self.loop_depth -= len(axes)
             self.depth -= len(axes)
 
@@ -143,7 +161,8 @@ class Codegen:
         shape = "".join(f"{typed_literal_expr(n, np.int64)}, " for n in atype.shape)
         if fill is None:
             self.support.add("empty")
-            self.allocations.append((len(self.lines), name, atype))
+            if not self.parallel_depth:   # each thread its own: not a workspace
+                self.allocations.append((len(self.lines), name, atype))
             self.line(f"{name} = empty(({shape}), {dtype})")
         else:
             self.support.add("full")
@@ -158,7 +177,7 @@ class Codegen:
     def materialize(self, value, atype, name) -> Array:
         """``value`` copied into a new array ``name`` of ``atype``."""
         target = self.alloc(atype, name)
-        with self.loops(atype.shape) as idx:
+        with self.loops(atype.shape, work=atype.size) as idx:
             self.assign(target.read(idx), value.read(idx))
         return target
 
@@ -166,10 +185,15 @@ class Codegen:
         """Plan and emit ``ir`` with its inputs bound in ``env`` (a dict
         var -> Value); returns the Values of its outputs, all readable
         after the emitted code."""
-        planner = Planner(env)
+        planner = Planner(env, self.origins)
         outs = planner.plan(ir)
-        for group in planner.groups:
-            self.emit_group(group)
+        runs = row_loops(planner.groups)
+        mark_row_scalars(runs, outs)
+        for run in runs:
+            if len(run) == 1:
+                self.emit_group(run[0])
+            else:
+                self.emit_row_loop(run)
         return outs
 
     # -- the kernel
@@ -240,16 +264,41 @@ class Codegen:
             self.emit_custom(group)
             return
         self.allocate(group)
-        if group.axes:
-            self.emit_reduction_group(group)
+        if group.axes and not group.reduces_trailing():
+            self.emit_array_accumulators(group)
         else:
-            start = len(self.lines)
-            with self.loops(group.shape) as idx:
-                self.emit_members(group, idx, {})
-            if len(self.lines) == start + len(group.shape):
-                del self.lines[start:]   # only views read its members
+            self.emit_nest(group, None)
         for _, member in group.members:
             member.local = None
+
+    def emit_row_loop(self, run):
+        """The groups of ``run`` (rows.py) in one loop over their rows."""
+        for group in run:
+            self.allocate(group)
+        start = len(self.lines)
+        work = sum(math.prod(group.shape) for group in run)
+        with self.loops(run[0].shape[:1], work=work) as (row,):
+            for group in run:
+                self.commented = set()
+                self.emit_nest(group, row)
+                for _, member in group.members:
+                    member.local = None
+        if len(self.lines) == start + 1:
+            del self.lines[start:]
+
+    def emit_nest(self, group, row):
+        """The loops of ``group`` (all, or all but the first inside the row
+        loop of ``row``) and its members; none if nothing is written."""
+        start = len(self.lines)
+        axes = range(len(group.shape)) if row is None else range(1, len(group.shape))
+        work = 0 if row else math.prod(group.shape)
+        if group.axes:
+            self.emit_reduction_group(group, [a for a in axes if a not in group.axes], row, work)
+        else:
+            with self.loops(group.shape, axes, work) as idx:
+                self.emit_members(group, (row,) + idx[1:] if row else idx, {})
+        if len(self.lines) == start + len(axes):
+            del self.lines[start:]   # only views read its members
 
     def emit_custom(self, group):
         eqn = group.custom
@@ -259,18 +308,24 @@ class Codegen:
             member.storage = value
 
     def allocate(self, group):
-        """Storage for the stored elementwise members (0-d: scalar variables)."""
+        """Storage for the stored members (0-d, or held per row: scalar
+        variables); a sum over trailing axes allocates its own."""
         for _, member in group.members:
-            if member.stored and not member.is_reduction:
-                name = self.var_name(member.var)
-                if not group.shape:
-                    member.storage = Scalar(name)
-                elif member.layout is None:
-                    member.storage = self.alloc(member.var.type, name)
-                else:
-                    shape = tuple(member.var.type.shape[p] for p in member.layout)
-                    self.alloc(member.var.type.with_shape(shape), name)
-                    member.storage = Permuted(name, member.layout)
+            name = self.var_name(member.var)
+            if member.row_scalar or (member.stored and not group.shape):
+                member.storage = Scalar(name)
+            elif not member.stored or member.is_reduction:
+                continue
+            elif member.layout is None:
+                member.storage = self.alloc(member.var.type, name)
+            else:
+                shape = tuple(member.var.type.shape[p] for p in member.layout)
+                self.alloc(member.var.type.with_shape(shape), name)
+                member.storage = Permuted(name, member.layout)
+        if group.axes and group.reduces_trailing() and len(group.shape) > len(group.axes):
+            for eqn, member in group.members:
+                if member.is_reduction and not member.row_scalar:
+                    member.storage = self.alloc(member.var.type, self.var_name(member.var))
 
     def emit_members(self, group, idx, updates):
         for eqn, member in group.members:
@@ -342,73 +397,6 @@ class Codegen:
         if member.stored:
             self.line(f"{member.storage.read(idx)} = {temp}")
         member.local = [temp, []]
-
-    def emit_reduction_group(self, group):
-        shape, axes = group.shape, group.axes
-        kept = tuple(a for a in range(len(shape)) if a not in axes)
-        reductions = [(eqn, m) for eqn, m in group.members if m.is_reduction]
-        if axes != tuple(range(len(kept), len(shape))):
-            self.emit_array_accumulators(group, kept, reductions)
-            return
-        # Reduced axes trailing: one scalar accumulator per output element.
-        for eqn, member in reductions:
-            if kept:
-                member.storage = self.alloc(member.var.type, self.var_name(member.var))
-        updates = {}
-        with self.loops(shape, kept) as outer:
-            for eqn, member in reductions:
-                acc = f"{self.var_name(member.var)}_acc"
-                lowering = LOWERINGS[eqn.prim]
-                dtype = lowering.acc_dtype(eqn.inputs[0].type.dtype)
-                self.line(f"{acc} = {lowering.init(dtype)}")
-                updates[member] = self.scalar_update(eqn, member, acc)
-            with self.loops(shape, axes) as inner:
-                idx = tuple(o if o is not None else i for o, i in zip(outer, inner))
-                self.emit_members(group, idx, updates)
-            for eqn, member in reductions:
-                self.store_accumulator(eqn, member, outer, kept)
-
-    def scalar_update(self, eqn, member, acc):
-        def update(idx):
-            dtype = eqn.inputs[0].type.dtype
-            expr, ir_lines = self.read_inputs(
-                eqn, member, idx, lambda args: LOWERINGS[eqn.prim].combine(acc, args[0], dtype))
-            self.comment(ir_lines + [self.ir_line(eqn)])
-            self.assign(acc, expr)
-        return update
-
-    def store_accumulator(self, eqn, member, outer, kept):
-        lowering = LOWERINGS[eqn.prim]
-        dtype = member.var.type.dtype
-        acc = f"{self.var_name(member.var)}_acc"
-        value = cast_expr(acc, dtype, lowering.acc_dtype(eqn.inputs[0].type.dtype))
-        if kept:
-            self.line(f"{member.storage.read(tuple(outer[a] for a in kept))} = {value}")
-        else:
-            name = self.var_name(member.var)
-            self.line(f"{name} = {value}")
-            member.storage = Scalar(name)
-
-    def emit_array_accumulators(self, group, kept, reductions):
-        """Reduced axes not trailing: loop in memory order and accumulate
-        into the output arrays."""
-        updates = {}
-        for eqn, member in reductions:
-            init = LOWERINGS[eqn.prim].identity(member.var.type.dtype)
-            member.storage = self.alloc(member.var.type, self.var_name(member.var), fill=init)
-            updates[member] = self.array_update(eqn, member, kept)
-        with self.loops(group.shape) as idx:
-            self.emit_members(group, idx, updates)
-
-    def array_update(self, eqn, member, kept):
-        def update(idx):
-            target = member.storage.read(tuple(idx[a] for a in kept))
-            expr, ir_lines = self.read_inputs(eqn, member, idx, lambda args: cast_expr(
-                LOWERINGS[eqn.prim].combine(target, args[0], eqn.inputs[0].type.dtype),
-                member.var.type.dtype, None))
-            self.comment(ir_lines + [self.ir_line(eqn)])
-            self.assign(target, expr)
-        return update
 
 
 def shape_of(atype) -> str:

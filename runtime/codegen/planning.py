@@ -4,10 +4,11 @@ values are stored, kept as scalar temporaries, inlined or recomputed.
 Planning walks the equations once and puts each in a group: an elementwise
 equation joins a nest of its shape whose loops can already read its other
 inputs; a reduction joins the nest of its operand's shape, with the reduced
-axes looped innermost; other primitives (contractions, scans, the chunk
-loop) get a nest of their own.  Views and masks are never computed: their
-readers fold them into index arithmetic, recomputing the cheap values they
-read (see view_operand).  A value is stored in an array only when something
+axes looped innermost; a product BLAS would not speed up is planned as
+its multiply and sum (products.py); other primitives (BLAS contractions,
+scans, the chunk loop) get a nest of their own.  Views and masks are never
+computed: their readers fold them into index arithmetic, recomputing the
+cheap values they read (see view_operand).  A value is stored in an array only when something
 outside its own nest reads it.
 """
 from __future__ import annotations
@@ -16,10 +17,12 @@ import math
 
 from ...compiler.ir import IR, Lit
 from ...compiler.primitives.indexing import take_p
+from ...compiler.primitives.linalg import dot_general_p
 from ...compiler.primitives.structural import concatenate_p, transpose_p
 from ..lowering import LOWERINGS, Elementwise, Folded, Reduction
 from .concatenation import MAX_FOLDED_OPERANDS, stored_concatenation
 from .gathers import gathered_operand
+from .products import loop_product
 from .values import (Bound, FoldedValue, FreeElementwise, Literal, Member, Recomputed, Value,
                      elementwise_read)
 
@@ -55,6 +58,10 @@ class Group:
             return False
         return all(self.is_local(v) or v.ready <= self.index for v in ins)
 
+    def reduces_trailing(self) -> bool:
+        """Its reduced axes (if any) are the last ones."""
+        return self.axes == tuple(range(len(self.shape) - len(self.axes), len(self.shape)))
+
     def is_local(self, value):
         return isinstance(value, Member) and value.group is self and not value.is_reduction
 
@@ -62,9 +69,12 @@ class Group:
 class Planner:
     """Assigns the equations of one IR to groups (see the module doc)."""
 
-    def __init__(self, env):
+    def __init__(self, env, origins=None):
         self.env = env
         self.groups = []
+        # Equations planned in place of another (products.py) -> that one,
+        # whose IR line the code shows.
+        self.origins = {} if origins is None else origins
 
     def value(self, atom) -> Value:
         return Literal(atom) if isinstance(atom, Lit) else self.env[atom]
@@ -82,7 +92,10 @@ class Planner:
 
     def plan_eqn(self, eqn, ins):
         lowering = LOWERINGS[eqn.prim]
-        if eqn.prim is concatenate_p and len(ins) > MAX_FOLDED_OPERANDS:
+        as_loops = loop_product(eqn, ins) if eqn.prim is dot_general_p else None
+        if as_loops is not None:
+            self.plan_product(eqn, *as_loops)
+        elif eqn.prim is concatenate_p and len(ins) > MAX_FOLDED_OPERANDS:
             self.add_custom(eqn, ins, stored_concatenation)
         elif isinstance(lowering, Folded):
             if eqn.prim is take_p:
@@ -99,6 +112,14 @@ class Planner:
             self.join(eqn, ins, eqn.inputs[0].type.shape, tuple(eqn.params["axes"]))
         else:
             self.add_custom(eqn, ins, lowering.emit)
+
+    def plan_product(self, eqn, eqns, lanes):
+        """``eqn`` planned as the equations ``eqns`` (products.py), its sum
+        on ``lanes`` accumulators."""
+        for part in eqns:
+            self.origins[part] = eqn
+            self.plan_eqn(part, [self.value(a) for a in part.inputs])
+        self.env[eqn.outs[0]].lanes = lanes
 
     def add_custom(self, eqn, ins, emit):
         """A nest of its own for ``eqn``, which ``emit`` writes."""

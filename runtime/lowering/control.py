@@ -1,8 +1,13 @@
 """The lowering of compiler/primitives/control.py: ``chunk_map`` becomes a
-loop inside the kernel around its body's code."""
+loop inside the kernel around its body's code: a parallel loop
+(runtime/parallel.py) when its chunks write disjoint rows (no summed
+outputs) and the chunks are big enough."""
 from __future__ import annotations
 
+import math
+
 from ...compiler.primitives.control import chunk_map_p
+from ...compiler.primitives.linalg import dot_general_p
 from .expressions import parenthesize
 from .kinds import Custom, lowers
 
@@ -13,15 +18,33 @@ def _chunk_map(cg, eqn, ins):
     chunk, size, sliced = params["chunk"], params["size"], params["sliced"]
     sums = params.get("sums") or (False,) * len(body.outputs)
     outs = [cg.alloc_var(var, 0 if summed else None) for var, summed in zip(eqn.outs, sums)]
-    start = cg.fresh("start")
-    full = size - size % chunk
-    cg.line(f"for {start} in range(0, {full}, {chunk}):")
-    with cg.indented():
+    count = size // chunk
+    work = 0 if any(sums) or _threaded_products(body) else \
+        count * sum(v.type.size for e in body.eqns for v in e.outs)
+    with cg.loops((count,), work=work) as (step,):
+        start = cg.fresh("start")
+        cg.line(f"{start} = {step} * {chunk}")
         _chunk(cg, body, start, ins, sliced, outs, sums)
     if tail is not None:
-        cg.line(f"{start} = {full}")
+        start = cg.fresh("start")
+        cg.line(f"{start} = {count * chunk}")
         _chunk(cg, tail, start, ins, sliced, outs, sums)
     return outs
+
+
+def _threaded_products(body) -> bool:
+    """Whether the body makes products big enough for several BLAS threads
+    (which chunks on threads of their own would oversubscribe)."""
+    from ..blas_threads import PARALLEL_MIN_WORK    # here: it loads SciPy's BLAS
+    for eqn in body.eqns:
+        if eqn.prim is dot_general_p:
+            lhs = eqn.inputs[0].type
+            contracted = math.prod(lhs.shape[a] for a in eqn.params["contract"][0])
+            if eqn.outs[0].type.size * contracted >= PARALLEL_MIN_WORK:
+                return True
+        if any(_threaded_products(sub) for sub in eqn.sub_irs.values()):
+            return True
+    return False
 
 
 def _chunk(cg, body, start, ins, sliced, outs, sums):

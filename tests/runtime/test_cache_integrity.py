@@ -48,7 +48,7 @@ def run_afresh(fn, x=X):
     cache._KERNELS.clear()
     out = nj.jit(lambda a: fn(a), backend="numba")(x)
     (kernel,) = cache._KERNELS.values()
-    return out, sum(kernel.fast.stats.cache_hits.values()) > 0
+    return out, sum(kernel.dispatcher.stats.cache_hits.values()) > 0
 
 
 def entries(directory):

@@ -1,0 +1,85 @@
+"""Products planned as loops: a ``dot_general`` that BLAS would not speed
+up is planned as what it computes, a multiply of its operands broadcast
+over the product's loop nest (the output's axes, then the contracted
+ones) and a sum over the contracted axes.  The planner then fuses it with
+the elementwise code around it like any other equation: an outer product
+becomes one multiply in the loop that uses it, and a matrix-vector product
+over a batch becomes a per-row accumulator in the row loop that reads the
+same rows again (see rows.py), instead of a BLAS call, a temporary the
+size of the batch and a second pass over the matrix.
+
+Which products: those the custom lowering (lowering/linalg.py) would
+compute with its own accumulator loops anyway (small work, batch axes; the
+same order of additions, so the same values), every product without a
+contraction, and matrix-vector products with a contraction of at most
+MATVEC_MAX_CONTRACTION elements.  The last replace a BLAS call, which
+adds in its own order: their sum runs on LANES interleaved accumulators,
+which LLVM turns into vector instructions (a single accumulator is a chain
+of dependent additions, a few times slower).  Products with an
+identity-like constant operand stay with the custom lowering, which reads
+the other operand instead of multiplying.
+"""
+from __future__ import annotations
+
+import math
+
+from ...compiler.atoms import AType, Var
+from ...compiler.ir import Eqn, Lit
+from ...compiler.primitives.base import broadcast_in_dim_p, reduce_sum_p
+from ...compiler.primitives.elementwise import mul_p
+from ...compiler.primitives.linalg import free_axes
+from ..lowering.linalg import BLAS_MIN_WORK
+
+# The longest contraction of a matrix-vector product planned as loops:
+# rows of up to a kilobyte, which a vectorised accumulator loop reads as
+# fast as BLAS does, and which stay in cache for the next pass over them.
+MATVEC_MAX_CONTRACTION = 128
+# Interleaved accumulators of the sums that replace a BLAS call.
+LANES = 4
+
+
+def loop_product(eqn, ins):
+    """(equations computing ``eqn`` as loops, lanes of their sum) when it
+    should be planned as loops (module doc), else None.  The last equation
+    writes ``eqn``'s output variable."""
+    lhs, rhs = eqn.inputs
+    if (any(isinstance(a, Lit) for a in eqn.inputs) or lhs.type.dtype != rhs.type.dtype
+            or lhs.type.dtype.kind != "f" or any(v.free for v in ins)):
+        return None
+    (lc, rc), (lb, rb) = eqn.params["contract"], eqn.params["batch"]
+    lf, rf = free_axes(lhs.type.ndim, lc, lb), free_axes(rhs.type.ndim, rc, rb)
+    out = eqn.outs[0]
+    size = math.prod(lhs.type.shape[a] for a in lc)
+    blas = not lb and out.type.ndim > 0 and out.type.size * size >= BLAS_MIN_WORK
+    if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION):
+        return None
+    lanes = LANES if lc and blas else 1
+    n_out = out.type.ndim
+    loop_shape = out.type.shape + tuple(lhs.type.shape[a] for a in lc)
+    nb, nlf = len(lb), len(lf)
+    positions = [_positions(lb, lf, lc, nb, n_out), _positions(rb, rf, rc, nb + nlf, n_out)]
+    broadcasts = [_broadcast(atom, loop_shape, position)
+                  for atom, position in zip(eqn.inputs, positions)]
+    loop_type = AType(out.type.dtype, loop_shape)
+    if not lc:
+        return broadcasts + [Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (out,))], 1
+    product = Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (Var(loop_type),))
+    total = Eqn(reduce_sum_p, product.outs, {"axes": tuple(range(n_out, len(loop_shape)))},
+                (out,))
+    return broadcasts + [product, total], lanes
+
+
+def _positions(batch, free, contract, free_start, contract_start) -> dict:
+    """Operand axis -> its axis in the loop nest (batch axes first, then
+    the free axes of each side, then the contracted axes)."""
+    return {**{a: k for k, a in enumerate(batch)},
+            **{a: free_start + k for k, a in enumerate(free)},
+            **{a: contract_start + k for k, a in enumerate(contract)}}
+
+
+def _broadcast(atom, loop_shape, position):
+    """``atom`` broadcast over the loop nest, its axis ``a`` at loop axis
+    ``position[a]``."""
+    dims = tuple(position[a] for a in range(atom.type.ndim))
+    return Eqn(broadcast_in_dim_p, (atom,), {"shape": loop_shape, "dims": dims},
+               (Var(atom.type.with_shape(loop_shape)),))

@@ -1,0 +1,153 @@
+"""Parallel loops (runtime/parallel.py): big nests become prange loops, the
+values are the same bit for bit on one thread, on two, and in a kernel
+generated without parallel loops; calls from other threads run on one
+thread; the thread limit follows the environment; the disk cache keeps
+parallel kernels."""
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import numjac as nj
+from numjac.runtime import cache, parallel
+from numjac.runtime.codegen import emission
+
+
+@pytest.fixture(autouse=True)
+def numba_backend(monkeypatch):
+    monkeypatch.setenv("NUMJAC_BACKEND", "numba")
+    limit = nj.get_num_threads()
+    yield
+    nj.set_num_threads(limit)
+
+
+def logistic_loss(w, x, y):
+    return np.log1p(np.exp(-y * (x @ w)))
+
+
+def batch(n=8192):
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=64) / 8, rng.normal(size=(n, 64)), np.sign(rng.normal(size=n)))
+
+
+def elementwise(x):
+    return np.sin(x) * np.cos(x[::-1]) + x ** 2
+
+
+def wide_jacobian(x):
+    return np.tanh(x) * x.sum() + np.sin(x)
+
+
+CASES = [
+    ("per-example grads", lambda: nj.vmap(nj.grad(logistic_loss), in_dims=(None, 0, 0)),
+     batch),
+    ("elementwise", lambda: nj.jit(elementwise),
+     lambda: (np.random.default_rng(1).normal(size=(600, 600)),)),
+    ("jacfwd", lambda: nj.jacfwd(wide_jacobian),
+     lambda: (np.random.default_rng(2).normal(size=700),)),
+    ("chunked vmap", lambda: nj.vmap(elementwise, chunk_size=100),
+     lambda: (np.random.default_rng(3).normal(size=(1000, 400)),)),
+]
+
+
+def serial_kernel_result(make, args):
+    """The result of a kernel generated with no parallel loop."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache, "_KERNELS", {})
+        patch.setattr(emission, "PARALLEL_MIN_ELEMENTS", 1 << 62)
+        transformed = make()
+        assert "prange" not in transformed.lower(*args).source
+        return transformed(*args)
+
+
+@pytest.mark.parametrize("name, make, inputs", CASES, ids=[c[0] for c in CASES])
+def test_same_values_on_any_thread_count(name, make, inputs):
+    """Bit for bit: each element is computed by the same loop body."""
+    args = inputs()
+    transformed = make()
+    assert "prange" in transformed.lower(*args).source
+    nj.set_num_threads(1)
+    one = transformed(*args)
+    nj.set_num_threads(2)
+    two = transformed(*args)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, serial_kernel_result(make, args))
+
+
+def test_small_work_has_no_parallel_loop():
+    w, x, y = batch(1024)
+    grads = nj.vmap(nj.grad(logistic_loss), in_dims=(None, 0, 0))
+    assert "prange" not in grads.lower(w, x, y).source
+
+
+def test_calls_from_other_threads_run_on_one_thread():
+    """A thread pool (or a Dask worker's threads) runs calls side by side:
+    each kernel on one thread, the same values, no two launches at once
+    (Numba's workqueue layer would abort the process); the main thread
+    may use the limit."""
+    nj.set_num_threads(2)
+    grads = nj.vmap(nj.grad(logistic_loss), in_dims=(None, 0, 0))
+    args = batch()
+    expected = grads(*args)
+    with ThreadPoolExecutor(4) as pool:
+        threads = list(pool.map(lambda _: parallel.threads_for_call(), range(8)))
+        results = list(pool.map(lambda _: grads(*args), range(8)))
+    assert threads == [1] * 8
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
+    import numba
+    assert parallel.threads_for_call() == min(2, numba.config.NUMBA_NUM_THREADS)
+
+
+def _in_fresh_process(code, **env):
+    environment = dict(os.environ, NUMJAC_BACKEND="numba", **env)
+    environment.pop("NUMJAC_DISABLE_DISK_CACHE", None)
+    for name in ("NUMJAC_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
+                 "OPENBLAS_NUM_THREADS"):
+        if name not in env:
+            environment.pop(name, None)
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=environment,
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+LIMITS = """
+    import numjac as nj
+    from numjac.runtime import parallel
+    print(nj.get_num_threads(), parallel.threads_for_call())
+"""
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"NUMJAC_NUM_THREADS": "1"}, ["1", "1"]),
+    ({"NUMBA_NUM_THREADS": "1"}, ["1", "1"]),
+    ({"OMP_NUM_THREADS": "1"}, ["1", "1"]),     # as in a Dask worker
+    ({"NUMJAC_NUM_THREADS": "2", "NUMBA_NUM_THREADS": "2"}, ["2", "2"]),
+])
+def test_thread_limit_from_the_environment(env, expected):
+    assert _in_fresh_process(LIMITS, **env) == expected
+
+
+CACHED = """
+    import numpy as np, numjac as nj
+    from numjac.runtime import cache
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8192, 64))
+    out = nj.vmap(lambda r: np.exp(r) * r.sum())(x)
+    (kernel,) = cache._KERNELS.values()
+    print(sum(kernel.dispatcher.stats.cache_hits.values()), "prange" in kernel.source,
+          float(out.sum()))
+"""
+
+
+def test_parallel_kernels_are_kept_in_the_disk_cache(tmp_path):
+    env = {"NUMJAC_CACHE_DIR": str(tmp_path), "NUMJAC_COMPILE": "blocking"}
+    first = _in_fresh_process(CACHED, **env)
+    second = _in_fresh_process(CACHED, **env)
+    assert first[:2] == ["0", "True"] and second[:2] == ["1", "True"]
+    assert first[2] == second[2]
