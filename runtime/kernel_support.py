@@ -20,7 +20,7 @@ from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import blas_threads, cache, kernel_store, special_support
+from . import blas_threads, cache, kernel_store, special_calls, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -177,3 +177,8 @@ erfinv = cached_helper(special_support.erfinv.py_func, _SPECIAL_SOURCE)
 erfcinv = cached_helper(special_support.erfcinv.py_func, _SPECIAL_SOURCE)
 log_ndtr = cached_helper(special_support.log_ndtr.py_func, _SPECIAL_SOURCE)
 expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
+
+# scipy.special's compiled functions, called by symbol (special_calls.py):
+# kernels import them as special_<name>.
+globals().update({special_calls.EXTERNAL_NAMES[name]: function
+                  for name, (function, _) in special_calls.CALLS.items()})

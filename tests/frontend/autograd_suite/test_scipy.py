@@ -151,7 +151,6 @@ CASES = {
 
 
 _STATS = "scipy.stats distributions are not traced (outside issue 13)"
-_NOT_LISTED = "scipy.special.{} is not among issue 13's functions (no numjac primitive)"
 XFAIL = {
     **{name: _STATS for name in CASES if name.split("_")[0] in (
         "chi2", "beta", "gamma", "norm", "poisson", "t", "mvn", "dirichlet")
@@ -161,9 +160,6 @@ XFAIL = {
     "sqrtm": "scipy.linalg.sqrtm is not among issue 13's functions",
     "solve_sylvester": "scipy.linalg.solve_sylvester is not among issue 13's functions",
     "solve_banded": "scipy.linalg.solve_banded is not among issue 13's functions",
-    **{name: _NOT_LISTED.format(name) for name in (
-        "betainc", "gammainc", "gammaincc", "jn", "yn", "j0", "j1", "y0", "y1", "i0", "i1",
-        "iv", "ive")},
 }
 
 

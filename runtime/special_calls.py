@@ -1,0 +1,43 @@
+"""SciPy's compiled special functions, called from generated kernels: each
+C function of ``scipy.special.cython_special`` (the routines SciPy's ufuncs
+run) is registered with LLVM under a symbol of ours and declared to Numba
+as an external function of that name.  Calls by symbol name, not by
+address, keep a kernel's machine code valid in the next process: kernels
+import these names from kernel_support, and importing this module
+registers the symbols first, in the compile worker as here.
+
+Every cython_special function takes a trailing ``int`` (Cython's
+``skip_dispatch``, unused for module-level functions): the generated call
+passes 0.  ``CALLS`` maps each primitive's name to its declared function
+and its number of float arguments (lowering/special_bessel.py).
+"""
+from __future__ import annotations
+
+import llvmlite.binding as llvm
+from numba import types
+from numba.extending import get_cython_function_address
+
+_MODULE = "scipy.special.cython_special"
+
+# primitive name -> the cython_special function of doubles SciPy's ufunc uses
+_FUNCTIONS = {
+    "jv": ("__pyx_fuse_1jv", 2), "yv": ("__pyx_fuse_1yv", 2), "yn": ("__pyx_fuse_0yn", 2),
+    "iv": ("__pyx_fuse_1iv", 2), "ive": ("__pyx_fuse_1ive", 2), "kv": ("__pyx_fuse_1kv", 2),
+    "kve": ("__pyx_fuse_1kve", 2),
+    "j0": ("j0", 1), "j1": ("j1", 1), "y0": ("y0", 1), "y1": ("y1", 1), "i0": ("i0", 1),
+    "i1": ("i1", 1), "i0e": ("i0e", 1), "i1e": ("i1e", 1),
+    "gammainc": ("gammainc", 2), "gammaincc": ("gammaincc", 2),
+    "betainc": ("__pyx_fuse_0betainc", 3),
+}
+
+
+def _declare(name, c_name, arity):
+    symbol = f"numjac_special_{name}"
+    llvm.add_symbol(symbol, get_cython_function_address(_MODULE, c_name))
+    signature = types.float64(*([types.float64] * arity), types.intc)
+    return types.ExternalFunction(symbol, signature)
+
+
+CALLS = {name: (_declare(name, c_name, arity), arity)
+         for name, (c_name, arity) in _FUNCTIONS.items()}
+EXTERNAL_NAMES = {name: f"special_{name}" for name in CALLS}
