@@ -27,7 +27,7 @@ _FUNCTIONS = {
     "j0": ("j0", 1), "j1": ("j1", 1), "y0": ("y0", 1), "y1": ("y1", 1), "i0": ("i0", 1),
     "i1": ("i1", 1), "i0e": ("i0e", 1), "i1e": ("i1e", 1),
     "gammainc": ("gammainc", 2), "gammaincc": ("gammaincc", 2),
-    "betainc": ("__pyx_fuse_0betainc", 3),
+    "betainc": ("__pyx_fuse_0betainc", 3), "betaincc": ("__pyx_fuse_0betaincc", 3),
 }
 
 

@@ -1,7 +1,7 @@
 """scipy.special functions of an order or shape parameter and x: Bessel
 functions (jv, yv, yn, iv, ive, kv, kve and the fixed orders j0, j1, y0, y1,
 i0, i1, i0e, i1e) and the regularized incomplete gamma and beta functions
-(gammainc, gammaincc, betainc), as elementwise primitives computed by
+(gammainc, gammaincc, betainc, betaincc), as elementwise primitives computed by
 SciPy's ufuncs in the interpreter.
 
 Derivatives are in x only, by the recurrences (Abramowitz & Stegun 9.1.27,
@@ -9,7 +9,7 @@ Derivatives are in x only, by the recurrences (Abramowitz & Stegun 9.1.27,
 I_{v+1}) / 2; K_v' = -(K_{v-1} + K_{v+1}) / 2; the exponentially scaled
 ones add their factor's derivative (ive = I_v e^{-|x|}, kve = K_v e^{x}).
 d/dx gammainc(a, x) = x^(a-1) e^(-x) / Gamma(a); d/dx betainc(a, b, x) =
-x^(a-1) (1-x)^(b-1) / B(a, b).  Neither SciPy nor the literature's usual
+x^(a-1) (1-x)^(b-1) / B(a, b) = -d/dx betaincc.  Neither SciPy nor the literature's usual
 closed forms give derivatives in the order or shape parameters: asking
 for one raises ParameterDerivativeError naming the argument, never a
 silent zero.
@@ -171,13 +171,23 @@ gammaincc_p, gammaincc = _primitive("gammaincc", sc.gammaincc,
                                     _parameter("gammaincc", "a"), _gammaincc_tangent)
 
 
-def _betainc_tangent(t, ans, a, b, x):
+def _beta_density(a, b, x):
+    """x^(a-1) (1-x)^(b-1) / B(a, b), in logs."""
     log_beta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
-    log_density = sub(add(mul(sub(a, 1), log(x)), mul(sub(b, 1), log1p(neg(x)))), log_beta)
-    return mul(t, exp(log_density))
+    return exp(sub(add(mul(sub(a, 1), log(x)), mul(sub(b, 1), log1p(neg(x)))), log_beta))
+
+
+def _betainc_tangent(t, ans, a, b, x):
+    return mul(t, _beta_density(a, b, x))
 betainc_p, betainc = _primitive("betainc", sc.betainc, _parameter("betainc", "a"),
                                 _parameter("betainc", "b"), _betainc_tangent)
 
+
+def _betaincc_tangent(t, ans, a, b, x):
+    return neg(mul(t, _beta_density(a, b, x)))
+betaincc_p, betaincc = _primitive("betaincc", sc.betaincc, _parameter("betaincc", "a"),
+                                  _parameter("betaincc", "b"), _betaincc_tangent)
+
 # Every primitive above, for the tables that list primitives (sparsity rules).
 PRIMITIVES = (jv_p, yv_p, yn_p, iv_p, ive_p, kv_p, kve_p, j0_p, j1_p, y0_p, y1_p, i0_p,
-              i1_p, i0e_p, i1e_p, gammainc_p, gammaincc_p, betainc_p)
+              i1_p, i0e_p, i1e_p, gammainc_p, gammaincc_p, betainc_p, betaincc_p)

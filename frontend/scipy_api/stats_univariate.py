@@ -105,9 +105,11 @@ def _density(family, formula, log):
     return method
 
 
-def _tail(family, formula, below, above):
+def _tail(family, formula, below, above, above_even_if_invalid=False):
     """cdf/sf and their logs: the formula inside the open support, ``below``
-    at or under its lower end, ``above`` at or over its upper end."""
+    at or under its lower end, ``above`` at or over its upper end (also
+    where the shapes are invalid, if ``above_even_if_invalid``: SciPy's
+    rv_discrete.logcdf)."""
     low, high = family.ends
 
     def method(*args, **kwargs):
@@ -119,7 +121,8 @@ def _tail(family, formula, below, above):
             inside = (low <= z) & np.isfinite(z)
         value = formula(np.where(inside, z, family.interior), *shapes)
         outside = np.where(z >= high, above, below)
-        return np.where(_invalid(ok, z), np.nan, np.where(inside, value, outside))
+        result = np.where(_invalid(ok, z), np.nan, np.where(inside, value, outside))
+        return np.where(z >= high, above, result) if above_even_if_invalid else result
     return method
 
 
@@ -144,7 +147,7 @@ def _methods(family):
     made = {density[0]: _density(family, f["pdf"], log=False),
             density[1]: _density(family, f["logpdf"], log=True),
             "cdf": _tail(family, f["cdf"], 0.0, 1.0),
-            "logcdf": _tail(family, f["logcdf"], -np.inf, 0.0),
+            "logcdf": _tail(family, f["logcdf"], -np.inf, 0.0, not family.continuous),
             "sf": _tail(family, f["sf"], 1.0, 0.0),
             "logsf": _tail(family, f["logsf"], 0.0, -np.inf)}
     if "ppf" in f:
@@ -206,14 +209,17 @@ def _t_logpdf(z, df):
 
 
 def _t_lower_tail(z, df):
-    """P(T <= -|z|): half the incomplete beta at df / (df + z^2), or near
-    z = 0 (where that is close to 1) one half less the central part."""
+    """P(T <= -|z|) = I_e(1/2, df/2) complemented, halved, with e = z^2 /
+    (df + z^2): through betaincc of e while e < 1/2, else through betainc
+    of 1 - e = df / (df + z^2), so that each is evaluated at the argument
+    computed without cancellation."""
     d = _finite_df(df)
     square = z * z
-    far = square >= d
-    tail = 0.5 * sc.betainc(0.5 * d, 0.5, d / (d + np.where(far, square, d)))
-    central = 0.5 - 0.5 * sc.betainc(0.5, 0.5 * d, square / (d + np.where(far, d, square)))
-    return np.where(far, tail, central)
+    near = square < d                      # e < 1/2
+    e = np.where(near, square, d) / (d + np.where(near, square, d))
+    complement = d / (d + np.where(near, d, square))
+    return 0.5 * np.where(near, sc.betaincc(0.5, 0.5 * d, e),
+                          sc.betainc(0.5 * d, 0.5, complement))
 
 
 def _t_cdf(z, df):
@@ -242,7 +248,7 @@ def _gamma_logpdf(z, a):
 _GAMMA = _logs({**_from_logpdf(_gamma_logpdf), "cdf": lambda z, a: sc.gammainc(a, z),
                 "sf": lambda z, a: sc.gammaincc(a, z)})
 
-# -- beta: sf by the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) -----------------------------------
+# -- beta ----------------------------------------------------------------------------------
 
 
 def _beta_logpdf(z, a, b):
@@ -250,7 +256,7 @@ def _beta_logpdf(z, a, b):
 
 
 _BETA = _logs({**_from_logpdf(_beta_logpdf), "cdf": lambda z, a, b: sc.betainc(a, b, z),
-               "sf": lambda z, a, b: sc.betainc(b, a, 1.0 - z)})
+               "sf": lambda z, a, b: sc.betaincc(a, b, z)})
 
 # -- poisson: cdf and sf through the incomplete gamma of the floor -------------------------
 

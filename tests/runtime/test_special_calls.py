@@ -28,7 +28,7 @@ UNIT = np.array([0.0, 1e-12, 0.1, 0.5, 0.99, 1.0, 1.5, -0.1, np.nan])
 def _grid(name, arity):
     if arity == 1:
         return (X,)
-    if name == "betainc":
+    if name.startswith("betainc"):
         a = np.array([0.5, 1.0, 3.0, 40.0])[:, None, None]
         b = np.array([0.3, 2.0, 25.0])[None, :, None]
         return a, b, UNIT[None, None, :]

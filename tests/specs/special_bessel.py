@@ -24,12 +24,12 @@ _REAL_AXIS = ("j0", "j1", "i0", "i1", "i0e", "i1e")           # defined for ever
 _POSITIVE = {"y0": (), "y1": (), "jv": (_ORDERS,), "yv": (_ORDERS,), "yn": (3,),
              "iv": (_ORDERS,), "ive": (_ORDERS,), "kv": (_ORDERS,), "kve": (_ORDERS,),
              "gammainc": (_ORDERS + 0.5,), "gammaincc": (_ORDERS + 0.5,),
-             "betainc": (_ORDERS + 0.5, 1.5)}
+             "betainc": (_ORDERS + 0.5, 1.5), "betaincc": (1.5, _ORDERS + 0.5)}
 
 SPECS = (
     [OpSpec(f"special-{name}", _of_x(name), ((3, 4),)) for name in _REAL_AXIS]
     + [OpSpec(f"special-{name}-positive", _of_x(name, *parameters,
-                                                 scale=0.45 if name == "betainc" else 3.0),
+                                                 scale=0.45 if name.startswith("betainc") else 3.0),
               ((3, 4),), domain="positive")
        for name, parameters in _POSITIVE.items()]
     + [OpSpec("special-jn-integer-order", _of_x("jn", 2), ((3, 4),), domain="positive"),
