@@ -26,10 +26,13 @@ _POSITIVE = {"y0": (), "y1": (), "jv": (_ORDERS,), "yv": (_ORDERS,), "yn": (3,),
              "gammainc": (_ORDERS + 0.5,), "gammaincc": (_ORDERS + 0.5,),
              "betainc": (_ORDERS + 0.5, 1.5), "betaincc": (1.5, _ORDERS + 0.5)}
 
+def _scale(name):
+    return 0.45 if name.startswith("betainc") else 3.0     # betainc's x in (0, 1)
+
+
 SPECS = (
     [OpSpec(f"special-{name}", _of_x(name), ((3, 4),)) for name in _REAL_AXIS]
-    + [OpSpec(f"special-{name}-positive", _of_x(name, *parameters,
-                                                 scale=0.45 if name.startswith("betainc") else 3.0),
+    + [OpSpec(f"special-{name}-positive", _of_x(name, *parameters, scale=_scale(name)),
               ((3, 4),), domain="positive")
        for name, parameters in _POSITIVE.items()]
     + [OpSpec("special-jn-integer-order", _of_x("jn", 2), ((3, 4),), domain="positive"),
