@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -53,23 +53,23 @@ class Family:
     interior: float
     formulas: dict
     argcheck: Callable = _positive
-    signature: inspect.Signature = field(init=False)
-
-    def __post_init__(self):
-        names = [n.strip() for n in (self.instance.shapes or "").split(",") if n.strip()]
-        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        scales = [("loc", 0.0)] + ([("scale", 1.0)] if self.continuous else [])
-        parameters = ([inspect.Parameter("x", kind)] + [inspect.Parameter(n, kind) for n in names]
-                      + [inspect.Parameter(n, kind, default=d) for n, d in scales])
-        object.__setattr__(self, "signature", inspect.Signature(parameters))
 
     @property
     def continuous(self) -> bool:
         return isinstance(self.instance, st.rv_continuous)
 
-    def parse(self, args, kwargs):
-        """(x, shapes, loc, scale) as floats; SciPy's TypeError if they do not fit."""
-        bound = self.signature.bind(*args, **kwargs)
+    def signature(self, point: str) -> inspect.Signature:
+        """SciPy's: the point (x, k or q), the shapes, loc (and scale)."""
+        names = [n.strip() for n in (self.instance.shapes or "").split(",") if n.strip()]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        scales = [("loc", 0.0)] + ([("scale", 1.0)] if self.continuous else [])
+        return inspect.Signature(
+            [inspect.Parameter(point, kind)] + [inspect.Parameter(n, kind) for n in names]
+            + [inspect.Parameter(n, kind, default=d) for n, d in scales])
+
+    def parse(self, args, kwargs, point="x"):
+        """(point, shapes, loc, scale) as floats; SciPy's TypeError if they do not fit."""
+        bound = self.signature(point).bind(*args, **kwargs)
         bound.apply_defaults()
         values = [as_float(v) for v in bound.arguments.values()]
         if self.continuous:
@@ -79,6 +79,11 @@ class Family:
     @property
     def ends(self):
         return float(self.instance.a), float(self.instance.b)
+
+
+def _point(family) -> str:
+    """The name SciPy gives the point: x, or k for a discrete distribution."""
+    return "x" if family.continuous else "k"
 
 
 def _invalid(ok, z):
@@ -91,7 +96,7 @@ def _density(family, formula, log):
     low, high = family.ends
 
     def method(*args, **kwargs):
-        x, shapes, loc, scale = family.parse(args, kwargs)
+        x, shapes, loc, scale = family.parse(args, kwargs, _point(family))
         z = (x - loc) / scale
         ok = family.argcheck(*shapes) & (scale > 0)
         inside = (low <= z) & (z <= high)
@@ -113,7 +118,7 @@ def _tail(family, formula, below, above, above_even_if_invalid=False):
     low, high = family.ends
 
     def method(*args, **kwargs):
-        x, shapes, loc, scale = family.parse(args, kwargs)
+        x, shapes, loc, scale = family.parse(args, kwargs, _point(family))
         z = (x - loc) / scale
         ok = family.argcheck(*shapes) & (scale > 0)
         inside = (low < z) & (z < high)
@@ -129,7 +134,7 @@ def _tail(family, formula, below, above, above_even_if_invalid=False):
 def _quantile(family, formula, at_zero, at_one):
     """ppf/isf: the formula for 0 < q < 1, the support's ends at 0 and 1."""
     def method(*args, **kwargs):
-        q, shapes, loc, scale = family.parse(args, kwargs)
+        q, shapes, loc, scale = family.parse(args, kwargs, "q")
         ok = family.argcheck(*shapes) & (scale > 0) & (loc == loc)
         inside = (0 < q) & (q < 1)
         value = formula(np.where(inside, q, 0.5), *shapes) * scale + loc
