@@ -156,7 +156,9 @@ def erfinv(y):
 
 @numba.njit
 def _erfc_inverse_upper(z):
-    """x >= 0 with erfc(x) = z, for 0 < z <= 1."""
+    """x >= 0 with erfc(x) = z, for 0 <= z <= 1."""
+    if z == 0.0:
+        return math.inf
     if z > 0.5:
         return _erf_inverse_small(1.0 - z)              # exact for z in [0.5, 1]
     return _erfc_inverse_tail(z)
@@ -169,8 +171,6 @@ def erfcinv(z):
     while it types the kernel that calls it (an empty cache)."""
     if not 0.0 <= z <= 2.0:
         return math.nan
-    if z == 0.0:
-        return math.inf
     if z > 1.0:
         return -_erfc_inverse_upper(2.0 - z)            # exact for z in [1, 2]
     return _erfc_inverse_upper(z)
