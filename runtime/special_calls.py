@@ -28,6 +28,8 @@ _FUNCTIONS = {
     "i1": ("i1", 1), "i0e": ("i0e", 1), "i1e": ("i1e", 1),
     "gammainc": ("gammainc", 2), "gammaincc": ("gammaincc", 2),
     "betainc": ("__pyx_fuse_0betainc", 3), "betaincc": ("__pyx_fuse_0betaincc", 3),
+    "gammaincinv": ("gammaincinv", 2), "gammainccinv": ("gammainccinv", 2),
+    "betaincinv": ("__pyx_fuse_0betaincinv", 3), "betainccinv": ("__pyx_fuse_0betainccinv", 3),
 }
 
 

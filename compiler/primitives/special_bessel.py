@@ -1,18 +1,19 @@
-"""scipy.special functions of an order or shape parameter and x: Bessel
-functions (jv, yv, yn, iv, ive, kv, kve and the fixed orders j0, j1, y0, y1,
-i0, i1, i0e, i1e) and the regularized incomplete gamma and beta functions
-(gammainc, gammaincc, betainc, betaincc), as elementwise primitives computed by
-SciPy's ufuncs in the interpreter.
+"""scipy.special functions of an order or shape parameter and x, as
+elementwise primitives computed by SciPy's ufuncs in the interpreter:
+Bessel functions (jv, yv, yn, iv, ive, kv, kve and the fixed orders j0, j1,
+y0, y1, i0, i1, i0e, i1e), the regularized incomplete gamma and beta
+functions (gammainc, gammaincc, betainc, betaincc) and their inverses in
+the probability (gammaincinv, gammainccinv, betaincinv, betainccinv).
 
 Derivatives are in x only, by the recurrences (Abramowitz & Stegun 9.1.27,
 9.6.26): J_v' = (J_{v-1} - J_{v+1}) / 2, likewise Y_v; I_v' = (I_{v-1} +
 I_{v+1}) / 2; K_v' = -(K_{v-1} + K_{v+1}) / 2; the exponentially scaled
 ones add their factor's derivative (ive = I_v e^{-|x|}, kve = K_v e^{x}).
 d/dx gammainc(a, x) = x^(a-1) e^(-x) / Gamma(a); d/dx betainc(a, b, x) =
-x^(a-1) (1-x)^(b-1) / B(a, b) = -d/dx betaincc.  Neither SciPy nor the literature's usual
-closed forms give derivatives in the order or shape parameters: asking
-for one raises ParameterDerivativeError naming the argument, never a
-silent zero.
+x^(a-1) (1-x)^(b-1) / B(a, b) = -d/dx betaincc; an inverse's derivative in
+q is one over the density at its value.  Neither SciPy nor the usual closed
+forms give derivatives in the order or shape parameters: asking for one
+raises ParameterDerivativeError naming the argument, never a silent zero.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import scipy.special as sc
 
 from ..rules import Primitive
 from .base import broadcast_type, defelementwise, defjvp, make_op
-from .elementwise import add, exp, log, log1p, mul, neg, sign, sub
+from .elementwise import add, div, exp, log, log1p, mul, neg, sign, sub
 from .special import lgamma
 
 
@@ -188,6 +189,36 @@ def _betaincc_tangent(t, ans, a, b, x):
 betaincc_p, betaincc = _primitive("betaincc", sc.betaincc, _parameter("betaincc", "a"),
                                   _parameter("betaincc", "b"), _betaincc_tangent)
 
+# -- their inverses in the probability: dx/dq = +-1 / density(x) ---------------------
+
+def _gammaincinv_tangent(t, ans, a, q):
+    return div(t, _gamma_density(a, ans))
+gammaincinv_p, gammaincinv = _primitive("gammaincinv", sc.gammaincinv,
+                                        _parameter("gammaincinv", "a"), _gammaincinv_tangent)
+
+
+def _gammainccinv_tangent(t, ans, a, q):
+    return neg(div(t, _gamma_density(a, ans)))
+gammainccinv_p, gammainccinv = _primitive("gammainccinv", sc.gammainccinv,
+                                          _parameter("gammainccinv", "a"),
+                                          _gammainccinv_tangent)
+
+
+def _betaincinv_tangent(t, ans, a, b, q):
+    return div(t, _beta_density(a, b, ans))
+betaincinv_p, betaincinv = _primitive("betaincinv", sc.betaincinv,
+                                      _parameter("betaincinv", "a"),
+                                      _parameter("betaincinv", "b"), _betaincinv_tangent)
+
+
+def _betainccinv_tangent(t, ans, a, b, q):
+    return neg(div(t, _beta_density(a, b, ans)))
+betainccinv_p, betainccinv = _primitive("betainccinv", sc.betainccinv,
+                                        _parameter("betainccinv", "a"),
+                                        _parameter("betainccinv", "b"), _betainccinv_tangent)
+
+
 # Every primitive above, for the tables that list primitives (sparsity rules).
 PRIMITIVES = (jv_p, yv_p, yn_p, iv_p, ive_p, kv_p, kve_p, j0_p, j1_p, y0_p, y1_p, i0_p,
-              i1_p, i0e_p, i1e_p, gammainc_p, gammaincc_p, betainc_p, betaincc_p)
+              i1_p, i0e_p, i1e_p, gammainc_p, gammaincc_p, betainc_p, betaincc_p,
+              gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p)

@@ -98,7 +98,8 @@ _UFUNCS = {
 # in x only (compiler/primitives/special_bessel.py).  scipy.special.jn is jv.
 _UFUNCS.update({getattr(sc, name): getattr(BESSEL, name) for name in (
     "jv", "yv", "yn", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "i0", "i1", "i0e",
-    "i1e", "gammainc", "gammaincc", "betainc", "betaincc")})
+    "i1e", "gammainc", "gammaincc", "betainc", "betaincc", "gammaincinv", "gammainccinv",
+    "betaincinv", "betainccinv")})
 
 
 def _yn(n, x):

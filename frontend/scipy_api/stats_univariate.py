@@ -243,7 +243,9 @@ def _chi2_logpdf(z, df):
 
 
 _CHI2 = _logs({**_from_logpdf(_chi2_logpdf), "cdf": lambda z, df: sc.gammainc(df / 2, z / 2),
-               "sf": lambda z, df: sc.gammaincc(df / 2, z / 2)})
+               "sf": lambda z, df: sc.gammaincc(df / 2, z / 2),
+               "ppf": lambda q, df: 2 * sc.gammaincinv(df / 2, q),
+               "isf": lambda q, df: 2 * sc.gammainccinv(df / 2, q)})
 
 
 def _gamma_logpdf(z, a):
@@ -251,7 +253,8 @@ def _gamma_logpdf(z, a):
 
 
 _GAMMA = _logs({**_from_logpdf(_gamma_logpdf), "cdf": lambda z, a: sc.gammainc(a, z),
-                "sf": lambda z, a: sc.gammaincc(a, z)})
+                "sf": lambda z, a: sc.gammaincc(a, z), "ppf": lambda q, a: sc.gammaincinv(a, q),
+                "isf": lambda q, a: sc.gammainccinv(a, q)})
 
 # -- beta ----------------------------------------------------------------------------------
 
@@ -261,7 +264,9 @@ def _beta_logpdf(z, a, b):
 
 
 _BETA = _logs({**_from_logpdf(_beta_logpdf), "cdf": lambda z, a, b: sc.betainc(a, b, z),
-               "sf": lambda z, a, b: sc.betaincc(a, b, z)})
+               "sf": lambda z, a, b: sc.betaincc(a, b, z),
+               "ppf": lambda q, a, b: sc.betaincinv(a, b, q),
+               "isf": lambda q, a, b: sc.betainccinv(a, b, q)})
 
 # -- poisson: cdf and sf through the incomplete gamma of the floor -------------------------
 

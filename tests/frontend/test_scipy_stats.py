@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.special as sc
 import scipy.stats as st
 
 import numjac as nj
@@ -105,11 +106,24 @@ def test_poisson_methods_equal_scipys(method):
     assert_same(shifted(k, mu), scipy_value(getattr(st.poisson, method), k, mu, 2))
 
 
-def test_norm_quantiles():
-    q = np.array([0.0, 1e-300, 1e-10, 0.2, 0.5, 0.9, 1 - 1e-12, 1.0, -0.1, 1.5, np.nan])
+@pytest.mark.parametrize("distribution", ["norm", "chi2", "gamma", "beta"])
+def test_quantiles(distribution):
+    tiny = 1e-80 if distribution == "beta" else 1e-300     # see the test below
+    q = np.array([0.0, tiny, 1e-10, 0.2, 0.5, 0.9, 1 - 1e-12, 1.0, -0.1, 1.5, np.nan])
+    shapes = SHAPES[distribution][1]
     for method in ("ppf", "isf"):
-        fn = method_of("norm", method)
-        assert_same(nj.jit(fn)(q, 1.5, 2.0), scipy_value(fn, q, 1.5, 2.0))
+        fn = method_of(distribution, method, loc=1.5, scale=2.0)
+        args = _grid(q, shapes)
+        assert_same(nj.jit(fn)(*args), scipy_value(fn, *args))
+
+
+def test_beta_ppf_far_in_the_tail_is_betaincinv():
+    """Below q ~ 1e-90 SciPy's beta.ppf loses its accuracy (at q = 1e-100,
+    a = 2.5, b = 3 it returns a point whose cdf is 2e-92); numjac's is
+    scipy.special.betaincinv, whose cdf there is q to rounding."""
+    q = np.array([1e-100, 1e-95])
+    got = nj.jit(lambda q: st.beta.ppf(q, 2.5, 3.0))(q)
+    np.testing.assert_allclose(sc.betainc(2.5, 3.0, got), q, rtol=1e-13)
 
 
 def test_frozen_distributions_and_python_scalars():
@@ -137,6 +151,8 @@ def test_results_are_float64_as_scipys():
     ("gamma", "cdf", (np.array([0.3, 2.0, 9.0]),)),
     ("beta", "logpdf", (np.array([0.2, 0.5, 0.9]), np.array([1.5, 2.0, 0.7]), 2.5)),
     ("beta", "sf", (np.array([0.2, 0.5, 0.9]),)),
+    ("beta", "ppf", (np.array([0.2, 0.5, 0.9]),)),
+    ("chi2", "isf", (np.array([0.2, 0.5, 0.9]),)),
     ("poisson", "logpmf", (np.array([1.3, 2.0, 9.0]),)),
 ])
 def test_derivatives_against_finite_differences(distribution, method, args):
@@ -222,7 +238,8 @@ def test_dirichlet_equals_scipys():
     (lambda x: st.expon.pdf(x), "scipy.stats.expon.pdf"),
     (lambda x: st.norm.rvs(loc=x), "scipy.stats.norm.rvs"),
     (lambda x: st.norm(x).mean(), "scipy.stats.norm.mean"),
-    (lambda x: st.multivariate_normal.cdf(x, np.zeros(2)), "scipy.stats.multivariate_normal.cdf"),
+    (lambda x: st.multivariate_normal.cdf(x, np.zeros(2)),
+     "scipy.stats.multivariate_normal.cdf"),
 ])
 def test_what_is_not_traced_is_named(call, name):
     with pytest.raises(UnsupportedOperationError, match=name.replace(".", r"\.")):

@@ -24,10 +24,13 @@ _REAL_AXIS = ("j0", "j1", "i0", "i1", "i0e", "i1e")           # defined for ever
 _POSITIVE = {"y0": (), "y1": (), "jv": (_ORDERS,), "yv": (_ORDERS,), "yn": (3,),
              "iv": (_ORDERS,), "ive": (_ORDERS,), "kv": (_ORDERS,), "kve": (_ORDERS,),
              "gammainc": (_ORDERS + 0.5,), "gammaincc": (_ORDERS + 0.5,),
-             "betainc": (_ORDERS + 0.5, 1.5), "betaincc": (1.5, _ORDERS + 0.5)}
+             "betainc": (_ORDERS + 0.5, 1.5), "betaincc": (1.5, _ORDERS + 0.5),
+             "gammaincinv": (_ORDERS + 0.5,), "gammainccinv": (_ORDERS + 0.5,),
+             "betaincinv": (_ORDERS + 0.5, 1.5), "betainccinv": (1.5, _ORDERS + 0.5)}
 
 def _scale(name):
-    return 0.45 if name.startswith("betainc") else 3.0     # betainc's x in (0, 1)
+    """Into (0, 1) for betainc's x and the inverses' probabilities."""
+    return 0.45 if name.startswith("betainc") or name.endswith("inv") else 3.0
 
 
 SPECS = (

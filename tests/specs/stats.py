@@ -25,10 +25,10 @@ def _method(distribution, method, into, shapes):
     return fn
 
 
-def _norm_quantile(method):
+def _quantile(distribution, method, shapes):
     def fn(q):
-        return getattr(st.norm, method)(q / 2.2, 0.3, 1.7)
-    fn.__name__ = f"norm_{method}"
+        return getattr(getattr(st, distribution), method)(q / 2.2, *shapes, loc=0.3, scale=1.7)
+    fn.__name__ = f"{distribution}_{method}"
     return fn
 
 
@@ -61,8 +61,9 @@ SPECS = (
     [OpSpec(f"stats-{name}-{method}", _method(name, method, into, shapes), ((3, 4),),
             domain=domain)
      for name, (into, shapes, domain) in _CONTINUOUS.items() for method in _UNIVARIATE]
-    + [OpSpec(f"stats-norm-{method}", _norm_quantile(method), ((3, 4),), domain="positive")
-       for method in ("ppf", "isf")]
+    + [OpSpec(f"stats-{name}-{method}", _quantile(name, method, _CONTINUOUS[name][1]),
+              ((3, 4),), domain="positive")
+       for name in ("norm", "chi2", "gamma", "beta") for method in ("ppf", "isf")]
     + [OpSpec(f"stats-poisson-{method}", _poisson(method), ((3, 4),), domain="positive")
        for method in _UNIVARIATE]
     + [OpSpec(f"stats-multivariate_normal-{method}", _mvn(method), ((2, 3), (3, 3)))
