@@ -112,24 +112,25 @@ kve_p, kve = _primitive("kve", sc.kve, _parameter("kve", "v"), _kve_tangent)
 
 # -- fixed orders: their own SciPy routines (faster, and SciPy's values) -----------------
 
-def _j0_tangent(t, ans, x):
-    return neg(mul(t, j1(x)))
-j0_p, j0 = _primitive("j0", sc.j0, _j0_tangent)
+def _minus_order_one(order_one):
+    """J_0' = -J_1 and Y_0' = -Y_1."""
+    def tangent(t, ans, x):
+        return neg(mul(t, order_one(x)))
+    return tangent
 
 
-def _j1_tangent(t, ans, x):
-    return mul(t, mul(sub(j0(x), jv(2, x)), 0.5))
-j1_p, j1 = _primitive("j1", sc.j1, _j1_tangent)
+def _half_difference(order_zero, order_two):
+    """J_1' = (J_0 - J_2) / 2, and the same for Y."""
+    def tangent(t, ans, x):
+        return mul(t, mul(sub(order_zero(x), order_two(x)), 0.5))
+    return tangent
 
 
-def _y0_tangent(t, ans, x):
-    return neg(mul(t, y1(x)))
-y0_p, y0 = _primitive("y0", sc.y0, _y0_tangent)
-
-
-def _y1_tangent(t, ans, x):
-    return mul(t, mul(sub(y0(x), yn(2, x)), 0.5))
-y1_p, y1 = _primitive("y1", sc.y1, _y1_tangent)
+# The lambdas name ops defined further down, looked up when a jvp runs.
+j0_p, j0 = _primitive("j0", sc.j0, _minus_order_one(lambda x: j1(x)))
+j1_p, j1 = _primitive("j1", sc.j1, _half_difference(lambda x: j0(x), lambda x: jv(2, x)))
+y0_p, y0 = _primitive("y0", sc.y0, _minus_order_one(lambda x: y1(x)))
+y1_p, y1 = _primitive("y1", sc.y1, _half_difference(lambda x: y0(x), lambda x: yn(2, x)))
 
 
 def _i0_tangent(t, ans, x):
