@@ -30,6 +30,7 @@ _FUNCTIONS = {
     "betainc": ("__pyx_fuse_0betainc", 3), "betaincc": ("__pyx_fuse_0betaincc", 3),
     "gammaincinv": ("gammaincinv", 2), "gammainccinv": ("gammainccinv", 2),
     "betaincinv": ("__pyx_fuse_0betaincinv", 3), "betainccinv": ("__pyx_fuse_0betainccinv", 3),
+    "stdtr": ("__pyx_fuse_0stdtr", 2), "stdtrit": ("__pyx_fuse_0stdtrit", 2),
 }
 
 

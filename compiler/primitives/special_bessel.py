@@ -3,7 +3,8 @@ elementwise primitives computed by SciPy's ufuncs in the interpreter:
 Bessel functions (jv, yv, yn, iv, ive, kv, kve and the fixed orders j0, j1,
 y0, y1, i0, i1, i0e, i1e), the regularized incomplete gamma and beta
 functions (gammainc, gammaincc, betainc, betaincc) and their inverses in
-the probability (gammaincinv, gammainccinv, betaincinv, betainccinv).
+the probability (gammaincinv, gammainccinv, betaincinv, betainccinv), and
+Student's t distribution function and its inverse (stdtr, stdtrit).
 
 Derivatives are in x only, by the recurrences (Abramowitz & Stegun 9.1.27,
 9.6.26): J_v' = (J_{v-1} - J_{v+1}) / 2, likewise Y_v; I_v' = (I_{v-1} +
@@ -17,6 +18,7 @@ raises ParameterDerivativeError naming the argument, never a silent zero.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -24,7 +26,7 @@ import scipy.special as sc
 
 from ..rules import Primitive
 from .base import broadcast_type, defelementwise, defjvp, make_op
-from .elementwise import add, div, exp, log, log1p, mul, neg, sign, sub
+from .elementwise import add, div, exp, isinf, log, log1p, mul, neg, select, sign, sub
 from .special import lgamma
 
 
@@ -219,7 +221,30 @@ betainccinv_p, betainccinv = _primitive("betainccinv", sc.betainccinv,
                                         _parameter("betainccinv", "b"), _betainccinv_tangent)
 
 
+# -- Student's t distribution function and its inverse (scipy.stats.t) -------------------
+
+def _t_density(df, x):
+    """The t density; the normal's where df is infinite."""
+    finite = select(isinf(df), 1.0, df)
+    log_t = sub(sub(sub(lgamma(mul(add(finite, 1), 0.5)), lgamma(mul(finite, 0.5))),
+                    mul(log(mul(finite, math.pi)), 0.5)),
+                mul(mul(add(finite, 1), 0.5), log1p(div(mul(x, x), finite))))
+    log_normal = sub(mul(mul(x, x), -0.5), 0.5 * math.log(2 * math.pi))
+    return exp(select(isinf(df), log_normal, log_t))
+
+
+def _stdtr_tangent(t, ans, df, x):
+    return mul(t, _t_density(df, x))
+stdtr_p, stdtr = _primitive("stdtr", sc.stdtr, _parameter("stdtr", "df"), _stdtr_tangent)
+
+
+def _stdtrit_tangent(t, ans, df, p):
+    return div(t, _t_density(df, ans))
+stdtrit_p, stdtrit = _primitive("stdtrit", sc.stdtrit, _parameter("stdtrit", "df"),
+                                _stdtrit_tangent)
+
+
 # Every primitive above, for the tables that list primitives (sparsity rules).
 PRIMITIVES = (jv_p, yv_p, yn_p, iv_p, ive_p, kv_p, kve_p, j0_p, j1_p, y0_p, y1_p, i0_p,
               i1_p, i0e_p, i1e_p, gammainc_p, gammaincc_p, betainc_p, betaincc_p,
-              gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p)
+              gammaincinv_p, gammainccinv_p, betaincinv_p, betainccinv_p, stdtr_p, stdtrit_p)

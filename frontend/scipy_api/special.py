@@ -99,7 +99,7 @@ _UFUNCS = {
 _UFUNCS.update({getattr(sc, name): getattr(BESSEL, name) for name in (
     "jv", "yv", "yn", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "i0", "i1", "i0e",
     "i1e", "gammainc", "gammaincc", "betainc", "betaincc", "gammaincinv", "gammainccinv",
-    "betaincinv", "betainccinv")})
+    "betaincinv", "betainccinv", "stdtr", "stdtrit")})
 
 
 def _yn(n, x):

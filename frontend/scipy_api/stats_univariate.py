@@ -213,27 +213,9 @@ def _t_logpdf(z, df):
     return np.where(np.isinf(df), _norm_logpdf(z), t)
 
 
-def _t_lower_tail(z, df):
-    """P(T <= -|z|) = I_e(1/2, df/2) complemented, halved, with e = z^2 /
-    (df + z^2): through betaincc of e while e < 1/2, else through betainc
-    of 1 - e = df / (df + z^2), so that each is evaluated at the argument
-    computed without cancellation."""
-    d = _finite_df(df)
-    square = z * z
-    near = square < d                      # e < 1/2
-    e = np.where(near, square, d) / (d + np.where(near, square, d))
-    complement = d / (d + np.where(near, d, square))
-    return 0.5 * np.where(near, sc.betaincc(0.5, 0.5 * d, e),
-                          sc.betainc(0.5 * d, 0.5, complement))
-
-
-def _t_cdf(z, df):
-    lower = _t_lower_tail(z, df)
-    t = np.where(z < 0, lower, 1.0 - lower)
-    return np.where(np.isinf(df), sc.ndtr(z), t)
-
-
-_T = _logs({**_from_logpdf(_t_logpdf), "cdf": _t_cdf, "sf": lambda z, df: _t_cdf(-z, df)})
+_T = _logs({**_from_logpdf(_t_logpdf), "cdf": lambda z, df: sc.stdtr(df, z),
+            "sf": lambda z, df: sc.stdtr(df, -z), "ppf": lambda q, df: sc.stdtrit(df, q),
+            "isf": lambda q, df: -sc.stdtrit(df, q)})
 
 # -- chi2 and gamma --------------------------------------------------------------------------
 

@@ -26,11 +26,12 @@ _POSITIVE = {"y0": (), "y1": (), "jv": (_ORDERS,), "yv": (_ORDERS,), "yn": (3,),
              "gammainc": (_ORDERS + 0.5,), "gammaincc": (_ORDERS + 0.5,),
              "betainc": (_ORDERS + 0.5, 1.5), "betaincc": (1.5, _ORDERS + 0.5),
              "gammaincinv": (_ORDERS + 0.5,), "gammainccinv": (_ORDERS + 0.5,),
-             "betaincinv": (_ORDERS + 0.5, 1.5), "betainccinv": (1.5, _ORDERS + 0.5)}
+             "betaincinv": (_ORDERS + 0.5, 1.5), "betainccinv": (1.5, _ORDERS + 0.5),
+             "stdtr": (_ORDERS + 0.5,), "stdtrit": (_ORDERS + 0.5,)}
 
 def _scale(name):
-    """Into (0, 1) for betainc's x and the inverses' probabilities."""
-    return 0.45 if name.startswith("betainc") or name.endswith("inv") else 3.0
+    """Into (0, 1) for betainc's x and the inverses' probabilities (stdtrit too)."""
+    return 0.45 if name.startswith("betainc") or name.endswith(("inv", "it")) else 3.0
 
 
 SPECS = (

@@ -63,7 +63,7 @@ SPECS = (
      for name, (into, shapes, domain) in _CONTINUOUS.items() for method in _UNIVARIATE]
     + [OpSpec(f"stats-{name}-{method}", _quantile(name, method, _CONTINUOUS[name][1]),
               ((3, 4),), domain="positive")
-       for name in ("norm", "chi2", "gamma", "beta") for method in ("ppf", "isf")]
+       for name in ("norm", "t", "chi2", "gamma", "beta") for method in ("ppf", "isf")]
     + [OpSpec(f"stats-poisson-{method}", _poisson(method), ((3, 4),), domain="positive")
        for method in _UNIVARIATE]
     + [OpSpec(f"stats-multivariate_normal-{method}", _mvn(method), ((2, 3), (3, 3)))
