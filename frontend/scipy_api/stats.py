@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import types
 
-from scipy.stats import _multivariate as multivariate
-from scipy.stats._distn_infrastructure import rv_continuous, rv_discrete
+import scipy.stats as st
 
 from ..errors import unsupported
 from ..numpy_api.table import DISPLAY_NAMES, HANDLERS, dispatch_function, implements
@@ -31,18 +30,18 @@ from ..tracer import is_traced
 
 # The methods replaced on each base class while tracing; a traced call of
 # one without a handler for its distribution raises, naming it.
+_MULTIVARIATE_NORMAL, _DIRICHLET = type(st.multivariate_normal), type(st.dirichlet)
 _ROUTED = {
-    rv_continuous: ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs",
+    st.rv_continuous: ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs",
                     "mean", "median", "var", "std", "stats", "moment", "entropy", "interval",
                     "expect", "support"),
-    rv_discrete: ("pmf", "logpmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs",
+    st.rv_discrete: ("pmf", "logpmf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "rvs",
                   "mean", "median", "var", "std", "stats", "moment", "entropy", "interval",
                   "expect", "support"),
-    multivariate.multivariate_normal_gen: ("pdf", "logpdf", "cdf", "logcdf", "rvs", "entropy"),
-    multivariate.dirichlet_gen: ("pdf", "logpdf", "rvs", "mean", "var", "entropy"),
+    _MULTIVARIATE_NORMAL: ("pdf", "logpdf", "cdf", "logcdf", "rvs", "entropy"),
+    _DIRICHLET: ("pdf", "logpdf", "rvs", "mean", "var", "entropy"),
 }
-_MULTIVARIATE_NAMES = {multivariate.multivariate_normal_gen: "multivariate_normal",
-                       multivariate.dirichlet_gen: "dirichlet"}
+_MULTIVARIATE_NAMES = {_MULTIVARIATE_NORMAL: "multivariate_normal", _DIRICHLET: "dirichlet"}
 _ORIGINALS = {(cls, name): getattr(cls, name) for cls, names in _ROUTED.items()
               for name in names}
 # distribution class -> the instance scipy.stats exports (stats.norm for norm_gen)
