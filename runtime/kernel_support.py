@@ -20,7 +20,7 @@ import numpy as np
 from numba import prange  # noqa: F401  (kernels import prange from here)
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import cache, kernel_store, special_support
+from . import cache, kernel_store, special_calls, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -118,7 +118,8 @@ expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
 
 
 # Helpers that import scipy.linalg, loaded on a kernel's first use of one
-# (its module's import line), so that other kernels never import SciPy.
+# (its module's import line), so that other kernels never import SciPy;
+# scipy.special's compiled functions likewise (special_<name>, special_calls.py).
 _LOADED_LATER = {"gemm": "kernel_blas", "eigh_upper": "kernel_lapack",
                  "sqrtm": "kernel_lapack", "solve_sylvester": "kernel_lapack"}
 
@@ -126,4 +127,6 @@ _LOADED_LATER = {"gemm": "kernel_blas", "eigh_upper": "kernel_lapack",
 def __getattr__(name):
     if name in _LOADED_LATER:
         return getattr(importlib.import_module(f".{_LOADED_LATER[name]}", __package__), name)
+    if name in special_calls.EXTERNAL_NAMES.values():
+        return special_calls.external(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -155,17 +155,25 @@ def erfinv(y):
 
 
 @numba.njit
-def erfcinv(z):
-    """The inverse of erfc on [0, 2] (NaN outside), as scipy.special.erfcinv."""
-    if not 0.0 <= z <= 2.0:
-        return math.nan
+def _erfc_inverse_upper(z):
+    """x >= 0 with erfc(x) = z, for 0 <= z <= 1."""
     if z == 0.0:
         return math.inf
-    if z > 1.0:
-        return -erfcinv(2.0 - z)                        # exact for z in [1, 2]
     if z > 0.5:
         return _erf_inverse_small(1.0 - z)              # exact for z in [0.5, 1]
     return _erfc_inverse_tail(z)
+
+
+@numba.njit
+def erfcinv(z):
+    """The inverse of erfc on [0, 2] (NaN outside), as scipy.special.erfcinv.
+    Not recursive: Numba cannot type a recursive helper first compiled
+    while it types the kernel that calls it (an empty cache)."""
+    if not 0.0 <= z <= 2.0:
+        return math.nan
+    if z > 1.0:
+        return -_erfc_inverse_upper(2.0 - z)            # exact for z in [1, 2]
+    return _erfc_inverse_upper(z)
 
 
 @numba.njit

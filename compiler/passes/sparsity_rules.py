@@ -39,7 +39,7 @@ from ..primitives.control import chunk_map_p
 from ..primitives.loops import cond_p, while_loop_p
 from ..primitives import linalg_expm, linalg_solve, linalg_spectral, linalg_sylvester
 from ..primitives.random import random_normal_p, random_uniform_p
-from ..primitives import special
+from ..primitives import special, special_bessel
 from ..rules import impls, non_differentiable
 
 sparsity_rules: dict = {}
@@ -361,6 +361,14 @@ _SPECIAL = (special.lgamma_p, special.gamma_p, special.digamma_p, special.polyga
             special.log_ndtr_p, special.expit_p)
 for _prim in _NONLINEAR_UNARY + _SPECIAL:
     register_sparsity(_prim, elementwise_rule(nonlinear=(0,)))
+# Bessel and incomplete gamma/beta functions: curved in every operand (the
+# orders and shapes too, though their derivatives are refused).
+def _curved_in_every_operand(eqn, known):
+    return elementwise_rule(nonlinear=tuple(range(len(eqn.inputs))))(eqn, known)
+
+
+for _prim in special_bessel.PRIMITIVES:
+    register_sparsity(_prim, _curved_in_every_operand)
 register_sparsity(E.pow_p, elementwise_rule(nonlinear=(0, 1)))
 register_sparsity(E.atan2_p, elementwise_rule(nonlinear=(0, 1)))
 register_sparsity(E.div_p, elementwise_rule(nonlinear=(1,)))

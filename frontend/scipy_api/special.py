@@ -19,6 +19,8 @@ import scipy.special as sc
 from ..compiler.ir import Lit
 from ..compiler.primitives import elementwise as E
 from ..compiler.primitives import special as SP
+from ..compiler.primitives import special_bessel as BESSEL
+from ..compiler.primitives import structural as S
 from ..errors import unsupported
 from ..pytree import flatten
 from ..replacements import replaced_while_tracing
@@ -91,6 +93,21 @@ _UFUNCS = {
     sc.log_ndtr: SP.log_ndtr, sc.expit: SP.expit, sc.logit: _logit,
     sc.xlogy: _times_log(E.log), sc.xlog1py: _times_log(E.log1p),
 }
+
+# Bessel functions and the incomplete gamma and beta functions: derivatives
+# in x only (compiler/primitives/special_bessel.py).  scipy.special.jn is jv.
+_UFUNCS.update({getattr(sc, name): getattr(BESSEL, name) for name in (
+    "jv", "yv", "yn", "iv", "ive", "kv", "kve", "j0", "j1", "y0", "y1", "i0", "i1", "i0e",
+    "i1e", "gammainc", "gammaincc", "betainc", "betaincc", "gammaincinv", "gammainccinv",
+    "betaincinv", "betainccinv", "stdtr", "stdtrit")})
+
+
+def _yn(n, x):
+    # SciPy's yn loop takes an integer n; the primitive takes it as x's float.
+    return BESSEL.yn(S.convert(n, x.type.dtype), x)
+
+
+_UFUNCS[sc.yn] = _yn
 
 for _ufunc, _op in _UFUNCS.items():
     implements(_ufunc)(traced_ufunc(_ufunc, _op))
