@@ -26,7 +26,7 @@ MAX_NESTING = 40
 # Cheap operations a view's reader recomputes rather than read from memory,
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
-RECOMPUTE_CHARS = 1000
+RECOMPUTE_CHARS = 200
 # The most equations one loop nest fuses: a longer chain continues in a new
 # nest, so that the kernel can be cut into parts of bounded size
 # (functions.py) and no one loop body grows with the program.
