@@ -18,7 +18,9 @@ of ``inline="always"`` helpers (kernel_support.splitmix and friends) and of
 overloads, type inference, legalization and lowering.  If this pipeline
 fails on a kernel with a Numba error, Numba runs its default pipeline next
 (``CompilerBase`` tries each pipeline in turn), so a kernel never fails for
-want of a pass left out here.
+want of a pass left out here.  A kernel compiled with ``parallel=True``
+gets the default pipeline, whose parfor passes make its ``prange`` loops
+parallel.
 """
 from __future__ import annotations
 
@@ -35,8 +37,7 @@ def kernel_compiler():
                                          NativeLowering, NopythonTypeInference,
                                          NoPythonBackend, PreLowerStripPhis)
     from numba.core.untyped_passes import (FixupArgs, InlineInlinables, IRProcessing,
-                                           RewriteDynamicRaises,
-                                           TranslateByteCode)
+                                           RewriteDynamicRaises, TranslateByteCode)
 
     passes = [(TranslateByteCode, "analyzing bytecode"), (FixupArgs, "fix up args"),
               (IRProcessing, "processing IR"),
@@ -65,11 +66,13 @@ def kernel_compiler():
 
     class KernelCompiler(CompilerBase):
         def define_pipelines(self):
+            default = DefaultPassBuilder.define_nopython_pipeline(self.state)
+            if self.state.flags.auto_parallel.enabled:
+                return [default]     # parallel=True needs the parfor passes
             short = PassManager("numjac_kernel")
             for cls, description in passes:
                 short.add_pass(cls, description)
             short.finalize()
-            default = DefaultPassBuilder.define_nopython_pipeline(self.state)
             default.passes.insert(0, (ForgetShortPipelineError, "forget the first error"))
             return [short, default]
 

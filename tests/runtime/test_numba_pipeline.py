@@ -1,6 +1,7 @@
 """The short Numba pipeline of generated kernels (runtime/numba_pipeline.py):
 kernels and their parts compile with it and agree with the interpreter, and
 a function it cannot compile falls back to Numba's default pipeline."""
+import numba
 import numpy as np
 
 import numjac as nj
@@ -52,3 +53,18 @@ def test_a_function_the_short_pipeline_cannot_type_falls_back():
     x = np.arange(3.0)
     np.testing.assert_array_equal(dispatcher(x), x * 2.0 + 3)
     assert pipelines(dispatcher) == {"nopython"}
+
+
+def parallel_sum(x):
+    total = 0.0
+    for i in numba.prange(x.shape[0]):
+        total += x[i]
+    return total
+
+
+def test_a_parallel_kernel_gets_the_default_pipeline_with_its_parfor_passes():
+    dispatcher = numba_backend._njit(parallel_sum, None, parallel=True)
+    x = np.arange(100.0)
+    assert dispatcher(x) == x.sum()
+    assert pipelines(dispatcher) == {"nopython"}
+    assert any(cres.metadata["parfors"] for cres in dispatcher.overloads.values())
