@@ -5,6 +5,7 @@ a fresh process with empty caches.
     python -m benchmarks.compile_time                 # every program and size
     python -m benchmarks.compile_time --quick         # the small sizes only
     python -m benchmarks.compile_time --only MLP --markdown table.md
+    python -m benchmarks.compile_time --only RK4 --against c3b70cd   # before and after
 
 Each measurement is one child process that imports the library, builds the
 program, and times its first call (trace, transforms, compilation and the
@@ -12,7 +13,9 @@ run) by wall clock; it reports that time and the process's peak resident
 memory (imports included).  numjac runs with its disk cache and Numba's
 cache in new empty folders and ``NUMJAC_COMPILE=blocking`` (the call waits
 for the kernel); JAX runs ``jax.jit`` of the same transform on CPU in
-float64.  Per family the growth exponent is the slope of log(time) against
+float64.  With ``--against COMMIT`` numjac as of that commit is measured
+too, in the same run just before this checkout's (benchmarks/
+compile_baseline.py).  Per family the growth exponent is the slope of log(time) against
 log(traced equations) between the smallest and the largest size.
 """
 from __future__ import annotations
@@ -29,6 +32,7 @@ import time
 
 import numpy as np
 
+from .compile_baseline import baseline_package, environment_with, remove_baseline
 from .compile_programs import FAMILIES
 
 TIMEOUT = 900          # default seconds a first call may take before it counts as failed
@@ -67,8 +71,9 @@ def child(peer: str, family_name: str, size: int, transform: str) -> dict:
     return result
 
 
-def measure(peer, family, size, transform, timeout=TIMEOUT) -> dict:
-    """One fresh child process with empty caches; {"error": ...} on failure."""
+def measure(peer, family, size, transform, timeout=TIMEOUT, baseline=None) -> dict:
+    """One fresh child process with empty caches; {"error": ...} on failure.
+    ``baseline``: a folder to import numjac from (compile_baseline.py)."""
     with tempfile.TemporaryDirectory() as numjac_cache, \
             tempfile.TemporaryDirectory() as numba_cache:
         env = dict(os.environ, NUMJAC_CACHE_DIR=numjac_cache, NUMBA_CACHE_DIR=numba_cache,
@@ -76,6 +81,8 @@ def measure(peer, family, size, transform, timeout=TIMEOUT) -> dict:
                    XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
         for name in ("NUMJAC_BACKEND", "NUMJAC_DISABLE_DISK_CACHE"):
             env.pop(name, None)
+        if baseline is not None:
+            env.update(environment_with(baseline))
         command = [sys.executable, "-m", "benchmarks.compile_time", "--child",
                    json.dumps([peer, family.name, size, transform])]
         try:
@@ -96,9 +103,19 @@ def _repository() -> str:
 # -- the run -------------------------------------------------------------------------
 
 def run(quick=False, only=None, peers=("numjac", "jax"), each_row=None,
-        timeout=TIMEOUT) -> list:
-    """One row per (family, size, transform): the measurements of each peer;
+        timeout=TIMEOUT, against=None) -> list:
+    """One row per (family, size, transform): the measurements of each peer
+    (and of numjac as of commit ``against``, as "before");
     ``each_row(rows)`` is called after each row (to save partial results)."""
+    baseline = None if against is None else baseline_package(against, _repository())
+    try:
+        return _run(quick, only, peers, each_row, timeout, baseline)
+    finally:
+        if baseline is not None:
+            remove_baseline(baseline)
+
+
+def _run(quick, only, peers, each_row, timeout, baseline) -> list:
     rows = []
     for family in FAMILIES:
         if only and only.lower() not in family.name.lower():
@@ -107,6 +124,8 @@ def run(quick=False, only=None, peers=("numjac", "jax"), each_row=None,
             for size in (family.quick_sizes if quick else family.sizes):
                 row = {"family": family.name, "size_name": family.size_name, "size": size,
                        "transform": transform}
+                if baseline is not None:
+                    row["before"] = measure("numjac", family, size, transform, timeout, baseline)
                 for peer in peers:
                     row[peer] = measure(peer, family, size, transform, timeout)
                 rows.append(row)
@@ -118,8 +137,9 @@ def run(quick=False, only=None, peers=("numjac", "jax"), each_row=None,
 
 def format_row(row) -> str:
     nj, jx = row["numjac"], row.get("jax", {})
+    before = f"  before {_cell(row['before']):>18s}" if "before" in row else ""
     return (f"{row['family']:28s} {row['size_name']}={row['size']:<6d} {row['transform']:8s}"
-            f" eqns {nj.get('equations', '-')!s:>6s}  numjac {_cell(nj):>18s}"
+            f" eqns {nj.get('equations', '-')!s:>6s}{before}  numjac {_cell(nj):>18s}"
             f"  JAX {_cell(jx):>18s}  ratio {_ratio(nj, jx)}")
 
 
@@ -157,6 +177,7 @@ def growth_exponents(rows, key="seconds") -> dict:
 
 
 def markdown(rows, load_average) -> str:
+    before_header = " numjac before |" if any("before" in row for row in rows) else ""
     lines = ["## Compile time (first call, fresh process, empty caches)", "",
              "From `python -m benchmarks.compile_time`: each cell is one fresh process "
              "timing the first call (trace, transforms, compilation, run; imports "
@@ -165,12 +186,14 @@ def markdown(rows, load_average) -> str:
              "`jax.jit` of the same transform. Equations: numjac's traced program. "
              f"Load average at the start of the run: {load_average:.2f} (2 cores, "
              "shared: single numbers move by 20% or more).", "",
-             "| program | size | transform | equations | numjac | JAX | numjac / JAX "
-             "(wall, CPU) |", "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+             f"| program | size | transform | equations |{before_header} numjac | JAX | "
+             "numjac / JAX (wall, CPU) |",
+             "| --- | ---: | --- | ---: |" + " ---: |" * (3 + bool(before_header))]
     for row in rows:
         nj, jx = row["numjac"], row.get("jax", {})
+        before = f" {_cell(row['before'])} |" if before_header else ""
         lines.append(f"| {row['family']} | {row['size_name']} {row['size']} | "
-                     f"{row['transform']} | {nj.get('equations', '-')} | {_cell(nj)} | "
+                     f"{row['transform']} | {nj.get('equations', '-')} |{before} {_cell(nj)} | "
                      f"{_cell(jx)} | {_ratio(nj, jx)}, {_ratio(nj, jx, 'cpu_seconds')} |")
     lines += ["", "Growth exponent of numjac's first call in the number of traced "
               "equations (log-log slope from the smallest to the largest size):", "",
@@ -193,6 +216,8 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the raw measurements to this file")
     parser.add_argument("--timeout", type=float, default=TIMEOUT,
                         help=f"seconds a first call may take (default {TIMEOUT})")
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="also measure numjac as of this commit, in the same run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -209,7 +234,8 @@ def main(argv=None):
             with open(args.markdown, "w") as f:
                 f.write(markdown(rows, load_average))
 
-    rows = run(args.quick, args.only, peers, each_row=save, timeout=args.timeout)
+    rows = run(args.quick, args.only, peers, each_row=save, timeout=args.timeout,
+               against=args.against)
     for (family, transform), slope in growth_exponents(rows).items():
         print(f"growth exponent {family} {transform}: {slope:.2f}")
     if args.markdown:

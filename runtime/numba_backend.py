@@ -18,6 +18,7 @@ import types
 
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
+from .numba_pipeline import kernel_compiler
 from .parallel import is_parallel
 
 
@@ -52,7 +53,8 @@ def _njit(function, entry, **options):
     # Imported on the first compile, not with numjac: importing Numba takes
     # a while, and the interpreter and the tracer never need it.
     import numba
-    dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True, **options)(function)
+    dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True,
+                            pipeline_class=kernel_compiler(), **options)(function)
     if entry is not None:
         # Numba has no public hook for a cache of one's own; this attribute
         # is where ``cache=True`` puts its file cache.

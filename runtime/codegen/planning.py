@@ -32,6 +32,13 @@ MAX_NESTING = 40
 # and the longest source such a recomputation may take.
 RECOMPUTE_LIMIT = 16
 RECOMPUTE_CHARS = 1000
+# In a kernel of LONG_KERNEL_EQUATIONS or more, recomputations stay within
+# LONG_RECOMPUTE_CHARS: long ones multiply the code Numba compiles (RK4
+# Lorenz-96 2 steps jacrev: 7.5 -> 5.7 s of CPU, and faster per call),
+# while small kernels gain from recomputing rather than storing (Lorenz-96
+# jacfwd: 2.1 us per call with 1000 characters, 2.9 us with 200).
+LONG_KERNEL_EQUATIONS = 100
+LONG_RECOMPUTE_CHARS = 200
 # The most equations one loop nest fuses: a longer chain continues in a new
 # nest, so that the kernel can be cut into parts of bounded size
 # (functions.py) and no one loop body grows with the program.
@@ -75,11 +82,14 @@ class Planner:
         # Equations planned in place of another (products.py) -> that one,
         # whose IR line the code shows.
         self.origins = {} if origins is None else origins
+        self.recompute_chars = RECOMPUTE_CHARS
 
     def value(self, atom) -> Value:
         return Literal(atom) if isinstance(atom, Lit) else self.env[atom]
 
     def plan(self, ir: IR) -> list:
+        if len(ir.eqns) >= LONG_KERNEL_EQUATIONS:
+            self.recompute_chars = LONG_RECOMPUTE_CHARS
         for eqn in ir.eqns:
             self.plan_eqn(eqn, [self.value(a) for a in eqn.inputs])
         outs = [self.value(a) for a in ir.outputs]
@@ -100,7 +110,7 @@ class Planner:
         elif isinstance(lowering, Folded):
             if eqn.prim is take_p:
                 ins = [gathered_operand(self, eqn, ins[0])] + ins[1:]
-            ins = [view_operand(v) for v in ins]
+            ins = [view_operand(v, chars=self.recompute_chars) for v in ins]
             self.env[eqn.outs[0]] = FoldedValue(lowering, eqn, ins)
         elif isinstance(lowering, Elementwise):
             free = FreeElementwise(eqn, ins)
@@ -174,19 +184,20 @@ def mark_stored(value):
         value.stored = True
 
 
-def view_operand(value, limit=RECOMPUTE_LIMIT) -> Value:
+def view_operand(value, limit=RECOMPUTE_LIMIT, chars=RECOMPUTE_CHARS) -> Value:
     """What a view reads for ``value``: a cheap member not stored anyway is
-    recomputed (at most ``limit`` operations, RECOMPUTE_CHARS of source and
+    recomputed (at most ``limit`` operations, ``chars`` of source and
     MAX_NESTING brackets deep in all), anything else is read from memory."""
     if not isinstance(value, Member) or value.stored:
         return value
     if value.cheap and recompute_cost(value, limit) <= limit:
         # Building it may store some of its inputs, needlessly if it is then
         # too long; that is rare (views of views of views).
-        recomputed = Recomputed(value.eqn, [view_operand(v, math.inf) for v in value.ins])
+        recomputed = Recomputed(value.eqn, [view_operand(v, math.inf, chars)
+                                            for v in value.ins])
         plain = tuple(f"i{k}" for k in range(value.var.type.ndim))
         text = Sizing(recomputed).read(plain)
-        if len(text) <= RECOMPUTE_CHARS and nesting(text) < MAX_NESTING:
+        if len(text) <= chars and nesting(text) < MAX_NESTING:
             return recomputed
     value.stored = True
     return value
