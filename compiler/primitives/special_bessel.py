@@ -22,7 +22,6 @@ import math
 import warnings
 
 import numpy as np
-import scipy.special as sc
 
 from ..rules import Primitive
 from .base import broadcast_type, defelementwise, defjvp, make_op
@@ -49,20 +48,23 @@ def _shape(*types):
     return broadcast_type(*types)
 
 
-def _impl(ufunc):
+def _impl(name):
+    """The impl calling ``scipy.special.<name>`` (imported on the first call,
+    as special.py's are)."""
     def impl(*args):
+        import scipy.special
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)    # yn of a non-integer n
             dtype = np.result_type(*args)
-            return np.asarray(ufunc(*args), dtype=dtype)
-    impl.__name__ = ufunc.__name__
+            return np.asarray(getattr(scipy.special, name)(*args), dtype=dtype)
+    impl.__name__ = name
     return impl
 
 
-def _primitive(name, ufunc, *tangents):
-    """An elementwise primitive of ``ufunc``, its op, and its jvp."""
+def _primitive(name, *tangents):
+    """An elementwise primitive of ``scipy.special.<name>``, its op, and its jvp."""
     prim = Primitive(name)
-    defelementwise(prim, _shape, _impl(ufunc))
+    defelementwise(prim, _shape, _impl(name))
     defjvp(prim, *tangents)
     return prim, make_op(prim)
 
@@ -76,40 +78,40 @@ def _order_recurrence(function, sign_of_upper, t, v, x):
 
 def _jv_tangent(t, ans, v, x):
     return _order_recurrence(jv, -1, t, v, x)
-jv_p, jv = _primitive("jv", sc.jv, _parameter("jv", "v"), _jv_tangent)
+jv_p, jv = _primitive("jv", _parameter("jv", "v"), _jv_tangent)
 
 
 def _yv_tangent(t, ans, v, x):
     return _order_recurrence(yv, -1, t, v, x)
-yv_p, yv = _primitive("yv", sc.yv, _parameter("yv", "v"), _yv_tangent)
+yv_p, yv = _primitive("yv", _parameter("yv", "v"), _yv_tangent)
 
 
 def _yn_tangent(t, ans, n, x):
     return _order_recurrence(yn, -1, t, n, x)
-yn_p, yn = _primitive("yn", sc.yn, _parameter("yn", "n"), _yn_tangent)
+yn_p, yn = _primitive("yn", _parameter("yn", "n"), _yn_tangent)
 
 
 def _iv_tangent(t, ans, v, x):
     return _order_recurrence(iv, 1, t, v, x)
-iv_p, iv = _primitive("iv", sc.iv, _parameter("iv", "v"), _iv_tangent)
+iv_p, iv = _primitive("iv", _parameter("iv", "v"), _iv_tangent)
 
 
 def _ive_tangent(t, ans, v, x):
     # ive = I_v(x) e^{-|x|}: the recurrence of ive, minus sign(x) ive.
     scaled = _order_recurrence(ive, 1, t, v, x)
     return sub(scaled, mul(t, mul(sign(x), ans)))
-ive_p, ive = _primitive("ive", sc.ive, _parameter("ive", "v"), _ive_tangent)
+ive_p, ive = _primitive("ive", _parameter("ive", "v"), _ive_tangent)
 
 
 def _kv_tangent(t, ans, v, x):
     return neg(_order_recurrence(kv, 1, t, v, x))
-kv_p, kv = _primitive("kv", sc.kv, _parameter("kv", "v"), _kv_tangent)
+kv_p, kv = _primitive("kv", _parameter("kv", "v"), _kv_tangent)
 
 
 def _kve_tangent(t, ans, v, x):
     # kve = K_v(x) e^{x}: minus the recurrence of kve, plus kve.
     return add(neg(_order_recurrence(kve, 1, t, v, x)), mul(t, ans))
-kve_p, kve = _primitive("kve", sc.kve, _parameter("kve", "v"), _kve_tangent)
+kve_p, kve = _primitive("kve", _parameter("kve", "v"), _kve_tangent)
 
 
 # -- fixed orders: their own SciPy routines (faster, and SciPy's values) -----------------
@@ -129,31 +131,31 @@ def _half_difference(order_zero, order_two):
 
 
 # The lambdas name ops defined further down, looked up when a jvp runs.
-j0_p, j0 = _primitive("j0", sc.j0, _minus_order_one(lambda x: j1(x)))
-j1_p, j1 = _primitive("j1", sc.j1, _half_difference(lambda x: j0(x), lambda x: jv(2, x)))
-y0_p, y0 = _primitive("y0", sc.y0, _minus_order_one(lambda x: y1(x)))
-y1_p, y1 = _primitive("y1", sc.y1, _half_difference(lambda x: y0(x), lambda x: yn(2, x)))
+j0_p, j0 = _primitive("j0", _minus_order_one(lambda x: j1(x)))
+j1_p, j1 = _primitive("j1", _half_difference(lambda x: j0(x), lambda x: jv(2, x)))
+y0_p, y0 = _primitive("y0", _minus_order_one(lambda x: y1(x)))
+y1_p, y1 = _primitive("y1", _half_difference(lambda x: y0(x), lambda x: yn(2, x)))
 
 
 def _i0_tangent(t, ans, x):
     return mul(t, i1(x))
-i0_p, i0 = _primitive("i0", sc.i0, _i0_tangent)
+i0_p, i0 = _primitive("i0", _i0_tangent)
 
 
 def _i1_tangent(t, ans, x):
     return mul(t, mul(add(i0(x), iv(2, x)), 0.5))
-i1_p, i1 = _primitive("i1", sc.i1, _i1_tangent)
+i1_p, i1 = _primitive("i1", _i1_tangent)
 
 
 def _i0e_tangent(t, ans, x):
     return mul(t, sub(i1e(x), mul(sign(x), ans)))
-i0e_p, i0e = _primitive("i0e", sc.i0e, _i0e_tangent)
+i0e_p, i0e = _primitive("i0e", _i0e_tangent)
 
 
 def _i1e_tangent(t, ans, x):
     recurrence = mul(add(i0e(x), ive(2, x)), 0.5)
     return mul(t, sub(recurrence, mul(sign(x), ans)))
-i1e_p, i1e = _primitive("i1e", sc.i1e, _i1e_tangent)
+i1e_p, i1e = _primitive("i1e", _i1e_tangent)
 
 
 # -- regularized incomplete gamma and beta ---------------------------------------------
@@ -165,14 +167,13 @@ def _gamma_density(a, x):
 
 def _gammainc_tangent(t, ans, a, x):
     return mul(t, _gamma_density(a, x))
-gammainc_p, gammainc = _primitive("gammainc", sc.gammainc, _parameter("gammainc", "a"),
+gammainc_p, gammainc = _primitive("gammainc", _parameter("gammainc", "a"),
                                   _gammainc_tangent)
 
 
 def _gammaincc_tangent(t, ans, a, x):
     return neg(mul(t, _gamma_density(a, x)))
-gammaincc_p, gammaincc = _primitive("gammaincc", sc.gammaincc,
-                                    _parameter("gammaincc", "a"), _gammaincc_tangent)
+gammaincc_p, gammaincc = _primitive("gammaincc", _parameter("gammaincc", "a"), _gammaincc_tangent)
 
 
 def _beta_density(a, b, x):
@@ -183,41 +184,38 @@ def _beta_density(a, b, x):
 
 def _betainc_tangent(t, ans, a, b, x):
     return mul(t, _beta_density(a, b, x))
-betainc_p, betainc = _primitive("betainc", sc.betainc, _parameter("betainc", "a"),
+betainc_p, betainc = _primitive("betainc", _parameter("betainc", "a"),
                                 _parameter("betainc", "b"), _betainc_tangent)
 
 
 def _betaincc_tangent(t, ans, a, b, x):
     return neg(mul(t, _beta_density(a, b, x)))
-betaincc_p, betaincc = _primitive("betaincc", sc.betaincc, _parameter("betaincc", "a"),
+betaincc_p, betaincc = _primitive("betaincc", _parameter("betaincc", "a"),
                                   _parameter("betaincc", "b"), _betaincc_tangent)
 
 # -- their inverses in the probability: dx/dq = +-1 / density(x) ---------------------
 
 def _gammaincinv_tangent(t, ans, a, q):
     return div(t, _gamma_density(a, ans))
-gammaincinv_p, gammaincinv = _primitive("gammaincinv", sc.gammaincinv,
-                                        _parameter("gammaincinv", "a"), _gammaincinv_tangent)
+gammaincinv_p, gammaincinv = _primitive("gammaincinv", _parameter("gammaincinv", "a"),
+                                        _gammaincinv_tangent)
 
 
 def _gammainccinv_tangent(t, ans, a, q):
     return neg(div(t, _gamma_density(a, ans)))
-gammainccinv_p, gammainccinv = _primitive("gammainccinv", sc.gammainccinv,
-                                          _parameter("gammainccinv", "a"),
+gammainccinv_p, gammainccinv = _primitive("gammainccinv", _parameter("gammainccinv", "a"),
                                           _gammainccinv_tangent)
 
 
 def _betaincinv_tangent(t, ans, a, b, q):
     return div(t, _beta_density(a, b, ans))
-betaincinv_p, betaincinv = _primitive("betaincinv", sc.betaincinv,
-                                      _parameter("betaincinv", "a"),
+betaincinv_p, betaincinv = _primitive("betaincinv", _parameter("betaincinv", "a"),
                                       _parameter("betaincinv", "b"), _betaincinv_tangent)
 
 
 def _betainccinv_tangent(t, ans, a, b, q):
     return neg(div(t, _beta_density(a, b, ans)))
-betainccinv_p, betainccinv = _primitive("betainccinv", sc.betainccinv,
-                                        _parameter("betainccinv", "a"),
+betainccinv_p, betainccinv = _primitive("betainccinv", _parameter("betainccinv", "a"),
                                         _parameter("betainccinv", "b"), _betainccinv_tangent)
 
 
@@ -235,12 +233,12 @@ def _t_density(df, x):
 
 def _stdtr_tangent(t, ans, df, x):
     return mul(t, _t_density(df, x))
-stdtr_p, stdtr = _primitive("stdtr", sc.stdtr, _parameter("stdtr", "df"), _stdtr_tangent)
+stdtr_p, stdtr = _primitive("stdtr", _parameter("stdtr", "df"), _stdtr_tangent)
 
 
 def _stdtrit_tangent(t, ans, df, p):
     return div(t, _t_density(df, ans))
-stdtrit_p, stdtrit = _primitive("stdtrit", sc.stdtrit, _parameter("stdtrit", "df"),
+stdtrit_p, stdtrit = _primitive("stdtrit", _parameter("stdtrit", "df"),
                                 _stdtrit_tangent)
 
 
