@@ -11,12 +11,10 @@ import numpy as np
 import pytest
 import scipy.special
 
-import numjac as nj
+from tests.jax_checks import assert_matches_jax, import_jax
 from tests.op_specs import make_args
 
-jax = pytest.importorskip("jax", reason="JAX is the reference here; install the 'test' "
-                                        "extra: pip install -e '.[test]'")
-jax.config.update("jax_enable_x64", True)
+jax = import_jax()
 jnp = jax.numpy
 jsp = jax.scipy.special
 
@@ -88,25 +86,8 @@ def _jax_fn(case):
     return lambda x: case(jnp, jsp, x)
 
 
-def _scalar(fn, xp):
-    def total(x):
-        y = fn(x)
-        return xp.sum(xp.sin(y) * y)
-    return total
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_value_and_derivatives_match_jax(name):
     case, shape, domain = CASES[name]
     (x,) = make_args((shape,), domain)
-    ours, theirs = _numpy_fn(case), _jax_fn(case)
-    np.testing.assert_allclose(nj.jit(ours)(x), np.asarray(theirs(jnp.asarray(x))),
-                               rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(nj.grad(_scalar(ours, np))(x),
-                               np.asarray(jax.grad(_scalar(theirs, jnp))(jnp.asarray(x))),
-                               rtol=1e-10, atol=1e-12)
-    direction = np.cos(np.arange(x.size)).reshape(x.shape)
-    ours_hvp = nj.jvp(nj.grad(_scalar(ours, np)), (x,), (direction,))[1]
-    theirs_hvp = jax.jvp(jax.grad(_scalar(theirs, jnp)), (jnp.asarray(x),),
-                         (jnp.asarray(direction),))[1]
-    np.testing.assert_allclose(ours_hvp, np.asarray(theirs_hvp), rtol=1e-9, atol=1e-11)
+    assert_matches_jax(jax, _numpy_fn(case), _jax_fn(case), x)

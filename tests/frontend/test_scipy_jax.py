@@ -5,19 +5,17 @@ reverse), on the same inputs.  Each case is written once for a pair of
 modules: (scipy.special, scipy.stats) under numjac and (jax.scipy.special,
 jax.scipy.stats) under JAX.
 
-JAX is an optional peer (`pip install -e '.[bench]'`); without it these
-tests are skipped, with that reason."""
+JAX is in the test extra (as the reference, never in the default install);
+a bare install without it skips these tests, with that reason."""
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 
-import numjac as nj
+from tests.jax_checks import assert_matches_jax, import_jax
 from tests.op_specs import make_args
 
-jax = pytest.importorskip("jax", reason="JAX is the reference here; install the 'bench' "
-                                        "extra: pip install -e '.[bench]'")
-jax.config.update("jax_enable_x64", True)
+jax = import_jax()
 jnp = jax.numpy
 import jax.scipy.special as jsp  # noqa: E402
 import jax.scipy.stats as jst  # noqa: E402
@@ -52,26 +50,9 @@ CASES = {
 SHAPES = {"multivariate_normal-logpdf": (3, 3), "dirichlet-logpdf": (3, 2)}
 
 
-def _scalar(fn, xp):
-    def total(x):
-        y = fn(x)
-        return xp.sum(xp.sin(y) * y)
-    return total
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_value_and_derivatives_match_jax(name):
     case, domain = CASES[name]
     (x,) = make_args((SHAPES.get(name, (3, 4)),), domain)
-    ours = lambda v: case(scipy.special, scipy.stats, v)  # noqa: E731
-    theirs = lambda v: case(jsp, jst, v)  # noqa: E731
-    np.testing.assert_allclose(nj.jit(ours)(x), np.asarray(theirs(jnp.asarray(x))),
-                               rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(nj.grad(_scalar(ours, np))(x),
-                               np.asarray(jax.grad(_scalar(theirs, jnp))(jnp.asarray(x))),
-                               rtol=1e-10, atol=1e-12)
-    direction = np.cos(np.arange(x.size)).reshape(x.shape)
-    ours_hvp = nj.jvp(nj.grad(_scalar(ours, np)), (x,), (direction,))[1]
-    theirs_hvp = jax.jvp(jax.grad(_scalar(theirs, jnp)), (jnp.asarray(x),),
-                         (jnp.asarray(direction),))[1]
-    np.testing.assert_allclose(ours_hvp, np.asarray(theirs_hvp), rtol=1e-9, atol=1e-11)
+    assert_matches_jax(jax, lambda v: case(scipy.special, scipy.stats, v),
+                       lambda v: case(jsp, jst, v), x)
