@@ -14,10 +14,6 @@ kernels call it by (lowering/special_bessel.py).
 """
 from __future__ import annotations
 
-import llvmlite.binding as llvm
-from numba import types
-from numba.extending import get_cython_function_address
-
 _MODULE = "scipy.special.cython_special"
 
 # primitive name -> the cython_special function of doubles SciPy's ufunc uses
@@ -45,6 +41,10 @@ def external(helper: str):
     """The external function kernels call as ``helper`` (special_<name>),
     its symbol registered on first use."""
     if helper not in _DECLARED:
+        # Imported here: a kernel's first call imports Numba anyway, numjac must not.
+        import llvmlite.binding as llvm
+        from numba import types
+        from numba.extending import get_cython_function_address
         name = _PRIMITIVES[helper]
         c_name, arity = _FUNCTIONS[name]
         symbol = f"numjac_special_{name}"
