@@ -103,3 +103,14 @@ def test_scipy_imported_after_numjac_is_traced():
     a = np.array([[0.1, 0.2], [-0.3, 0.05]])
     # d trace(expm(a)) / da = expm(a)^T
     np.testing.assert_allclose(found["expm"], scipy.linalg.expm(a).T, rtol=1e-10)
+
+
+def test_import_numjac_imports_neither_numba_nor_scipy_submodules():
+    # Both are imported where first needed: a kernel's compile or load
+    # (Numba), a SciPy call being traced or a helper using it (SciPy).
+    probe = ("import sys, numjac; print(sorted(m for m in ('numba', 'scipy.linalg', "
+             "'scipy.special', 'scipy.sparse', 'scipy.stats', 'scipy.signal') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
