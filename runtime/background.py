@@ -32,9 +32,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..compiler.primitives.loops import scan_p, while_loop_p
 from . import cache, compile_pool, kernel_store
 from .compile_worker import argument_type, compile_overload
 from .interpreter import evaluate
+
+# Primitives whose bodies compile once whatever the trip count.
+LOOPS = (scan_p, while_loop_p)
 
 log = logging.getLogger("numjac")
 
@@ -403,7 +407,7 @@ def prepared(ir, kernel, label=None):
             return kernel                 # its first call loads it: nothing to wait for
         size = KernelSize.of(ir, kernel.source)
         estimate = estimated_compile_seconds(size)
-        _warn_if_slow(label, kernel, size, estimate)
+        _warn_if_slow(label, kernel, size, estimate, ir)
         if (estimate > BACKGROUND_ABOVE_SECONDS and kernel.directory is not None
                 and current_compile_mode() == "background"):
             compiling = _PENDING[kernel.key] = BackgroundCompile(kernel, size, ir, estimate)
@@ -418,14 +422,18 @@ def _on_disk(kernel) -> bool:
     return any(True for _ in kernel.directory.glob(pattern))
 
 
-def _warn_if_slow(label, kernel, size: KernelSize, estimate: float):
+def _warn_if_slow(label, kernel, size: KernelSize, estimate: float, ir):
     if estimate < SLOW_COMPILE_SECONDS:
         return
+    if any(eqn.prim in LOOPS for eqn in ir.eqns):
+        advice = ("its loops compile their bodies once already; the straight-line code "
+                  "around them is what takes long")
+    else:
+        advice = ("a Python loop repeating the same steps unrolls into the kernel, while "
+                  "nj.fori_loop or nj.scan compile its body once")
     log.warning("numjac: %s has a kernel of %s, which will take about %.0f s to compile; "
-                "a Python loop repeating the same steps unrolls into the kernel, while "
-                "nj.fori_loop or nj.scan compile its body once (docs/guide.md, \"First "
-                "calls and background compilation\")", label or f"kernel {kernel.key}",
-                size, estimate)
+                "%s (docs/guide.md, \"First calls and background compilation\")",
+                label or f"kernel {kernel.key}", size, estimate, advice)
 
 
 def _compile_here_after_fork():

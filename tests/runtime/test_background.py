@@ -247,6 +247,24 @@ def test_a_kernel_that_compiles_slowly_warns_naming_the_loop_primitives(fresh_ca
     assert "nj.fori_loop or nj.scan" in warning.getMessage()
 
 
+def test_a_kernel_with_a_loop_warns_without_the_loop_advice(fresh_caches, monkeypatch,
+                                                           caplog):
+    # A Python loop re-rolled into a scan already compiles its body once:
+    # the warning must not tell the user to write nj.fori_loop.
+    monkeypatch.setattr(background, "SLOW_COMPILE_SECONDS", 0.0)
+
+    def recurrence(x):
+        y = x.copy()
+        for i in range(len(x) - 1):
+            y[i + 1] = y[i + 1] * np.tanh(y[i]) + 0.1 * y[i]
+        return y
+    with nj.compile_mode("blocking"), caplog.at_level(logging.INFO, logger="numjac"):
+        nj.jit(recurrence, backend="numba")(np.linspace(-1.0, 1.0, 12))
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "compile their bodies once already" in warning.getMessage()
+    assert "nj.fori_loop" not in warning.getMessage()
+
+
 def test_progress_lines_come_from_a_timer(monkeypatch, caplog):
     monkeypatch.setattr(background, "PROGRESS_SECONDS", 0.01)
     with caplog.at_level(logging.INFO, logger="numjac"):
