@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 import numjac as nj
+from .compile_programs import lorenz96_rk4
 
 
 def chain(n):
@@ -48,19 +49,8 @@ def mlp(layers, transform=nj.jit):
 
 
 def rk4(steps):
-    def rhs(x):
-        return (np.roll(x, -1) - np.roll(x, 2)) * np.roll(x, 1) - x + 8.0
-
-    def f(x):
-        h = 0.01
-        for _ in range(steps):
-            k1 = rhs(x)
-            k2 = rhs(x + h / 2 * k1)
-            k3 = rhs(x + h / 2 * k2)
-            k4 = rhs(x + h * k3)
-            x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        return x
-    return nj.jacrev(f), [np.linspace(0.0, 1.0, 10)]
+    f, args = lorenz96_rk4(np, steps, n=10)
+    return nj.jacrev(f), list(args)
 
 
 PROGRAMS = {
