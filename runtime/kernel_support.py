@@ -88,6 +88,36 @@ def integer_power(x, y):
     return np.power(x, y)
 
 
+# Integer division as NumPy does it: Numba's np.fmod of signed integers takes
+# the divisor's sign, and MIN // -1 or MIN % -1 trap (SIGFPE) or give 0.
+# NumPy answers 0 for a zero divisor and wraps MIN // -1 to MIN.
+@cached_helper
+def integer_floor_divide(x, y):
+    if y == 0:
+        return x - x
+    if y == -1:
+        return -x
+    return x // y
+
+
+@cached_helper
+def integer_remainder(x, y):
+    if y == 0 or y == -1:
+        return x - x
+    return x % y
+
+
+@cached_helper
+def integer_fmod(x, y):
+    """The remainder with the dividend's sign (C's %)."""
+    if y == 0 or y == -1:
+        return x - x
+    r = x % y
+    if r != 0 and (r < 0) != (x < 0):
+        r -= y
+    return r
+
+
 @cached_helper
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in

@@ -55,9 +55,9 @@ _CALLS = {exp_p: "math.exp", exp2_p: "math.exp2", expm1_p: "math.expm1", log_p: 
           sinh_p: "math.sinh", cosh_p: "math.cosh", tanh_p: "math.tanh",
           asinh_p: "math.asinh", acosh_p: "math.acosh", atanh_p: "math.atanh",
           atan2_p: "math.atan2", copysign_p: "math.copysign",
-          rem_p: "np.remainder",
-          fmod_p: "np.fmod", floor_divide_p: "np.floor_divide", isnan_p: "np.isnan",
-          isfinite_p: "np.isfinite", isinf_p: "np.isinf"}
+          isnan_p: "np.isnan", isfinite_p: "np.isfinite", isinf_p: "np.isinf"}
+# Integer operands go through kernel_support's helpers (NumPy's edge cases).
+_DIVISIONS = {rem_p: "remainder", fmod_p: "fmod", floor_divide_p: "floor_divide"}
 
 
 def _is_signed_integer(eqn) -> bool:
@@ -74,6 +74,21 @@ def _pow_support(eqn):
     return ("integer_power",) if _is_signed_integer(eqn) else ()
 
 
+def _is_integer(eqn) -> bool:
+    return eqn.outs[0].type.dtype.kind in "iu"
+
+
+def _division(name):
+    def expr(eqn, x, y):
+        if _is_integer(eqn):
+            return f"integer_{name}({x}, {y})"
+        return f"np.{name}({x}, {y})"
+
+    def support(eqn):
+        return (f"integer_{name}",) if _is_integer(eqn) else ()
+    return Elementwise(expr, support=support)
+
+
 def _register_tables():
     for prim, op in _CHEAP_INFIX.items():
         lowers(prim)(Elementwise(infix(op), cheap=True, typed=prim in _PREDICATES))
@@ -81,6 +96,8 @@ def _register_tables():
         lowers(prim)(Elementwise(call(fn), cheap=True))
     for prim, fn in _CALLS.items():
         lowers(prim)(Elementwise(call(fn), typed=prim in _PREDICATES))
+    for prim, name in _DIVISIONS.items():
+        lowers(prim)(_division(name))
 
 
 _register_tables()

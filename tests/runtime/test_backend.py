@@ -328,6 +328,21 @@ def test_math_functions_at_the_edges_of_their_domains():
                                    np.arctan2(x, x[::-1]))
 
 
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint64, np.uint8])
+def test_integer_division_at_the_edges_as_in_numpy(dtype):
+    # Numba's np.fmod of signed integers took the divisor's sign, and
+    # MIN % -1 killed the process (SIGFPE); NumPy gives 0 for a zero divisor.
+    info = np.iinfo(dtype)
+    values = np.array([v for v in (info.min, info.min + 1, -7, -1, 0, 1, 7, info.max)
+                       if info.min <= v <= info.max], dtype)
+    a, b = np.repeat(values, values.size), np.tile(values, values.size)
+    with np.errstate(all="ignore"):
+        for fn in (np.fmod, np.remainder, np.floor_divide):
+            got = nj.jit(fn, backend="numba")(a, b)
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, fn(a, b), err_msg=fn.__name__)
+
 # -- backend choice ----------------------------------------------------------------
 
 def test_backend_option_and_environment(monkeypatch):
