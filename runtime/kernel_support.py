@@ -81,11 +81,18 @@ def cached_helper(fn, source=_SOURCE):
 
 @cached_helper
 def integer_power(x, y):
-    """``np.power`` of signed integers, which NumPy refuses for a negative
-    exponent (Numba's returns 0)."""
+    """``np.power`` of integers: exact, wrapping as NumPy's (Numba's
+    np.power goes through float64 and gives 0 for a negative exponent, which
+    NumPy refuses; its ``**`` misreads an unsigned exponent past 2**63)."""
     if y < 0:
         raise ValueError("Integers to negative integer powers are not allowed.")
-    return np.power(x, y)
+    result = x - x + x ** 0
+    while y:     # by squaring: the low bits of every product are exact
+        if y & 1:
+            result *= x
+        y >>= 1
+        x *= x
+    return result
 
 
 # Integer division as NumPy does it: Numba's np.fmod of signed integers takes
@@ -98,6 +105,20 @@ def integer_floor_divide(x, y):
     if y == -1:
         return -x
     return x // y
+
+
+@cached_helper
+def integer_divide(x, y):
+    """C's x / y (truncating), which NumPy's np.reciprocal of integers is:
+    0 for a zero divisor, MIN / -1 wrapping."""
+    if y == 0:
+        return x - x
+    if y == -1:
+        return -x
+    q = x // y
+    if q < 0 and q * y != x:
+        q += 1
+    return q
 
 
 @cached_helper

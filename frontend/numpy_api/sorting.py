@@ -18,7 +18,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from ..compiler.primitives import sorting
 from ..errors import unsupported
-from ..tracer import Tracer, to_atom, wrap
+from ..tracer import Tracer, dtype_for_promotion, to_atom, wrap
 from .table import implements
 
 
@@ -74,9 +74,11 @@ def _reject_order(name, order):
 # -- quantiles --------------------------------------------------------------------------
 
 def _lerp(below, above, t):
-    """NumPy's linear interpolation: from the nearer end, exact at t = 0 and 1."""
+    """NumPy's linear interpolation: from the nearer end, exact at t = 0 and 1.
+    ``t`` is concrete float64: ``1 - t`` is rounded once, to the data's dtype."""
     step = above - below
-    return np.where(t >= 0.5, above - step * (1 - t), below + step * t)
+    dtype = below.dtype
+    return np.where(t >= 0.5, above - step * (1 - t).astype(dtype), below + step * t.astype(dtype))
 
 
 def _order_statistics(x, axis, positions):
@@ -90,7 +92,7 @@ def _order_statistics(x, axis, positions):
     return _lerp(ordered[below], ordered[above], t)
 
 
-def _quantile(name, a, q, axis, method, keepdims):
+def _quantile(name, a, q, axis, method, keepdims, dtype):
     if method != "linear":
         raise unsupported(f"numpy.{name}(method={method!r})", "only method='linear' is traced")
     if isinstance(q, Tracer):
@@ -99,8 +101,7 @@ def _quantile(name, a, q, axis, method, keepdims):
     q = np.asarray(q, dtype=np.float64)
     if np.any((q < 0) | (q > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    x = wrap(to_atom(a))
-    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x = wrap(to_atom(a)).astype(dtype)
     axes = _quantile_axes(axis, x.ndim)
     flat = _grouped(x, axes)
     result = _order_statistics(flat, flat.ndim - 1, q * (flat.shape[-1] - 1))
@@ -130,7 +131,7 @@ def _grouped(x, axes):
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None, interpolation=None):
     _reject_extras("quantile", out, weights, interpolation)
-    return _quantile("quantile", a, q, axis, method, keepdims)
+    return _quantile("quantile", a, q, axis, method, keepdims, _result_dtype(a, q))
 
 
 @implements(np.percentile)
@@ -140,13 +141,27 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     if isinstance(q, Tracer):
         raise unsupported("numpy.percentile with a traced q",
                           "pass the percentiles as a constant (a NumPy array or list)")
-    return _quantile("percentile", a, np.true_divide(q, 100), axis, method, keepdims)
+    return _quantile("percentile", a, np.true_divide(q, 100), axis, method, keepdims,
+                     _result_dtype(a, q))
 
 
 @implements(np.median)
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     _reject_extras("median", out, None, None)
-    return _quantile("median", a, 0.5, axis, "linear", keepdims)
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, _result_dtype(a, 0.5))
+
+
+def _result_dtype(a, q):
+    """NumPy's: the data's and q's dtypes promoted (a Python float q weak),
+    so float32 data with a scalar q gives float32, with a list float64.
+    Integer data with an integer q (NumPy interpolates in the integers,
+    wrapping) gives float64 here."""
+    if isinstance(q, Tracer):
+        q = dtype_for_promotion(q)
+    elif not isinstance(q, (int, float)):
+        q = np.asarray(q)
+    dtype = np.result_type(dtype_for_promotion(a), q)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
 def _reject_extras(name, out, weights, interpolation):
@@ -169,5 +184,19 @@ def searchsorted(a, v, side="left", sorter=None):
     a = wrap(to_atom(a))
     if a.ndim != 1:
         raise ValueError("object too deep for desired array")
-    before = np.less if side == "left" else np.less_equal
-    return np.sum(before(a, wrap(to_atom(v))[..., None]), axis=-1).astype(np.int64)
+    v = wrap(to_atom(v))[..., None]
+    return np.sum(_sorts_before(a, v, side), axis=-1).astype(np.int64)
+
+
+def _sorts_before(a, v, side):
+    """Whether ``a``'s elements go before ``v`` in NumPy's order, where NaN
+    sorts after every number (and, on the right side, after NaN too)."""
+    if side == "left":
+        before = np.less(a, v)
+        return before | (np.isnan(v) & ~np.isnan(a)) if _is_inexact(a, v) else before
+    before = np.less_equal(a, v)
+    return before | np.isnan(v) if _is_inexact(a, v) else before
+
+
+def _is_inexact(*arrays):
+    return any(np.issubdtype(x.dtype, np.inexact) for x in arrays)

@@ -75,7 +75,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if not _is_float(x):
         return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
     total = np.sum(_filled(x, 0), axis=axis, dtype=dtype, keepdims=keepdims)
-    return total / _count(x, axis, keepdims)
+    # The count in the sum's dtype: float32 data gives a float32 mean.
+    return total / _count(x, axis, keepdims).astype(total.dtype)
 
 
 @implements(np.nanvar)
@@ -87,7 +88,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         return np.var(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     deviation = _filled(x - nanmean(x, axis=axis, dtype=dtype, keepdims=True), 0)
     squares = np.sum(deviation * deviation, axis=axis, dtype=dtype, keepdims=keepdims)
-    return squares / np.maximum(_count(x, axis, keepdims) - ddof, 0)
+    return squares / np.maximum(_count(x, axis, keepdims) - ddof, 0).astype(squares.dtype)
 
 
 @implements(np.nanstd)

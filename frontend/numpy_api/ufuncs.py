@@ -6,6 +6,7 @@ import numpy as np
 
 from ..compiler.ir import Lit
 from ..compiler.primitives import elementwise as E
+from ..compiler.primitives.structural import convert
 from ..errors import unsupported
 from ..tracer import dtype_for_promotion, to_atom, wrap
 from .table import implements, numpy_name
@@ -143,6 +144,28 @@ def _bool_only(ufunc, op):
     return checked
 
 
+_MIRRORED = {E.lt: E.gt, E.le: E.ge, E.gt: E.lt, E.ge: E.le, E.eq: E.eq, E.ne: E.ne}
+_TRUE_OF_NEGATIVE = {E.lt, E.le, E.ne}
+
+
+def _exact_comparison(compare):
+    """``compare`` as NumPy 2 does it for a signed and an unsigned 64-bit
+    integer (its loop takes both, exactly): a negative signed operand
+    compares as below every unsigned one, the others as unsigned."""
+    def exact(x, y):
+        if x.type.dtype == y.type.dtype:
+            return compare(x, y)
+        if x.type.dtype.kind == "u":
+            return _exact_comparison(_MIRRORED[compare])(y, x)
+        negative = E.lt(x, 0)
+        as_unsigned = compare(convert(x, y.type.dtype), y)
+        if compare in _TRUE_OF_NEGATIVE:
+            return E.logical_or(negative, as_unsigned)
+        return E.logical_and(E.logical_not(negative), as_unsigned)
+    exact.__name__ = compare.__name__
+    return exact
+
+
 _DIRECT = {
     np.add: E.add, np.subtract: E.sub, np.multiply: E.mul, np.true_divide: E.div,
     np.floor_divide: E.floor_divide, np.remainder: E.rem, np.fmod: E.fmod,
@@ -160,9 +183,11 @@ _DIRECT = {
     np.fmin: _nan_ignoring(E.min), np.logaddexp: _logaddexp,
     np.logaddexp2: _logaddexp2, np.floor: E.floor, np.ceil: E.ceil,
     np.rint: E.round, np.trunc: E.trunc, np.isfinite: E.isfinite,
-    np.isnan: E.isnan, np.isinf: E.isinf, np.equal: E.eq, np.not_equal: E.ne,
-    np.less: E.lt, np.less_equal: E.le, np.greater: E.gt,
-    np.greater_equal: E.ge, np.logical_and: E.logical_and,
+    np.isnan: E.isnan, np.isinf: E.isinf,
+    np.equal: _exact_comparison(E.eq), np.not_equal: _exact_comparison(E.ne),
+    np.less: _exact_comparison(E.lt), np.less_equal: _exact_comparison(E.le),
+    np.greater: _exact_comparison(E.gt), np.greater_equal: _exact_comparison(E.ge),
+    np.logical_and: E.logical_and,
     np.logical_or: E.logical_or, np.logical_xor: E.logical_xor,
     np.logical_not: E.logical_not,
     np.bitwise_and: _bool_only(np.bitwise_and, E.logical_and),

@@ -43,7 +43,7 @@ _CHEAP_INFIX = {add_p: "+", sub_p: "-", mul_p: "*", eq_p: "==", ne_p: "!=", lt_p
 _PREDICATES = {eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p,
                isnan_p, isfinite_p, isinf_p}
 _CHEAP_CALLS = {max_p: "np.maximum", min_p: "np.minimum", abs_p: "np.abs",
-                sign_p: "np.sign", floor_p: "np.floor", ceil_p: "np.ceil",
+                floor_p: "np.floor", ceil_p: "np.ceil",
                 round_p: "np.rint", trunc_p: "np.trunc"}
 # Scalar math goes through ``math`` where Numba's version matches NumPy's
 # (float32 stays float32, NaN instead of errors): typing ``math.tanh`` costs
@@ -60,33 +60,32 @@ _CALLS = {exp_p: "math.exp", exp2_p: "math.exp2", expm1_p: "math.expm1", log_p: 
 _DIVISIONS = {rem_p: "remainder", fmod_p: "fmod", floor_divide_p: "floor_divide"}
 
 
-def _is_signed_integer(eqn) -> bool:
-    return eqn.outs[0].type.dtype.kind == "i"
-
-
-def _pow(eqn, x, y):
-    if _is_signed_integer(eqn):
-        return f"integer_power({x}, {y})"
-    return f"np.power({x}, {y})"
-
-
-def _pow_support(eqn):
-    return ("integer_power",) if _is_signed_integer(eqn) else ()
-
-
 def _is_integer(eqn) -> bool:
     return eqn.outs[0].type.dtype.kind in "iu"
 
 
-def _division(name):
-    def expr(eqn, x, y):
+def _integer_helper(name, float_expr):
+    """Integer outputs call kernel_support's ``integer_<name>`` (NumPy's edge
+    cases: zero divisors, MIN // -1, exact powers); others ``float_expr``."""
+    def expr(eqn, *args):
         if _is_integer(eqn):
-            return f"integer_{name}({x}, {y})"
-        return f"np.{name}({x}, {y})"
+            return f"integer_{name}({', '.join(args)})"
+        return float_expr(eqn, *args)
 
     def support(eqn):
         return (f"integer_{name}",) if _is_integer(eqn) else ()
-    return Elementwise(expr, support=support)
+    return expr, support
+
+
+def _lower_with_integer_helper(prim, name, float_expr, **options):
+    expr, support = _integer_helper(name, float_expr)
+    lowers(prim)(Elementwise(expr, support=support, **options))
+
+
+def _sign(eqn, x):
+    if eqn.outs[0].type.dtype.kind == "u":    # Numba's np.sign(uint8(255)) is 255
+        return f"{parenthesize(x)} != 0"
+    return f"np.sign({x})"
 
 
 def _register_tables():
@@ -97,13 +96,15 @@ def _register_tables():
     for prim, fn in _CALLS.items():
         lowers(prim)(Elementwise(call(fn), typed=prim in _PREDICATES))
     for prim, name in _DIVISIONS.items():
-        lowers(prim)(_division(name))
+        _lower_with_integer_helper(prim, name, call(f"np.{name}"))
 
 
 _register_tables()
-# Division of integers is a float in Numba: its keeps is float64 only.
-lowers(div_p)(Elementwise(infix("/"), keeps=frozenset({F64})))
+# Division of integers is a float in Numba: its keeps is float64 only.  An
+# integer output is np.reciprocal's (the only integer division NumPy has).
+_lower_with_integer_helper(div_p, "divide", infix("/"), keeps=frozenset({F64}))
 lowers(neg_p)(Elementwise(_neg, cheap=True))
-lowers(pow_p)(Elementwise(_pow, support=_pow_support))
+_lower_with_integer_helper(pow_p, "power", call("np.power"))
+lowers(sign_p)(Elementwise(_sign, cheap=True))
 lowers(not_p)(Elementwise(_not, cheap=True, typed=True))
 lowers(select_p)(Elementwise(_select, cheap=True, first_value=1))

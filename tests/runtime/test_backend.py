@@ -329,19 +329,42 @@ def test_math_functions_at_the_edges_of_their_domains():
 
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint64, np.uint8])
-def test_integer_division_at_the_edges_as_in_numpy(dtype):
-    # Numba's np.fmod of signed integers took the divisor's sign, and
-    # MIN % -1 killed the process (SIGFPE); NumPy gives 0 for a zero divisor.
+def integer_edges(dtype):
     info = np.iinfo(dtype)
-    values = np.array([v for v in (info.min, info.min + 1, -7, -1, 0, 1, 7, info.max)
-                       if info.min <= v <= info.max], dtype)
-    a, b = np.repeat(values, values.size), np.tile(values, values.size)
+    return np.array([v for v in (info.min, info.min + 1, -7, -1, 0, 1, 3, 7, 64, info.max)
+                     if info.min <= v <= info.max], dtype)
+
+
+def every_pair(x, y):
+    return np.repeat(x, y.size), np.tile(y, x.size)
+
+
+INTEGER_DTYPES = [np.int64, np.int32, np.int8, np.uint64, np.uint8]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_integer_arithmetic_at_the_edges_as_in_numpy(dtype):
+    # Numba's np.fmod of signed integers took the divisor's sign, MIN % -1
+    # killed the process (SIGFPE), np.power went through float64 (3**63 off
+    # by 85) and np.sign(uint8(255)) was 255.
+    a, b = every_pair(integer_edges(dtype), integer_edges(dtype))
     with np.errstate(all="ignore"):
-        for fn in (np.fmod, np.remainder, np.floor_divide):
-            got = nj.jit(fn, backend="numba")(a, b)
-            assert got.dtype == dtype
-            np.testing.assert_array_equal(got, fn(a, b), err_msg=fn.__name__)
+        for fn in (np.fmod, np.remainder, np.floor_divide, np.power, np.sign):
+            args = (a, np.maximum(b, 0)) if fn is np.power else (a,) if fn is np.sign else (a, b)
+            got = nj.jit(fn, backend="numba")(*args)
+            assert got.dtype == fn(*args).dtype
+            np.testing.assert_array_equal(got, fn(*args), err_msg=fn.__name__)
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+def test_signed_and_unsigned_compare_exactly(backend):
+    # NumPy 2 compares int64 with uint64 exactly (no float64 rounding).
+    a, b = every_pair(integer_edges(np.int64), integer_edges(np.uint64))
+    for fn in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal):
+        for args in ((a, b), (b, a)):
+            np.testing.assert_array_equal(nj.jit(fn, backend=backend)(*args), fn(*args),
+                                          err_msg=fn.__name__)
+
 
 # -- backend choice ----------------------------------------------------------------
 

@@ -1,0 +1,42 @@
+"""Edge values and dtypes where a traced NumPy call once differed from NumPy:
+NaN in searchsorted, the dtype of quantiles and NaN-ignoring means of
+float32 data.  Both backends, against NumPy itself."""
+import numpy as np
+import pytest
+
+import numjac as nj
+
+
+def assert_same_as_numpy(fn, *args, backend):
+    got, want = nj.jit(fn, backend=backend)(*args), fn(*args)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_puts_nan_last(side, backend):
+    values = np.array([np.nan, -1.0, 1.0, 5.0, np.inf, -np.inf])
+    for nodes in (np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0, np.nan, np.nan])):
+        assert_same_as_numpy(lambda a, v: np.searchsorted(a, v, side=side), nodes, values,
+                             backend=backend)
+
+
+QUANTILES = {
+    "median": np.median,
+    "quantile-scalar": lambda x: np.quantile(x, 0.3),
+    "quantile-list": lambda x: np.quantile(x, [0.2, 0.7], axis=1),
+    "quantile-float32-q": lambda x: np.quantile(x, np.float32(0.3), axis=0),
+    "percentile-scalar": lambda x: np.percentile(x, 30, axis=0),
+    "percentile-list": lambda x: np.percentile(x, [10, 50.5]),
+    "nanmean": lambda x: np.nanmean(x, axis=1),
+    "nanvar": lambda x: np.nanvar(x, axis=0, ddof=1),
+}
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.float64, np.int8])
+@pytest.mark.parametrize("name", QUANTILES)
+def test_quantiles_keep_numpys_dtype(name, dtype, backend):
+    x = np.array([[3.0, -2.0, -1.0, 2.0], [1.0, 2.0, 7.0, 4.0], [0.5, 0.25, 9.0, -3.0]])
+    assert_same_as_numpy(QUANTILES[name], x.astype(dtype), backend=backend)
