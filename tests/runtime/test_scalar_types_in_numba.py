@@ -1,0 +1,64 @@
+"""NumPy's scalar types are not replaced while a thread traces (docs/guide.md,
+"Casts"): Numba compiling meanwhile, in another thread, types np.int64 &
+co as globals, calls and dtype arguments as it always does.  A look-alike
+subclass would not do: Numba types a class as a NumPy scalar type only if
+``type(cls) is type`` (numba.np.numpy_support.from_dtype)."""
+import threading
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+import pytest
+
+import numjac as nj
+
+# name -> a maker of a new function of n (each compile starts afresh)
+USES = {
+    "int64_call": lambda: lambda n: np.int64(n * 1.5),
+    "float64_call": lambda: lambda n: np.float64(n) / 2,
+    "float32_call": lambda: lambda n: np.float32(n) / np.float32(3),
+    "int32_call": lambda: lambda n: np.int32(n) + np.int32(1),
+    "bool_call": lambda: lambda n: np.bool_(n),
+    "intp_call": lambda: lambda n: np.intp(n),
+    "zeros_dtype": lambda: lambda n: np.zeros(n, dtype=np.float32).sum(),
+    "empty_dtype": lambda: lambda n: np.empty(n, np.int64).size,
+    "astype": lambda: lambda n: (np.arange(n) * 1.5).astype(np.int32).sum(),
+    "astype_uint8": lambda: lambda n: np.arange(n).astype(np.uint8)[-1],
+}
+
+
+@contextmanager
+def a_trace_in_another_thread():
+    """A real trace (nj.jit of a function) held open in another thread."""
+    started, finish = threading.Event(), threading.Event()
+
+    def traced(x):
+        started.set()
+        finish.wait()
+        return x * 2.0
+    tracer = threading.Thread(target=lambda: nj.jit(traced)(np.ones(2)))
+    tracer.start()
+    started.wait()
+    try:
+        yield
+    finally:
+        finish.set()
+        tracer.join()
+
+
+@pytest.mark.parametrize("use", USES)
+def test_numba_types_scalar_types_during_and_after_a_trace(use):
+    expected = USES[use]()(3)
+    with a_trace_in_another_thread():
+        got = numba.njit(USES[use]())(3)
+    assert got == expected
+    assert numba.njit(USES[use]())(3) == expected
+
+
+def test_numba_compiles_a_scalar_type_call_inside_a_trace():
+    """Concrete work a traced function does with Numba (not on traced values)."""
+    count = numba.njit(lambda n: np.int64(n * 1.5) + np.zeros(n, np.float32).size)
+
+    def f(x):
+        return x * count(3)
+    assert nj.jit(f)(np.ones(2)).tolist() == [7.0, 7.0]
