@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 import numjac as nj
+from tests.frontend.test_scalar_casts import through_float32, through_int
+from tests.helpers import check_backends
 
 # name -> a maker of a new function of n (each compile starts afresh)
 USES = {
@@ -62,3 +64,10 @@ def test_numba_compiles_a_scalar_type_call_inside_a_trace():
     def f(x):
         return x * count(3)
     assert nj.jit(f)(np.ones(2)).tolist() == [7.0, 7.0]
+
+
+@pytest.mark.parametrize("transform", [nj.grad, nj.jacrev, nj.hessian])
+@pytest.mark.parametrize("fn", [through_int, through_float32])
+def test_astype_derivatives_compile(fn, transform):
+    """The cast the errors suggest, on Numba as on the interpreter."""
+    check_backends(transform(fn), (np.array([0.3, 1.7, 2.2]),))
