@@ -143,7 +143,7 @@ class Tracer:
 
     def __array__(self, dtype=None, copy=None):
         # np.int64(x) asks for int64 here: NumPy's scalar types convert in C,
-        # and numjac does not replace them (docs/guide.md, "Casts").
+        # and numjac does not replace them (docs/guide.md, "Casts while tracing").
         name = "float64" if dtype is None else np.dtype(dtype).name
         self._concretize(_array_conversion(dtype), self._scalar_hint(name))
         return np.array(self.known, dtype=dtype, copy=True)

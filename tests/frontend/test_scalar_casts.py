@@ -2,7 +2,7 @@
 raise a ConcretizationError naming the cast that traces, x.astype(np.int64);
 float(x) and int(x) say to use x itself or x.astype.
 
-The scalar types are never replaced while tracing (docs/guide.md, "Casts"):
+The scalar types are never replaced while tracing (guide.md, "Casts while tracing"):
 a replacement can compare equal to np.int64 but cannot be it, and code in
 the traced function, in NumPy and in other threads tells them apart
 (``x.dtype.type is np.int64``, Numba's typing of np.int64, pickling the

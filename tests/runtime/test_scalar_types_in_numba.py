@@ -1,11 +1,8 @@
 """NumPy's scalar types are not replaced while a thread traces (docs/guide.md,
-"Casts"): Numba compiling meanwhile, in another thread, types np.int64 &
+"Casts while tracing"): Numba compiling meanwhile, in another thread, types np.int64 &
 co as globals, calls and dtype arguments as it always does.  A look-alike
 subclass would not do: Numba types a class as a NumPy scalar type only if
 ``type(cls) is type`` (numba.np.numpy_support.from_dtype)."""
-import threading
-from contextlib import contextmanager
-
 import numba
 import numpy as np
 import pytest
@@ -13,6 +10,7 @@ import pytest
 import numjac as nj
 from tests.frontend.test_scalar_casts import through_float32, through_int
 from tests.helpers import check_backends
+from tests.runtime.test_replaced_numpy_in_numba import another_thread_tracing
 
 # name -> a maker of a new function of n (each compile starts afresh)
 USES = {
@@ -29,29 +27,10 @@ USES = {
 }
 
 
-@contextmanager
-def a_trace_in_another_thread():
-    """A real trace (nj.jit of a function) held open in another thread."""
-    started, finish = threading.Event(), threading.Event()
-
-    def traced(x):
-        started.set()
-        finish.wait()
-        return x * 2.0
-    tracer = threading.Thread(target=lambda: nj.jit(traced)(np.ones(2)))
-    tracer.start()
-    started.wait()
-    try:
-        yield
-    finally:
-        finish.set()
-        tracer.join()
-
-
 @pytest.mark.parametrize("use", USES)
 def test_numba_types_scalar_types_during_and_after_a_trace(use):
     expected = USES[use]()(3)
-    with a_trace_in_another_thread():
+    with another_thread_tracing():
         got = numba.njit(USES[use]())(3)
     assert got == expected
     assert numba.njit(USES[use]())(3) == expected
