@@ -11,6 +11,12 @@ original is put back.
 
 Not seen: a function bound to another name before the trace began
 (``from scipy.linalg import solve_triangular`` at import time).
+
+Not replaced: NumPy's scalar types (``np.int64(x)``).  A stand-in for a
+class can compare equal to it but not be it: ``x.dtype.type is np.int64``
+would turn false, and Numba types only a plain ``type`` as a NumPy scalar
+type (tests/frontend/test_scalar_casts.py, docs/guide.md "Casts while
+tracing").
 """
 from __future__ import annotations
 

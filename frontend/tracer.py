@@ -142,10 +142,10 @@ class Tracer:
             raise
 
     def __array__(self, dtype=None, copy=None):
-        self._concretize("converting it to a NumPy array (np.float64(x), np.int64(x): "
-                         "x.astype(np.int64) stays traced; or storing it into a NumPy "
-                         "array: a[...] = value; to build an array from traced values use "
-                         "np.stack)", self._scalar_hint())
+        # np.int64(x) asks for int64 here: NumPy's scalar types convert in C,
+        # and numjac does not replace them (docs/guide.md, "Casts while tracing").
+        name = "float64" if dtype is None else np.dtype(dtype).name
+        self._concretize(_array_conversion(dtype), self._scalar_hint(name))
         return np.array(self.known, dtype=dtype, copy=True)
 
     # -- concretization -----------------------------------------------------
@@ -165,11 +165,11 @@ class Tracer:
             "that must be concrete as static arguments (nj.jit(static_argnums=...))."
             + advice)
 
-    def _scalar_hint(self) -> str:
-        if self.ndim:
+    def _scalar_hint(self, name: str = "float64") -> str:
+        if self.ndim or np.dtype(name) not in SUPPORTED_DTYPES:
             return ""
-        return (" To keep a 0-d value traced where float(x) or np.float64(x) would "
-                "make a scalar, use x itself or x.astype(np.float64).")
+        return (f" To keep a 0-d value traced where float(x), int(x) or np.{name}(x) would "
+                f"make a scalar, use x itself or x.astype(np.{name}).")
 
     def __bool__(self):
         self._concretize("bool() or a Python `if`/`while`/`and`/`or`")
@@ -182,7 +182,7 @@ class Tracer:
         return float(self.known[()])
 
     def __int__(self):
-        self._concretize("int()")
+        self._concretize("int()", self._scalar_hint("int64"))
         return int(self.known[()])
 
     def __index__(self):
@@ -398,6 +398,19 @@ def _literal_as(lit, dtype):
     if dtype == lit.type.dtype:
         return lit
     return Lit(value, dtype)
+
+
+def _array_conversion(dtype) -> str:
+    """What ``__array__`` was asked for, and the call that traces instead."""
+    if dtype is None:
+        return ("converting it to a NumPy array (or storing it into a NumPy array: "
+                "a[...] = value; to build an array from traced values use np.stack)")
+    dtype = np.dtype(dtype)
+    cast = (f"x.astype(np.{dtype.name}) stays traced" if dtype in SUPPORTED_DTYPES
+            else f"numjac does not trace {dtype.name} values")
+    return (f"converting it to NumPy's {dtype.name} (np.{dtype.name}(x): {cast}; or "
+            f"storing it into a NumPy {dtype.name} array: a[...] = value; to build an "
+            "array from traced values use np.stack)")
 
 
 def _atom_of(x):

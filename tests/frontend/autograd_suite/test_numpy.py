@@ -143,10 +143,12 @@ CASES = {
 }
 
 
-XFAIL = {"cast_to_int": "np.int64(x) of a traced x: NumPy's scalar type converts its argument "
-         "in C code no protocol reaches (and replacing the type while tracing would change it "
-         "for Numba and other threads); numjac raises a ConcretizationError, and "
-         "x.astype(np.int64) traces (test_cast_to_int_with_astype)"}
+XFAIL = {"cast_to_int": "np.int64(x) of a traced x: NumPy's scalar types convert in C code no "
+         "protocol reaches, and numjac does not replace them while tracing: a look-alike "
+         "subclass breaks `x.dtype.type is np.int64` in the traced function and Numba's typing "
+         "of np.int64 (tests/frontend/test_scalar_casts.py, docs/guide.md 'Casts while "
+         "tracing'). numjac raises a ConcretizationError naming x.astype(np.int64), which "
+         "traces (test_cast_to_int_with_astype)"}
 
 
 @pytest.mark.parametrize("name", [
