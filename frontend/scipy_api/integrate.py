@@ -3,15 +3,17 @@ values, times or args (or with a right-hand side reading traced values)
 binds the ``ode`` primitive (compiler/primitives/ode.py): the right-hand
 side is traced once into a sub-IR, solved by an explicit Dormand-Prince
 5(4) method with error control at odeint's tolerances, and differentiated
-by forward sensitivities (jvp) and the adjoint method (vjp).  Calls that
-touch no traced value run SciPy's odeint (their results are constants of
-the trace).  ``solve_ivp`` on traced values is refused with an error that
-points to odeint.  See docs/guide.md, "ODE solves"."""
+by forward sensitivities (jvp) and the adjoint method (vjp).
+``solve_ivp`` with an explicit Runge-Kutta method and ``t_eval`` runs the
+same solve.  Calls that touch no traced value run SciPy (their results are
+constants of the trace).  See docs/guide.md, "ODE solves"."""
 from __future__ import annotations
 
 import numpy as np
 import scipy.integrate
+from scipy.integrate._ivp.ivp import OdeResult
 
+from ..compiler.ir import IR
 from ..compiler.primitives.base import reshape
 from ..compiler.primitives.ode import TIME, ode
 from ..compiler.primitives.structural import concatenate
@@ -93,11 +95,13 @@ def _traced_odeint(func, y0, t, args, tfirst, **options):
         return func(time, y, *call_args) if tfirst else func(y, time, *call_args)
 
     in_types = [state.type, TIME] + [a.type for a in arg_atoms]
-    body = trace_body(rhs, in_types, flatten(tuple(range(len(in_types))))[1],
+    as_separate_arguments = flatten(tuple(range(len(in_types))))[1]   # a tuple tree
+    body = trace_body(rhs, in_types, as_separate_arguments,
                       "the right-hand side of scipy.integrate.odeint",
                       lambda result: _derivative(result, state.type))
     captured, (ir,) = closed([body])
-    ir = type(ir)(ir.inputs[len(captured):] + ir.inputs[:len(captured)], ir.eqns, ir.outputs)
+    # the ode's body takes (state, t, args): the captured values come last, as args
+    ir = IR(ir.inputs[len(captured):] + ir.inputs[:len(captured)], ir.eqns, ir.outputs)
     (ys,) = ode([state], times, arg_atoms + captured, body=ir, **options)
     return wrap(ys)
 
@@ -118,18 +122,56 @@ def _derivative(result, state_type):
     return [vector], flatten(0)[1]
 
 
+# solve_ivp's explicit Runge-Kutta methods map onto the same solver: its
+# solution at t_eval is odeint's at (t0, *t_eval), with fun(t, y, *args).
+_IVP_METHODS = ("RK45", "DOP853", "RK23")
+# Options of the implicit methods, which SciPy itself ignores (with a warning)
+# for the explicit ones.
+_IVP_IGNORED = ("jac", "jac_sparsity", "lband", "uband", "min_step")
+
+
 @replaced_while_tracing(scipy.integrate, "solve_ivp")
-def solve_ivp(original, *args, **kwargs):
-    error = unsupported(
-        "scipy.integrate.solve_ivp on traced values",
-        "its solvers call the right-hand side on concrete arrays. Use scipy.integrate.odeint "
-        "instead (numjac traces and differentiates it; with tfirst=True it takes "
-        "solve_ivp's fun(t, y) and returns the solution at the times t_eval), or write the "
-        "integrator with nj.fori_loop or nj.scan")
-    args, kwargs = concrete((args, kwargs))
-    if _has_tracer((args, kwargs)):
-        raise error
-    try:
-        return original(*args, **kwargs)
-    except ConcretizationError:     # the right-hand side reads traced values
-        raise error from None
+def solve_ivp(original, fun, t_span, y0, method="RK45", t_eval=None, dense_output=False,
+              events=None, vectorized=False, args=None, **options):
+    values = concrete((t_span, y0, t_eval, args))
+    if not _has_tracer(values):
+        try:
+            return original(fun, *values[:2], method, values[2], dense_output, events,
+                            vectorized, values[3], **options)
+        except ConcretizationError:     # the right-hand side reads traced values
+            pass
+    t_span, y0, t_eval, args = values
+    _check_ivp_call(method, t_eval, dense_output, events, vectorized, options)
+    times = np.concatenate([np.reshape(t_span[0], (1,)), np.ravel(t_eval)])
+    solver = _solver_options(rtol=options.get("rtol", 1e-3), atol=options.get("atol", 1e-6),
+                             h0=options.get("first_step"), mxstep=0,
+                             hmax=_finite_or_zero(options.get("max_step", np.inf)))
+    ys = _traced_odeint(fun, y0, times, () if args is None else tuple(args), True, **solver)
+    return OdeResult(t=t_eval, y=ys[1:].T, sol=None, t_events=None, y_events=None, status=0,
+                     message="The solver successfully reached the end of the integration "
+                             "interval.", success=True)
+
+
+def _check_ivp_call(method, t_eval, dense_output, events, vectorized, options):
+    """Refuse, by name, what the traced solve_ivp cannot do."""
+    where = "scipy.integrate.solve_ivp on traced values"
+    if method not in _IVP_METHODS:
+        raise unsupported(f"{where} with method={method!r}",
+                          f"numjac runs an explicit Dormand-Prince solver for the methods "
+                          f"{', '.join(_IVP_METHODS)} only; for a stiff problem, pass "
+                          "jac=nj.jacfwd(fun, argnums=1) to SciPy's solver on concrete values")
+    if t_eval is None:
+        raise unsupported(f"{where} without t_eval",
+                          "the solver's own time steps depend on the values, so the output's "
+                          "shape would too: pass t_eval, the times to return")
+    given = dict(dense_output=dense_output, events=events, vectorized=vectorized)
+    refused = [name for name, value in given.items() if value not in (None, False)]
+    refused += [name for name in options
+                if name not in ("rtol", "atol", "first_step", "max_step") + _IVP_IGNORED]
+    if refused:
+        raise unsupported(f"{where} with {', '.join(refused)}",
+                          "numjac's solve_ivp returns the solution at t_eval only")
+
+
+def _finite_or_zero(value):
+    return 0.0 if isinstance(value, (int, float)) and not np.isfinite(value) else value

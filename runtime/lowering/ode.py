@@ -126,7 +126,7 @@ def _next_step(cg, sv, hmax):
     with cg.indented():
         cg.line(f"{sv.factor} = min({dp.MAX_FACTOR!r}, max({dp.MIN_FACTOR!r}, "
                 f"{dp.SAFETY!r} * {sv.err} ** -0.2))")
-    cg.line(f"else:")
+    cg.line("else:")
     with cg.indented():
         cg.line(f"{sv.factor} = {dp.MAX_FACTOR!r} if {sv.err} == 0.0 else {dp.MIN_FACTOR!r}")
     cg.line(f"if not {sv.err} <= 1.0:")

@@ -1,7 +1,8 @@
 """scipy.integrate.odeint inside traced functions (the ``ode`` primitive):
 values against SciPy's odeint and closed forms, derivatives of every order
 against finite differences and closed forms, vmap against a loop, odeint's
-keywords, and the errors: a stiff problem, refused keywords, solve_ivp.
+keywords, solve_ivp with t_eval (the same solve), and the errors: a stiff
+problem, refused keywords and solve_ivp calls.
 tests/runtime/test_ode_lowering.py runs the same solves compiled."""
 import numpy as np
 import pytest
@@ -173,12 +174,48 @@ def test_vmap_over_the_output_times_is_refused():
 
 # -- calls numjac does not trace ----------------------------------------------------------
 
-def test_solve_ivp_on_traced_values_points_to_odeint():
+def solve_ivp(*args, **kwargs):
+    return scipy.integrate.solve_ivp(*args, **kwargs)
+
+
+def _swing(t, y, a):
+    return np.array([y[1], -a * np.sin(y[0])])
+
+
+T_EVAL = np.linspace(0.5, 3.0, 6)
+
+
+@pytest.mark.parametrize("method", ["RK45", "DOP853"])
+def test_solve_ivp_with_t_eval_agrees_with_scipy(method):
+    def solve(y0, a, **tolerances):
+        return solve_ivp(_swing, (0.0, 3.0), y0, method=method, t_eval=T_EVAL, args=(a,),
+                         **tolerances)
+    y0 = np.array([1.0, 0.0])
+    exact = solve(y0, 2.0, rtol=1e-12, atol=1e-12).y
+    sol = nj.jit(lambda y0, a: solve(y0, a).y)(y0, 2.0)      # rtol=1e-3, atol=1e-6
+    assert sol.shape == (2, len(T_EVAL))
+    np.testing.assert_allclose(sol, exact, atol=1e-3)
+    np.testing.assert_allclose(nj.jit(lambda y0, a: solve(y0, a, rtol=1e-10, atol=1e-10).y)(
+        y0, 2.0), exact, atol=1e-9)
+
+
+def test_solve_ivp_derivatives_against_finite_differences():
+    def solve(y0, t_eval, a):
+        return solve_ivp(_swing, (0.0, 3.0), y0, t_eval=t_eval, args=(a,), rtol=1e-11,
+                         atol=1e-11).y
+    check_grads(solve, [np.array([1.0, 0.0]), T_EVAL[:3], np.array(2.0)], order=2)
+
+
+@pytest.mark.parametrize("options, refused", [
+    (dict(), "without t_eval"), (dict(t_eval=T_EVAL, method="BDF"), "with method='BDF'"),
+    (dict(t_eval=T_EVAL, dense_output=True), "with dense_output"),
+    (dict(t_eval=T_EVAL, events=lambda t, y: y[0]), "with events")])
+def test_solve_ivp_calls_it_cannot_trace_are_refused_by_name(options, refused):
     def fn(rate):
-        return scipy.integrate.solve_ivp(lambda t, y: -rate * y, (0.0, 1.0), np.ones(2)).y
+        return solve_ivp(lambda t, y: -rate * y, (0.0, 3.0), np.ones(2), **options).y
     for transform in (nj.jit, nj.jacrev):
         with pytest.raises(nj.UnsupportedOperationError,
-                           match=r"scipy\.integrate\.solve_ivp .*Use scipy\.integrate\.odeint"):
+                           match=rf"scipy\.integrate\.solve_ivp on traced values {refused}"):
             transform(fn)(np.ones(2))
 
 
