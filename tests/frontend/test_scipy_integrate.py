@@ -87,6 +87,15 @@ def test_odeint_forms_a_user_writes():
                                rtol=1e-8)
 
 
+def test_a_right_hand_side_closing_over_a_traced_value_traces():
+    def solve(rate):
+        return odeint(lambda y, t: -rate * y, np.ones(2), TIMES)
+    np.testing.assert_allclose(nj.jit(solve)(0.5), np.exp(-0.5 * TIMES)[:, None] * [1, 1],
+                               rtol=1e-8)
+    np.testing.assert_allclose(nj.grad(lambda r: solve(r)[-1, 0])(0.5), -np.exp(-0.5),
+                               rtol=1e-7)
+
+
 def test_rtol_atol_hmax_h0_are_honoured():
     y0, rate = np.array([1.0]), 3.0
     exact = np.exp(-rate * TIMES)[:, None]
