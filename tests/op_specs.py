@@ -48,9 +48,11 @@ def load_specs():
     from tests.specs import (elementwise, everyday, indexing, inplace, linalg, linalg_functions,
                              loops, reductions, shape, special)
     from tests.specs import linalg_sylvester, signal, special_bessel, stats
+    from tests.specs import integrate
     specs = []
     for module in (elementwise, linalg, linalg_functions, shape, indexing, reductions, loops,
-                   special, everyday, inplace, linalg_sylvester, signal, special_bessel, stats):
+                   special, everyday, inplace, linalg_sylvester, signal, special_bessel, stats,
+                   integrate):
         specs.extend(module.SPECS)
     names = [s.name for s in specs]
     assert len(names) == len(set(names)), "duplicate OpSpec names"

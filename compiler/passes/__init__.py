@@ -6,4 +6,5 @@ them, one analysis: sparsity (the patterns of Jacobians and Hessians, with
 its rule table sparsity_rules)."""
 from . import control_rules  # noqa: F401
 from . import branch_rules, loop_rules  # noqa: F401
+from . import ode_rules  # noqa: F401
 from . import sparsity_rules, sparsity  # noqa: F401  (fill the sparsity rule table)

@@ -37,6 +37,7 @@ from ..primitives import base, elementwise as E, indexing, linalg, reductions as
 from ..primitives import structural as S
 from ..primitives.control import chunk_map_p
 from ..primitives.loops import cond_p, while_loop_p
+from ..primitives.ode import ode_p
 from ..primitives import linalg_expm, linalg_solve, linalg_spectral, linalg_sylvester
 from ..primitives.random import random_normal_p, random_uniform_p
 from ..primitives import special, special_bessel
@@ -395,7 +396,7 @@ register_sparsity(linalg.dot_general_p, _dot_general_rule)
 register_sparsity(indexing.take_p, _take_rule)
 register_sparsity(indexing.scatter_add_p, _scatter_add_rule)
 register_sparsity(indexing.scatter_p, _scatter_rule)
-for _prim in (chunk_map_p, while_loop_p, cond_p):
+for _prim in (chunk_map_p, while_loop_p, cond_p, ode_p):
     register_sparsity(_prim, dense_rule)
 # Decompositions and solves: every result element on every operand element.
 for _prim in (linalg_solve.triangular_solve_p, linalg_solve.cholesky_p, linalg_solve.lu_p,

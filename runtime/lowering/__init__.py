@@ -11,6 +11,7 @@ from . import control, elementwise, indexing, linalg, loops, random, reductions 
 from . import linalg_decompositions, linalg_expm, special, structural  # noqa: F401
 from . import linalg_sylvester  # noqa: F401
 from . import special_bessel  # noqa: F401
+from . import ode  # noqa: F401
 from .expressions import (BOOL, F64, I64, along, cast_expr, dtype_expr, flat_index,
                           literal_expr, operand_index, parenthesize, plus, result_expr,
                           typed_literal_expr, unravel)

@@ -47,6 +47,12 @@ def _block(cg, head: str, loop=False):
         _hoist_allocations(cg, header)
 
 
+def loop_block(cg, head: str):
+    """The loop statement ``head`` and its indented block, the arrays it
+    allocates hoisted before it (for the lowerings of other loops: ode)."""
+    return _block(cg, head, loop=True)
+
+
 def _hoist_allocations(cg, header: int):
     """Move the arrays the loop body allocates (``empty``, of fixed shapes)
     before the loop: made once, reused by every iteration, which writes
