@@ -50,17 +50,19 @@ if sys.platform.startswith("linux"):
     @numba.njit(inline="always")
     def advise_huge_pages(array):
         """Huge pages for the whole 2 MB pages inside the new ``array``'s
-        memory, if it is big enough."""
+        memory, if it is big enough: madvise's result (0: done; -1: refused,
+        which costs nothing), or 1 if not asked."""
         nbytes = array.nbytes
         if nbytes < HUGE_PAGE_MIN_BYTES:
-            return
+            return 1
         address = np.int64(array.ctypes.data)
         start = (address + (HUGE_PAGE_BYTES - 1)) & ~(HUGE_PAGE_BYTES - 1)
         end = (address + nbytes) & ~(HUGE_PAGE_BYTES - 1)
-        if end > start:
-            _madvise(start, end - start, np.int32(MADV_HUGEPAGE))   # a refusal costs nothing
+        if end <= start:
+            return 1
+        return _madvise(start, end - start, np.int32(MADV_HUGEPAGE))
 else:
     @numba.njit(inline="always")
     def advise_huge_pages(array):
-        """Nothing: the advice is Linux's."""
-        return
+        """Nothing (1: not asked): the advice is Linux's."""
+        return 1
