@@ -29,8 +29,9 @@ BATCHES = (64, 1024, 16384, 131072)
 ROUNDS = 5
 
 
-def calls_for(nj, batch):
-    """{peer: zero-argument call} on the same inputs, results checked."""
+def calls_for(nj, batch, variants=False):
+    """{peer: zero-argument call} on the same inputs, results checked (and
+    the hand-written kernel's variants: batch_variants.py)."""
     from .handwritten import logistic_grads
     grads = nj.vmap(nj.grad(logistic_loss(np, ())), in_dims=(None, 0, 0))
     args = per_example_inputs(batch)
@@ -41,10 +42,13 @@ def calls_for(nj, batch):
     jax = jax_call(batch, expected)
     if jax is not None:
         calls["JAX"] = jax
+    if variants:
+        from . import batch_variants
+        calls.update(batch_variants.calls(args, expected))
     return calls
 
 
-def run(rounds=ROUNDS):
+def run(rounds=ROUNDS, variants=False):
     """[(batch, {peer: ([wall s], [cpu s])})], load averages."""
     import numjac as nj
     nj.set_compile_mode("blocking")
@@ -52,7 +56,7 @@ def run(rounds=ROUNDS):
     load_before = os.getloadavg()
     rows = []
     for batch in BATCHES:
-        calls = calls_for(nj, batch)
+        calls = calls_for(nj, batch, variants)
         times = {name: ([], []) for name in calls}
         for _ in range(rounds):
             for name, call in calls.items():
@@ -63,7 +67,8 @@ def run(rounds=ROUNDS):
 
 
 def markdown(rows, loads, rounds=ROUNDS) -> str:
-    peers = ("numjac", "JAX", "Numba (by hand)")
+    peers = ("numjac", "JAX", "Numba (by hand)") + tuple(
+        name for name in rows[0][1] if name.startswith("Numba, "))
     lines = ["| batch | " + " | ".join(f"{p} wall | {p} CPU" for p in peers)
              + " | numjac/JAX (CPU) |", "| ---: |" + " ---: |" * (2 * len(peers) + 1)]
     for batch, times in rows:
@@ -83,8 +88,10 @@ def markdown(rows, loads, rounds=ROUNDS) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks --only batches")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
-    rounds = parser.parse_args(argv).rounds
-    print(markdown(*run(rounds), rounds))
+    parser.add_argument("--variants", action="store_true",
+                        help="also the hand-written kernel's variants (batch_variants.py)")
+    args = parser.parse_args(argv)
+    print(markdown(*run(args.rounds, args.variants), args.rounds))
 
 
 if __name__ == "__main__":
