@@ -8,6 +8,8 @@ inputs in one process: per-call medians and the ratio numjac / peer.
     python -m benchmarks --only sparse         # sparse derivatives (benchmarks/sparse.py)
     python -m benchmarks --only calls          # calls as users make them (benchmarks/calls.py)
     python -m benchmarks --only threads        # 1 vs 2 threads (benchmarks/threads.py)
+    python -m benchmarks --only batches        # batches 64..131,072 (benchmarks/batches.py;
+                                               # --variants: hand-written variants)
 
 The cold-start rows run fresh processes: the first call of jacrev of the
 MLP with an empty disk cache, again with the cache warm, and JAX's first
@@ -205,6 +207,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="run the workloads whose name contains this")
     parser.add_argument("--no-cold", action="store_true", help="skip the first-call rows")
+    parser.add_argument("--variants", action="store_true",
+                        help="with --only batches: also variants of the hand-written kernel")
     parser.add_argument("--markdown", help="also write the results to this file")
     parser.add_argument("--compile-time", action="store_true",
                         help="also run the compile-time suite (slow: benchmarks/compile_time.py)")
@@ -222,6 +226,10 @@ def main(argv=None):
     if args.only and args.only.lower() == "calls":
         from . import calls        # its own peers, rows and section of the markdown file
         calls.run(args.markdown)
+        return
+    if args.only and args.only.lower() == "batches":
+        from . import batches      # its own rows: numjac, JAX, Numba by hand; one thread
+        batches.main(["--variants"] if args.variants else [])
         return
     if args.only and args.only.lower() == "threads":
         from . import threads      # its own rows: numjac on 1 and 2 threads, JAX

@@ -44,8 +44,12 @@ def rosenbrock_hessian(x):
 
 @numba.njit(cache=True)
 def logistic_grads(w, x, y):
+    return logistic_grads_into(w, x, y, np.empty(x.shape))
+
+
+@numba.njit(cache=True)
+def logistic_grads_into(w, x, y, grads):
     rows, cols = x.shape
-    grads = np.empty((rows, cols))
     for r in range(rows):
         z = 0.0
         for c in range(cols):

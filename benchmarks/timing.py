@@ -1,31 +1,41 @@
 """Per-call medians that adapt the number of calls to the callable's speed."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
 
-def per_call_median(call, *, repeats=7, budget=0.05) -> float:
+def per_call_median(call, *, repeats=7, budget=0.05, clock=time.perf_counter) -> float:
     """Median seconds per call over ``repeats`` batches of about ``budget``
-    seconds each (after one warm-up call)."""
+    seconds each (after one warm-up call), as ``clock`` counts them (wall
+    time; ``time.process_time``: the process's CPU time)."""
     call()
     number = 1
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             call()
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if elapsed >= budget / 4 or number >= 1 << 20:
             break
         number *= 4
     number = max(1, int(number * budget / max(elapsed, 1e-9)))
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             call()
-        samples.append((time.perf_counter() - start) / number)
+        samples.append((clock() - start) / number)
     return statistics.median(samples)
+
+
+def load_averages(before, after) -> str:
+    """The sentence giving the load averages before and after a run."""
+    def triple(load):
+        return ", ".join(f"{x:.2f}" for x in load)
+    return (f"load average (1, 5, 15 min) {triple(before)} before and {triple(after)} "
+            f"after, on {os.cpu_count()} logical cores.")
 
 
 def format_seconds(seconds: float) -> str:

@@ -115,7 +115,7 @@ def kernel_key(ir_text: str) -> str:
 # appearing in its source (inlined intrinsics such as gemm, the helpers
 # Numba links in): a change to any of them retires every cached kernel.
 _LINKED_SOURCES = ("kernel_support.py", "kernel_blas.py", "blas_threads.py",
-                   "special_support.py")
+                   "special_support.py", "huge_pages.py")
 
 
 @functools.cache

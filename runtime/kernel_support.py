@@ -20,7 +20,7 @@ import numpy as np
 from numba import prange  # noqa: F401  (kernels import prange from here)
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import cache, kernel_store, special_calls, special_support
+from . import cache, huge_pages, kernel_store, special_calls, special_support
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -139,16 +139,28 @@ def integer_fmod(x, y):
     return r
 
 
-@cached_helper
+# The helpers that allocate inline huge_pages.advise_huge_pages: their key
+# holds its source too.
+_ALLOCATION_SOURCE = _SOURCE + Path(huge_pages.__file__).read_text()
+
+
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in
-    every kernel."""
-    return np.empty(shape, dtype)
+    every kernel; a big array on huge pages (huge_pages.py)."""
+    out = np.empty(shape, dtype)
+    huge_pages.advise_huge_pages(out)
+    return out
 
 
-@cached_helper
 def full(shape, fill, dtype):
-    return np.full(shape, fill, dtype)
+    out = np.empty(shape, dtype)
+    huge_pages.advise_huge_pages(out)
+    out[...] = fill
+    return out
+
+
+empty = cached_helper(empty, _ALLOCATION_SOURCE)
+full = cached_helper(full, _ALLOCATION_SOURCE)
 
 
 @cached_helper

@@ -47,7 +47,7 @@ class Accumulators:
 
     def emit_lanes(self, group, reductions, accs, outer):
         """The reduced axis in steps of the lane count, each lane adding to
-        its own accumulator (independent additions, which LLVM vectorises),
+        its own accumulator (independent chains of additions: products.py),
         the rest on the first; then the lanes summed pairwise into the first."""
         axis = group.axes[0]
         length, lanes = group.shape[axis], len(next(iter(accs.values())))

@@ -14,8 +14,10 @@ same order of additions, so the same values), every product without a
 contraction, and matrix-vector products with a contraction of at most
 MATVEC_MAX_CONTRACTION elements.  The last replace a BLAS call, which
 adds in its own order: their sum runs on LANES interleaved accumulators,
-which LLVM turns into vector instructions (a single accumulator is a chain
-of dependent additions, a few times slower).  Products with an
+independent chains of additions that the CPU overlaps (a single
+accumulator is one chain, 1.3x slower for 64 features; Numba keeps LLVM's
+SLP vectorizer off, numba/numba#8852, so the lanes stay scalar: with it
+on they would share a vector register, 1.4x faster again).  Products with an
 identity-like constant operand stay with the custom lowering, which reads
 the other operand instead of multiplying.
 """
@@ -31,8 +33,9 @@ from ...compiler.primitives.linalg import free_axes
 from ..lowering.linalg import BLAS_MIN_WORK
 
 # The longest contraction of a matrix-vector product planned as loops:
-# rows of up to a kilobyte, which a vectorised accumulator loop reads as
-# fast as BLAS does, and which stay in cache for the next pass over them.
+# rows of up to a kilobyte, which stay in cache for the next pass over them
+# (docs/benchmarks.md, "Big batches, one thread": the fused pass is as fast
+# as BLAS plus a second pass from 16,384 rows of 64, slower below).
 MATVEC_MAX_CONTRACTION = 128
 # Interleaved accumulators of the sums that replace a BLAS call.
 LANES = 4
