@@ -30,7 +30,7 @@ from ..compiler.passes.sparsity_rules import PatternTooLarge, product_terms
 from ..compiler.primitives.linalg import dot_general_p
 from ..compiler.primitives.base import instantiate, zeros
 from ..compiler.primitives.elementwise import eq, mul
-from ..compiler.primitives.indexing import scatter, scatter_add, take
+from ..compiler.primitives.indexing import scatter_add, take
 from ..compiler.primitives.random import random_primitives
 from ..compiler.primitives.structural import convert, iota, reshape, slice_axis
 from ..compiler.rules import Zero
@@ -281,9 +281,7 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
         inputs = [builder.new_input(v.type) for v in ir.inputs]
         values, (flat,) = emit_entries(setup, plan, inputs, constants,
                                        also=[plan.rows * in_type.size + plan.cols])
-        # Each entry written once: a plain scatter into zeros, no read of the target.
-        empty = zeros(AType(values.type.dtype, (out_type.size * in_type.size,)))
-        dense = scatter(empty, flat, values, 0)
+        dense = scatter_add(flat, values, 0, out_type.size * in_type.size)
         block = reshape(dense, out_type.shape + in_type.shape)
         transformed = builder.build([block])
     # The one block, nested as stage_jacobian nests blocks (output, argnums).

@@ -260,7 +260,7 @@ def test_empty_pattern():
 
 # -- dense Jacobians through the compressed path ---------------------------------------------
 
-SCATTER = "= scatter["     # how the compressed path writes the entries into zeros
+SCATTER = "scatter_add"     # how the compressed path writes the entries into zeros
 
 def test_dense_jacobians_of_sparse_functions_are_compressed():
     for transform in (nj.jacfwd, nj.jacrev):
