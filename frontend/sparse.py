@@ -11,7 +11,8 @@ import numpy as np
 from .compiler.builder import is_tracing
 from .tracebacks import public_entry
 from .transforms.arguments import check_callable
-from .transforms.sparse_jacobians import SparseJacobianKernel, SparsityPattern
+from .transforms.sparse_jacobians import (SparseJacobianKernel, SparsityPattern,
+                                         unpacked_structure)
 
 if TYPE_CHECKING:
     import scipy.sparse as sp   # at run time imported on use: it costs a fifth of a second
@@ -22,22 +23,25 @@ Coloring = Literal["auto", "star", "acyclic"]
 
 
 class SparseResult:
-    """Calls a staged kernel returning (data, index arrays, shape) and
-    builds the scipy.sparse array; ``.lower(*args)`` gives its stages.
+    """Calls a staged kernel returning, per argnum, the data (unless
+    ``pattern_only``) and the structure (one constant array:
+    transforms/sparse_jacobians.py, ``packed_structure``), and builds the
+    scipy.sparse array; ``.lower(*args)`` gives its stages.
 
-    Per structure (the kernel entry's constant index arrays) one array is
-    built, with read-only index arrays of the smallest index dtype SciPy
-    would choose; each call hands out a shallow copy of it holding the new
-    data.  SciPy's constructor would check and convert the index arrays on
-    every call (about 25 us for 8,000 entries); the copy costs well under
-    1 us, and the shared indices, being read-only, cannot be corrupted."""
+    Per structure one array is built, with read-only index arrays of the
+    smallest index dtype SciPy would choose; each call hands out a shallow
+    copy of it holding the new data.  SciPy's constructor would check and
+    convert the index arrays on every call (about 25 us for 8,000
+    entries); the copy costs well under 1 us, and the shared indices,
+    being read-only, cannot be corrupted."""
 
     def __init__(self, kernel, layout: str, pattern_only: bool = False):
         self.kernel, self.layout, self.pattern_only = kernel, layout, pattern_only
         self.__name__ = kernel.name
         self.__wrapped__ = kernel
-        self.templates: dict = {}   # id(first index array) -> (that array, template)
+        self.templates: dict = {}   # id(structure array) -> (that array, template)
         self.one_block = isinstance(kernel.argnums, int)
+        self.per_block = 1 if pattern_only else 2
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_tracing():
@@ -48,26 +52,25 @@ class SparseResult:
         if self.one_block:
             return self.block(*outs)
         # A tuple of argnums: a tuple of arrays, as jacrev gives a tuple of blocks.
-        per_block = 3 if self.pattern_only else 4
-        return tuple(self.block(*outs[k:k + per_block])
-                     for k in range(0, len(outs), per_block))
+        n = self.per_block
+        return tuple(self.block(*outs[k:k + n]) for k in range(0, len(outs), n))
 
     def block(self, *outs):
         """The array of one argnum from its kernel outputs."""
         if self.pattern_only:
-            indices, indptr, shape = outs
-            data = np.ones(len(indices), dtype=bool)
-        else:
-            data, indices, indptr, shape = outs
-        return with_data(self.template(indices, indptr, shape), data)
+            template = self.template(outs[0])
+            return with_data(template, np.ones(len(template.data), dtype=bool))
+        data, structure = outs
+        return with_data(self.template(structure), data)
 
-    def template(self, first, second, shape):
-        """The array of this structure (``first`` identifies it: the kernel
-        returns the same constant arrays on every call of one entry)."""
-        kept = self.templates.get(id(first))
-        if kept is None or kept[0] is not first:
-            kept = (first, structure_template(self.layout, first, second, shape))
-            self.templates[id(first)] = kept
+    def template(self, structure):
+        """The array of this structure (the kernel returns the same constant
+        array on every call of one entry: its identity is the key)."""
+        kept = self.templates.get(id(structure))
+        if kept is None or kept[0] is not structure:
+            first, second, shape = unpacked_structure(structure)
+            kept = (structure, structure_template(self.layout, first, second, shape))
+            self.templates[id(structure)] = kept
         return kept[1]
 
     def lower(self, *args: Any, **kwargs: Any):
@@ -78,8 +81,8 @@ def structure_template(layout: str, first, second, shape):
     """A scipy.sparse array of ``layout`` with these index arrays (copied,
     in SciPy's index dtype, read-only) and no data yet."""
     import scipy.sparse as sp
-    # Copies: the kernel's arrays are constants it is called with.
-    first, second, shape = first.copy(), second.copy(), tuple(int(n) for n in shape)
+    # Copies: the kernel's arrays are (views of) a constant it is called with.
+    first, second = first.copy(), second.copy()
     data = np.zeros(len(first))
     if layout == "coo":
         array = sp.coo_array((data, (first, second)), shape=shape)

@@ -13,8 +13,12 @@ from .kinds import Custom, Folded, lowers
 BOUNDS_CHECKS = True
 
 
-def wrapped(index_expr, n) -> str:
-    """A NumPy index that may be negative, as a position in 0..n-1."""
+def wrapped(index_expr, n, dtype) -> str:
+    """A NumPy index that may be negative, as a position in 0..n-1 (an
+    unsigned one as it is: no branch per element, and Numba skips its own
+    wraparound)."""
+    if np.dtype(dtype).kind == "u":
+        return index_expr
     i = parenthesize(index_expr)
     return f"({i} if {i} >= 0 else {i} + {n})"
 
@@ -63,7 +67,8 @@ def _check_bounds(cg, indices, in_type, size, axis):
 def _take(ins, idx, eqn):
     x, indices = ins
     axis, k = eqn.params["axis"], eqn.inputs[1].type.ndim
-    position = wrapped(indices.read(idx[axis:axis + k]), eqn.inputs[0].type.shape[axis])
+    position = wrapped(indices.read(idx[axis:axis + k]), eqn.inputs[0].type.shape[axis],
+                       eqn.inputs[1].type.dtype)
     return x.read(idx[:axis] + (position,) + idx[axis + k:])
 
 
@@ -74,7 +79,7 @@ def _scatter_add(cg, eqn, ins):
     out = cg.alloc_var(eqn.outs[0], fill=0)
     dtype = eqn.outs[0].type.dtype
     with cg.loops(eqn.inputs[1].type.shape) as idx:
-        position = wrapped(indices.read(idx[axis:axis + k]), size)
+        position = wrapped(indices.read(idx[axis:axis + k]), size, eqn.inputs[0].type.dtype)
         target = out.read(idx[:axis] + (position,) + idx[axis + k:])
         total = f"{target} + {parenthesize(updates.read(idx))}"
         cg.assign(target, cast_expr(total, dtype, None))
@@ -87,7 +92,7 @@ def _scatter(cg, eqn, ins):
     size = eqn.inputs[0].type.shape[axis]
     out = cg.materialize(x, eqn.outs[0].type, cg.var_name(eqn.outs[0]))
     with cg.loops(eqn.inputs[2].type.shape) as idx:
-        position = wrapped(indices.read(idx[axis:axis + k]), size)
+        position = wrapped(indices.read(idx[axis:axis + k]), size, eqn.inputs[1].type.dtype)
         cg.assign(out.read(idx[:axis] + (position,) + idx[axis + k:]), updates.read(idx))
     return [out]
 

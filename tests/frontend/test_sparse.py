@@ -260,22 +260,49 @@ def test_empty_pattern():
 
 # -- dense Jacobians through the compressed path ---------------------------------------------
 
+SCATTER = "scatter_add"     # how the compressed path writes the entries into zeros
+
 def test_dense_jacobians_of_sparse_functions_are_compressed():
     for transform in (nj.jacfwd, nj.jacrev):
         lowered = transform(brusselator).lower(Y)
-        assert "scatter_add" in str(lowered.stages["optimized"])
+        assert SCATTER in str(lowered.stages["optimized"])
         np.testing.assert_allclose(transform(brusselator)(Y), dense(brusselator, Y), rtol=1e-13)
     hess = nj.hessian(rosenbrock)
-    assert "scatter_add" in str(hess.lower(Y).stages["optimized"])
+    assert SCATTER in str(hess.lower(Y).stages["optimized"])
     np.testing.assert_allclose(hess(Y), nj.jacfwd(nj.jacrev(rosenbrock), chunk_size=PLAIN)(Y),
                                rtol=1e-13)
 
 
 def test_small_or_dense_jacobians_are_not_compressed():
     small = Y[:DENSE_HOOK_MIN_BASIS - 2]
-    assert "scatter_add" not in str(nj.jacfwd(brusselator).lower(small).stages["optimized"])
-    assert "scatter_add" not in str(
+    assert SCATTER not in str(nj.jacfwd(brusselator).lower(small).stages["optimized"])
+    assert SCATTER not in str(
         nj.jacfwd(lambda x: np.sum(x) * x).lower(Y).stages["optimized"])
+
+
+def test_dense_hook_starts_at_its_minimum_basis():
+    def lorenz96(x):
+        return (np.roll(x, -1) - np.roll(x, 2)) * np.roll(x, 1) - x + 8.0
+    x = Y[:DENSE_HOOK_MIN_BASIS]
+    assert SCATTER in str(nj.jacfwd(lorenz96).lower(x).stages["optimized"])
+    np.testing.assert_array_equal(nj.jacfwd(lorenz96)(x),
+                                  nj.jacfwd(lorenz96, chunk_size=PLAIN)(x))
+
+
+def test_dense_hook_passes_the_closure_arrays_of_each_call():
+    """The staged constants follow the captures the guards return: a
+    closure array rebound or changed in place is read as it is now."""
+    weights = np.linspace(1.0, 2.0, Y.size - 1)
+
+    def f(x):
+        return weights * x[1:] * x[:-1]
+    jacobian = nj.jacfwd(f)
+    assert SCATTER in str(jacobian.lower(Y).stages["optimized"])
+    np.testing.assert_allclose(jacobian(Y), dense(f, Y))
+    weights = weights * 3.0
+    np.testing.assert_allclose(jacobian(Y), dense(f, Y))
+    weights[:5] = -1.0
+    np.testing.assert_allclose(jacobian(Y), dense(f, Y))
 
 
 def test_compressed_kernels_agree_with_the_interpreter_on_numba():
@@ -299,7 +326,7 @@ def test_primitive_without_a_rule(monkeypatch):
     with pytest.raises(NotImplementedError, match="no sparsity rule for the primitive sin"):
         nj.sparse_jacobian(f)(Y)
     # The dense Jacobian falls back to one derivative per basis vector.
-    assert "scatter_add" not in str(nj.jacfwd(f).lower(Y).stages["optimized"])
+    assert SCATTER not in str(nj.jacfwd(f).lower(Y).stages["optimized"])
     np.testing.assert_allclose(nj.jacfwd(f)(Y), dense(f, Y))
 
 
@@ -309,7 +336,7 @@ def test_large_dense_products():
     def f(x):
         return a @ x
     # The dense Jacobian skips the analysis (the product alone is dense) ...
-    assert "scatter_add" not in str(nj.jacfwd(f).lower(a[0]).stages["optimized"])
+    assert SCATTER not in str(nj.jacfwd(f).lower(a[0]).stages["optimized"])
     # ... and the sparse one says why it cannot find a pattern.
     with pytest.raises(ValueError, match="too large to find"):
         nj.sparse_jacobian(lambda m: m @ m)(np.ones((170, 170)))
