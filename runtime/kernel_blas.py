@@ -26,12 +26,16 @@ _CHAR, _INT = ir.IntType(8), ir.IntType(32)
 
 def choose_blas_threads(builder, work):
     """Machine code giving the next product of ``work`` multiply-adds one
-    BLAS thread or the limit (blas_threads.py), telling the BLAS only when
+    BLAS thread or the threads free for it (blas_threads.py), telling the BLAS only when
     that differs from the count it was last given."""
     module = builder.module
     limit, now = (_external_int(module, name)
                   for name in (blas_threads.LIMIT_SYMBOL, blas_threads.CURRENT_SYMBOL))
     big = builder.icmp_signed(">=", work, ir.Constant(work.type, blas_threads.PARALLEL_MIN_WORK))
+    with builder.if_then(big):      # the limit may follow the machine's load
+        refresh = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), []), blas_threads.REFRESH_SYMBOL)
+        builder.call(refresh, [])
     threads = builder.select(big, builder.load(limit), ir.Constant(_INT, 1))
     with builder.if_then(builder.icmp_signed("!=", threads, builder.load(now)), likely=False):
         setter = cgutils.get_or_insert_function(

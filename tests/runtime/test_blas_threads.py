@@ -65,3 +65,78 @@ def test_bad_environment_variable_names_itself():
 def test_bad_thread_counts_are_refused(bad):
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         nj.set_num_threads(bad)
+
+
+@pytest.fixture
+def load_average(monkeypatch):
+    """Set the load average blas_threads sees (a list: [1-minute load])."""
+    load = [0.0]
+    monkeypatch.setattr(blas_threads.os, "getloadavg", lambda: (load[0], 0.0, 0.0))
+    monkeypatch.setattr(blas_threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(blas_threads, "process_cpu_seconds", lambda: 0.0)   # none of ours
+    yield load
+    nj.set_num_threads(None)
+
+
+def test_default_threads_follow_the_load(numba_backend, load_average):
+    """Without a count chosen by the user, big products use the cores that
+    other processes leave free; one when the machine is busy."""
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((160, 160)), rng.standard_normal((160, 160))
+    layer = nj.jit(tanh_product)
+    for load, threads in ((0.0, 2), (9.5, 1), (0.2, 2), (1.2, 1)):
+        load_average[0] = load
+        nj.set_num_threads(None)        # looks at the load now
+        np.testing.assert_allclose(layer(a, b), np.tanh(a @ b), rtol=1e-12)
+        assert blas_threads.threads_now() == threads
+        assert scipy_blas_threads() == threads
+
+
+def test_a_chosen_count_is_used_whatever_the_load(numba_backend, load_average):
+    load_average[0] = 9.5
+    nj.set_num_threads(2)
+    assert blas_threads.threads_now() == 2
+
+
+def test_own_threads_are_not_counted_as_load(load_average, monkeypatch):
+    """The load average counts this process's busy threads too: a process
+    that kept two cores busy on a quiet machine keeps its two threads."""
+    clock = [100.0, 0.0]       # wall and CPU seconds
+    monkeypatch.setattr(blas_threads.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(blas_threads, "process_cpu_seconds", lambda: clock[1])
+    load_average[0] = 2.0
+    nj.set_num_threads(None)
+    clock[:] = [102.0, 4.0]    # two seconds on two cores
+    assert blas_threads.threads_now() == 2
+    clock[:] = [104.0, 4.0]    # idle: the load is others'
+    assert blas_threads.threads_now() == 1
+
+
+def test_the_load_is_read_at_most_once_a_second(load_average, monkeypatch):
+    nj.set_num_threads(None)
+    reads = []
+    monkeypatch.setattr(blas_threads.os, "getloadavg", lambda: reads.append(1) or (9.0, 0, 0))
+    for _ in range(1000):
+        blas_threads.threads_now()
+    assert len(reads) <= 1
+
+
+def test_environment_count_is_used_whatever_the_load():
+    code = ("import os; os.getloadavg = lambda: (9.5, 9.5, 9.5)\n"
+            "import numjac as nj; from numjac.runtime import blas_threads\n"
+            "print(nj.get_num_threads(), blas_threads.threads_now())")
+    env = dict(os.environ, NUMJAC_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["2", "2"]
+
+
+def test_a_cap_in_the_environment_bounds_the_default():
+    code = ("import os; os.getloadavg = lambda: (0.0, 0.0, 0.0)\n"
+            "import numjac as nj; from numjac.runtime import blas_threads\n"
+            "print(nj.get_num_threads(), blas_threads.threads_now())")
+    env = {k: v for k, v in os.environ.items() if k != "NUMJAC_NUM_THREADS"}
+    env["OMP_NUM_THREADS"] = "1"        # as in a Dask worker
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["1", "1"]
