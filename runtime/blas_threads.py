@@ -20,9 +20,9 @@ load: the cores this process may use minus the runnable threads of other
 processes (the 1-minute load average less this process's own CPU use since
 the last look), at least 1 and at most the default limit.  The load is
 looked at once per ``LOAD_CHECK_SECONDS`` at most, when a big product or a
-parallel loop is about to start (about 3 us then: reading /proc/loadavg
-and the process's CPU time; 0.1-0.3 us otherwise, against the hundreds of
-microseconds of a product big enough to ask).
+parallel loop is about to start (measured on a loaded 2-core machine:
+6 us for a look, 0.3-0.4 us for the check that it is not yet time, against
+the hundreds of microseconds of a product big enough to ask).
 
 The BLAS is found with threadpoolctl (the library that knows where each
 BLAS keeps its thread setting); a BLAS it cannot control (Apple's
