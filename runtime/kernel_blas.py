@@ -53,18 +53,18 @@ def _external_int(module, name):
     return variable
 
 
-@intrinsic
-def gemm(typingctx, a, b, out, m, k, n):
-    """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
-    read as m x k, k x n and m x n matrices.  All three must be C-contiguous
-    arrays of one float dtype.  Emitted inline: calling a compiled helper
-    instead would make Numba link and re-optimise it into every kernel."""
+def _gemm_signature(a, b, out):
     arrays = (a, b, out)
     if any(t.layout != "C" or t.dtype != out.dtype for t in arrays) or (
             out.dtype not in _GEMM_SYMBOLS):
         raise TypingError(f"gemm needs C-contiguous float arrays of one dtype, got {arrays}")
 
+
+def _gemm_codegen(choose_threads):
+    """The machine code of one product (see ``gemm``), choosing the BLAS's
+    threads first if ``choose_threads``."""
     def codegen(context, builder, sig, args):
+        out = sig.args[2]
         a_, b_, out_ = (context.make_array(t)(context, builder, v)
                         for t, v in zip(sig.args[:3], args[:3]))
         real = context.get_value_type(out.dtype)
@@ -78,9 +78,39 @@ def gemm(typingctx, a, b, out, m, k, n):
         fnty = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr, ptr,
                                                iptr, ptr, iptr, ptr, ptr, iptr])
         fn = cgutils.get_or_insert_function(builder.module, fnty, _GEMM_SYMBOLS[out.dtype])
-        choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
+        if choose_threads:
+            choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
         # BLAS is column-major: C = A B in C order is C^T = B^T A^T there.
         builder.call(fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data, k_, zero,
                           out_.data, n_])
         return context.get_dummy_value()
-    return types.void(a, b, out, m, k, n), codegen
+    return codegen
+
+
+@intrinsic
+def gemm(typingctx, a, b, out, m, k, n):
+    """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
+    read as m x k, k x n and m x n matrices.  All three must be C-contiguous
+    arrays of one float dtype.  Emitted inline: calling a compiled helper
+    instead would make Numba link and re-optimise it into every kernel."""
+    _gemm_signature(a, b, out)
+    return types.void(a, b, out, m, k, n), _gemm_codegen(choose_threads=True)
+
+
+@intrinsic
+def gemm_alone(typingctx, a, b, out, m, k, n):
+    """``gemm`` leaving the BLAS's threads as they are: for the iterations
+    of a parallel loop, after ``blas_one_thread`` (several threads changing
+    the BLAS's setting at once would race, and each product on several
+    BLAS threads would oversubscribe the cores)."""
+    _gemm_signature(a, b, out)
+    return types.void(a, b, out, m, k, n), _gemm_codegen(choose_threads=False)
+
+
+@intrinsic
+def blas_one_thread(typingctx):
+    """Give the BLAS one thread (before a parallel loop making products)."""
+    def codegen(context, builder, sig, args):
+        choose_blas_threads(builder, ir.Constant(ir.IntType(64), 0))
+        return context.get_dummy_value()
+    return types.void(), codegen

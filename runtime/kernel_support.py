@@ -120,7 +120,8 @@ expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
 # Helpers that import scipy.linalg, loaded on a kernel's first use of one
 # (its module's import line), so that other kernels never import SciPy;
 # scipy.special's compiled functions likewise (special_<name>, special_calls.py).
-_LOADED_LATER = {"gemm": "kernel_blas", "eigh_upper": "kernel_lapack",
+_LOADED_LATER = {"gemm": "kernel_blas", "gemm_alone": "kernel_blas",
+                 "blas_one_thread": "kernel_blas", "eigh_upper": "kernel_lapack",
                  "sqrtm": "kernel_lapack", "solve_sylvester": "kernel_lapack"}
 
 
