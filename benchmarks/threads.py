@@ -4,7 +4,8 @@
 Rows: per-example gradients of a logistic loss over 64 features
 (benchmarks/workloads.py) at batches from 64 to 131,072, in microseconds
 per example; the 2000 x 2000 Jacobian (jacfwd) of ``tanh(A @ x) * x +
-sin(x)``.  Each configuration is measured once per round, the rounds one
+sin(x)``; the 1000 x 1000 Jacobian of ``B @ tanh(A @ x)`` in chunks of 100
+columns (each chunk two BLAS products).  Each configuration is measured once per round, the rounds one
 after the other, so that a change in the machine's load reaches all of
 them; the table gives the median over rounds and the best round, the
 cores each configuration kept busy (process CPU time over wall time: on a
@@ -32,6 +33,7 @@ from .workloads import WORKLOADS, JaxPeer, Skip, logistic_loss, mlp
 
 BATCHES = (64, 1024, 16384, 131072)
 JACOBIAN_SIZE = 2000
+CHUNKED_SIZE, CHUNK = 1000, 100
 ROUNDS = 5
 UNCHANGED = "unchanged"     # a peer's configuration: numjac's threads left as they are
 
@@ -49,6 +51,16 @@ def jacobian_function(xp, n=JACOBIAN_SIZE):
 
     def f(x):
         return xp.tanh(matrix @ x) * x + xp.sin(x)
+    return f
+
+
+def two_layers(n=CHUNKED_SIZE):
+    """``B @ tanh(A @ x)``: its Jacobian in chunks makes two BLAS products a chunk."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, n, n)) / np.sqrt(n)
+
+    def f(x):
+        return b @ np.tanh(a @ x)
     return f
 
 
@@ -111,6 +123,13 @@ def run(rounds=ROUNDS):
              "numjac 2 threads": (2, lambda: jacobian(x))}
     rows.append((f"jacfwd {JACOBIAN_SIZE}x{JACOBIAN_SIZE}", measure(calls, rounds), 1e3,
                  "ms per call"))
+    chunked = nj.jacfwd(two_layers(), chunk_size=CHUNK)
+    x = np.random.default_rng(2).normal(size=CHUNKED_SIZE)
+    chunked(x)
+    calls = {"numjac 1 thread": (1, lambda: chunked(x)),
+             "numjac 2 threads": (2, lambda: chunked(x))}
+    rows.append((f"jacfwd {CHUNKED_SIZE}x{CHUNKED_SIZE} of B tanh(A x), chunks of {CHUNK}",
+                 measure(calls, rounds), 1e3, "ms per call"))
     return rows, (load_before, os.getloadavg())
 
 

@@ -1,5 +1,6 @@
 """The BLAS product that generated kernels call (``kernel_support.gemm``,
-loaded from here on first use): SciPy's dgemm and sgemm, called by symbol
+loaded from here on first use): SciPy's dgemm and sgemm (gemv for a
+matrix times a vector), called by symbol
 name so that cached machine code links in the next process, with the
 thread choice of blas_threads.py made in the machine code.  Importing this
 module imports scipy.linalg (SciPy's BLAS) and registers the symbols; a
@@ -17,10 +18,11 @@ from numba.extending import get_cython_function_address, intrinsic
 from . import blas_threads
 
 # Called by symbol name, so that cached machine code stays valid in the next process.
-for _routine in ("sgemm", "dgemm"):
+for _routine in ("sgemm", "dgemm", "sgemv", "dgemv"):
     llvm.add_symbol(f"numjac_{_routine}",
                     get_cython_function_address("scipy.linalg.cython_blas", _routine))
 _GEMM_SYMBOLS = {types.float32: "numjac_sgemm", types.float64: "numjac_dgemm"}
+_GEMV_SYMBOLS = {types.float32: "numjac_sgemv", types.float64: "numjac_dgemv"}
 _CHAR, _INT = ir.IntType(8), ir.IntType(32)
 
 
@@ -62,7 +64,9 @@ def _gemm_signature(a, b, out):
 
 def _gemm_codegen(choose_threads):
     """The machine code of one product (see ``gemm``), choosing the BLAS's
-    threads first if ``choose_threads``."""
+    threads first if ``choose_threads``.  A matrix times a vector calls
+    gemv: gemm would first copy (pack) the whole matrix, which doubles the
+    memory read by a product that does one multiply-add per element."""
     def codegen(context, builder, sig, args):
         out = sig.args[2]
         a_, b_, out_ = (context.make_array(t)(context, builder, v)
@@ -71,18 +75,36 @@ def _gemm_codegen(choose_threads):
 
         def slot(value):
             return cgutils.alloca_once_value(builder, value)
-        no = slot(ir.Constant(_CHAR, ord("N")))
+        no, yes = slot(ir.Constant(_CHAR, ord("N"))), slot(ir.Constant(_CHAR, ord("T")))
         one, zero = slot(ir.Constant(real, 1.0)), slot(ir.Constant(real, 0.0))
         m_, k_, n_ = (slot(builder.trunc(v, _INT)) for v in args[3:])
+        step = slot(ir.Constant(_INT, 1))
         ptr, iptr = real.as_pointer(), _INT.as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr, ptr,
-                                               iptr, ptr, iptr, ptr, ptr, iptr])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, _GEMM_SYMBOLS[out.dtype])
+        gemm_type = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr,
+                                                    ptr, iptr, ptr, iptr, ptr, ptr, iptr])
+        gemv_type = ir.FunctionType(ir.VoidType(), [no.type, iptr, iptr, ptr, ptr, iptr, ptr,
+                                                    iptr, ptr, ptr, iptr])
+        gemm_fn = cgutils.get_or_insert_function(builder.module, gemm_type,
+                                                 _GEMM_SYMBOLS[out.dtype])
+        gemv_fn = cgutils.get_or_insert_function(builder.module, gemv_type,
+                                                 _GEMV_SYMBOLS[out.dtype])
         if choose_threads:
             choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
-        # BLAS is column-major: C = A B in C order is C^T = B^T A^T there.
-        builder.call(fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data, k_, zero,
-                          out_.data, n_])
+        # BLAS is column-major: C = A B in C order is C^T = B^T A^T there,
+        # and a C-order m x k matrix is a column-major k x m one.
+        single = ir.Constant(args[5].type, 1)
+        with builder.if_else(builder.icmp_signed("==", args[5], single)) as (column, other):
+            with column:        # out = A b: A^T transposed, times b
+                builder.call(gemv_fn, [yes, k_, m_, one, a_.data, k_, b_.data, step, zero,
+                                       out_.data, step])
+            with other:
+                with builder.if_else(builder.icmp_signed("==", args[3], single)) as (row, full):
+                    with row:   # out = a B: B^T times a
+                        builder.call(gemv_fn, [no, n_, k_, one, b_.data, n_, a_.data, step,
+                                               zero, out_.data, step])
+                    with full:
+                        builder.call(gemm_fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data,
+                                               k_, zero, out_.data, n_])
         return context.get_dummy_value()
     return codegen
 

@@ -140,3 +140,26 @@ def test_a_cap_in_the_environment_bounds_the_default():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == ["1", "1"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", ["matrix @ vector", "vector @ matrix", "row @ matrix",
+                                  "matrix @ column"])
+def test_matrix_vector_products(numba_backend, case, dtype):
+    """Products with one output dimension of 1 call gemv (kernel_blas.py):
+    the values of NumPy's product, and the kernel is a BLAS one."""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((300, 250)).astype(dtype)
+    v = rng.standard_normal(300).astype(dtype)
+    w = rng.standard_normal(250).astype(dtype)
+    left, right = {"matrix @ vector": (a, w), "vector @ matrix": (v, a),
+                   "row @ matrix": (v[None, :], a), "matrix @ column": (a, w[:, None])}[case]
+
+    def product(x, y):
+        return x @ y
+    jitted = nj.jit(product)
+    assert "gemm(" in jitted.lower(left, right).source
+    got = jitted(left, right)
+    tolerance = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got, left @ right, rtol=tolerance, atol=tolerance)
+    assert got.dtype == dtype
