@@ -19,10 +19,12 @@ The threads free: a count chosen by the user (``NUMJAC_NUM_THREADS`` or
 load: the cores this process may use minus the runnable threads of other
 processes (the 1-minute load average less this process's own CPU use since
 the last look), at least 1 and at most the default limit.  The load is
-looked at once per ``LOAD_CHECK_SECONDS`` at most, when a big product or a
-parallel loop is about to start (measured on a loaded 2-core machine:
-6 us for a look, 0.3-0.4 us for the check that it is not yet time, against
-the hundreds of microseconds of a product big enough to ask).
+looked at once per ``LOAD_CHECK_SECONDS`` at most, when a parallel loop
+is about to start or once in ``REFRESH_EVERY`` big products (measured on
+a loaded 2-core machine: 6 us for a look, 0.3-0.4 us for the check that
+it is not yet time, so under 0.03 us a big product, against the hundreds
+of microseconds of the product).  A look between products, rather than
+every second on a thread of its own, keeps an idle process idle.
 
 The BLAS is found with threadpoolctl (the library that knows where each
 BLAS keeps its thread setting); a BLAS it cannot control (Apple's
@@ -45,12 +47,17 @@ LIMIT_SYMBOL = "numjac_blas_thread_limit"
 CURRENT_SYMBOL = "numjac_blas_threads_now"
 SETTER_SYMBOL = "numjac_blas_set_threads"
 REFRESH_SYMBOL = "numjac_blas_refresh"
+COUNTDOWN_SYMBOL = "numjac_blas_refresh_countdown"
 LOAD_CHECK_SECONDS = 1.0
+# Big products between two calls of ``refresh`` from the machine code.
+REFRESH_EVERY = 16
 
 # The threads a big product uses now (read by the machine code).
 _limit = ctypes.c_int32(1)
 # The BLAS's thread count after numjac's last change (0: not changed yet).
 _current = ctypes.c_int32(0)
+# Big products until the machine code next calls ``refresh``.
+_countdown = ctypes.c_int32(0)
 
 
 def available_cores() -> int:
@@ -125,6 +132,7 @@ def threads_now() -> int:
 
 def refresh():
     """Update the threads for big work if ``LOAD_CHECK_SECONDS`` passed."""
+    _countdown.value = REFRESH_EVERY - 1
     wall = time.monotonic()
     if wall < _Policy.next_look:
         return
@@ -175,6 +183,7 @@ def _register_symbols():
     code by name (so that cached kernels link in a later process)."""
     llvm.add_symbol(LIMIT_SYMBOL, ctypes.addressof(_limit))
     llvm.add_symbol(CURRENT_SYMBOL, ctypes.addressof(_current))
+    llvm.add_symbol(COUNTDOWN_SYMBOL, ctypes.addressof(_countdown))
     setter = _NO_SETTER if _setter is None else _setter
     llvm.add_symbol(SETTER_SYMBOL, ctypes.cast(setter, ctypes.c_void_p).value)
     llvm.add_symbol(REFRESH_SYMBOL, ctypes.cast(_REFRESH, ctypes.c_void_p).value)

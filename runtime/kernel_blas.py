@@ -35,15 +35,29 @@ def choose_blas_threads(builder, work):
                   for name in (blas_threads.LIMIT_SYMBOL, blas_threads.CURRENT_SYMBOL))
     big = builder.icmp_signed(">=", work, ir.Constant(work.type, blas_threads.PARALLEL_MIN_WORK))
     with builder.if_then(big):      # the limit may follow the machine's load
-        refresh = cgutils.get_or_insert_function(
-            module, ir.FunctionType(ir.VoidType(), []), blas_threads.REFRESH_SYMBOL)
-        builder.call(refresh, [])
+        _count_down_to_refresh(builder)
     threads = builder.select(big, builder.load(limit), ir.Constant(_INT, 1))
     with builder.if_then(builder.icmp_signed("!=", threads, builder.load(now)), likely=False):
         setter = cgutils.get_or_insert_function(
             module, ir.FunctionType(ir.VoidType(), [_INT]), blas_threads.SETTER_SYMBOL)
         builder.call(setter, [threads])
         builder.store(threads, now)
+
+
+def _count_down_to_refresh(builder):
+    """Machine code calling blas_threads.refresh once in REFRESH_EVERY big
+    products (a Python call: a third of a microsecond)."""
+    module = builder.module
+    countdown = _external_int(module, blas_threads.COUNTDOWN_SYMBOL)
+    left = builder.load(countdown)
+    due = builder.icmp_signed("<=", left, ir.Constant(_INT, 0))
+    with builder.if_else(due, likely=False) as (now, later):
+        with now:
+            refresh = cgutils.get_or_insert_function(
+                module, ir.FunctionType(ir.VoidType(), []), blas_threads.REFRESH_SYMBOL)
+            builder.call(refresh, [])       # which starts the countdown again
+        with later:
+            builder.store(builder.sub(left, ir.Constant(_INT, 1)), countdown)
 
 
 def _external_int(module, name):

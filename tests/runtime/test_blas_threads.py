@@ -121,6 +121,27 @@ def test_the_load_is_read_at_most_once_a_second(load_average, monkeypatch):
     assert len(reads) <= 1
 
 
+def test_kernels_look_at_the_load_once_in_a_while(numba_backend, load_average, monkeypatch):
+    """The machine code asks for a look once in REFRESH_EVERY big products
+    (each look then reads the load only if a second has passed)."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((160, 160)), rng.standard_normal((160, 160))
+    layer = nj.jit(tanh_product)
+    layer(a, b)
+    nj.set_num_threads(None)
+    clock = [blas_threads.time.monotonic()]
+
+    def later():
+        clock[0] += 10.0        # every look finds a second has passed
+        return clock[0]
+    looks = []
+    monkeypatch.setattr(blas_threads.time, "monotonic", later)
+    monkeypatch.setattr(blas_threads.os, "getloadavg", lambda: looks.append(1) or (0.0, 0, 0))
+    for _ in range(2 * blas_threads.REFRESH_EVERY):
+        layer(a, b)
+    assert len(looks) == 2
+
+
 def test_environment_count_is_used_whatever_the_load():
     code = ("import os; os.getloadavg = lambda: (9.5, 9.5, 9.5)\n"
             "import numjac as nj; from numjac.runtime import blas_threads\n"
