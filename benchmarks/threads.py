@@ -5,9 +5,9 @@ Rows: per-example gradients of a logistic loss over 64 features
 (benchmarks/workloads.py) at batches from 64 to 131,072, in microseconds
 per example; the 2000 x 2000 Jacobian (jacfwd) of ``tanh(A @ x) * x +
 sin(x)``; the 1000 x 1000 Jacobian of ``B @ tanh(A @ x)`` in chunks of 100
-columns (each chunk two BLAS products).  Each configuration is measured once per round, the rounds one
-after the other, so that a change in the machine's load reaches all of
-them; the table gives the median over rounds and the best round, the
+columns (each chunk two BLAS products).  Each configuration is measured
+once per round, the rounds one after the other, so that a change in the
+machine's load reaches all of them; the table gives the median over rounds and the best round, the
 cores each configuration kept busy (process CPU time over wall time: on a
 shared machine, whether a second thread got a core at all), and the load
 average before and after (the machine may be shared).

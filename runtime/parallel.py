@@ -12,8 +12,8 @@ Each call of a parallel kernel chooses its threads (``threads_for_call``):
 the threads numjac may use now (runtime/blas_threads.py: ``NUMJAC_NUM_THREADS``,
 ``nj.set_num_threads``, else the cores other processes leave free, within a
 cap in the environment such as Dask's ``OMP_NUM_THREADS=1`` or
-``NUMBA_NUM_THREADS``), capped by Numba's thread pool; one thread when called from any thread but the main
-one (a thread pool or a Dask worker already runs things side by side:
+``NUMBA_NUM_THREADS``), capped by Numba's thread pool; one thread when
+called from any thread but the main one (a thread pool or a Dask worker already runs things side by side:
 threads of numjac's own on top would oversubscribe the cores).  Numba's
 thread count is per calling thread, so setting it per call leaves other
 threads alone.  Calls of parallel kernels take turns (``_launching``),
