@@ -149,7 +149,7 @@ def free_threads(wall, limit) -> int:
     and ``limit``."""
     cpu = process_cpu_seconds()
     span = wall - _Policy.last_wall
-    own = (cpu - _Policy.last_cpu) / span if 0 < span < 60 else 0.0
+    own = max(0.0, cpu - _Policy.last_cpu) / span if 0 < span < 60 else 0.0
     _Policy.last_wall, _Policy.last_cpu = wall, cpu
     try:
         others = max(0.0, os.getloadavg()[0] - own)

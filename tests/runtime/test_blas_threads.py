@@ -71,6 +71,9 @@ def test_bad_thread_counts_are_refused(bad):
 def load_average(monkeypatch):
     """Set the load average blas_threads sees (a list: [1-minute load])."""
     load = [0.0]
+    for name in ("NUMJAC_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):      # set by the benchmarks' package, once imported
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(blas_threads.os, "getloadavg", lambda: (load[0], 0.0, 0.0))
     monkeypatch.setattr(blas_threads, "available_cores", lambda: 2)
     monkeypatch.setattr(blas_threads, "process_cpu_seconds", lambda: 0.0)   # none of ours
