@@ -19,7 +19,6 @@ imports it until a context is entered.
 from __future__ import annotations
 
 import contextvars
-import importlib.metadata
 import threading
 from contextlib import contextmanager
 
@@ -137,6 +136,7 @@ def _connected(client):
 
 
 def _check_workers(client):
+    import importlib.metadata       # here: a tenth of numjac's import time, needed only here
     here = importlib.metadata.version("numjac")
     try:
         found = client.run(importlib.metadata.version, "numjac")

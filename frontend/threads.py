@@ -7,26 +7,29 @@ from __future__ import annotations
 import operator
 
 
-def set_num_threads(threads: int) -> None:
-    """Limit the threads numjac's compiled kernels use.
+def set_num_threads(threads) -> None:
+    """Set the threads numjac's compiled kernels use.
 
     Matrix products big enough to gain from threads (about 128 x 128 x 128
-    multiply-adds and more) use up to this many BLAS threads; smaller ones
+    multiply-adds and more) use this many BLAS threads; smaller ones
     always use one.  Loops over big batches and arrays (about 2**18
-    elements and more) run on up to this many threads when the kernel is
+    elements and more) run on this many threads when the kernel is
     called from the main thread, on one from any other thread (a thread
     pool or a Dask worker runs things side by side already).  The default
-    is the ``NUMJAC_NUM_THREADS`` environment variable, else
-    ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or ``NUMBA_NUM_THREADS``
-    if set (Dask sets the first two to 1 in its workers), else the cores
-    this process may run on; loops use at most ``NUMBA_NUM_THREADS``.
-    Where the BLAS cannot be controlled (Apple's Accelerate) products
-    keep its own setting.
+    (``None``) is the ``NUMJAC_NUM_THREADS`` environment variable, used as
+    given; else the cores this process may run on that other processes
+    leave free (the load average, looked at once a second at most), at
+    most ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or
+    ``NUMBA_NUM_THREADS`` if set (Dask sets the first two to 1 in its
+    workers); loops use at most ``NUMBA_NUM_THREADS``.  Where the BLAS
+    cannot be controlled (Apple's Accelerate) products keep its own
+    setting.
 
     Parameters
     ----------
-    threads : int
-        The most threads one product may use, at least 1.
+    threads : int or None
+        The threads one product or loop uses, at least 1; None goes back
+        to the default.
 
     Returns
     -------
@@ -39,12 +42,18 @@ def set_num_threads(threads: int) -> None:
 
     Examples
     --------
-    >>> limit = nj.get_num_threads()
     >>> nj.set_num_threads(1)
     >>> nj.get_num_threads()
     1
-    >>> nj.set_num_threads(limit)
+    >>> nj.set_num_threads(None)
     """
+    if threads is not None:
+        threads = _positive(threads)
+    from .runtime import blas_threads      # here: it loads SciPy's BLAS
+    blas_threads.set_limit(threads)
+
+
+def _positive(threads) -> int:
     try:
         threads = operator.index(threads)
     except TypeError:
@@ -52,8 +61,7 @@ def set_num_threads(threads: int) -> None:
                          f"got {threads!r}") from None
     if threads < 1:
         raise ValueError(f"set_num_threads: threads must be a positive integer, got {threads}")
-    from .runtime import blas_threads      # here: it loads SciPy's BLAS
-    blas_threads.set_limit(threads)
+    return threads
 
 
 def get_num_threads() -> int:

@@ -20,7 +20,7 @@ import numpy as np
 from numba import prange  # noqa: F401  (kernels import prange from here)
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
-from . import cache, huge_pages, kernel_store, special_calls, special_support
+from . import cache, huge_pages, kernel_store, special_calls
 from .numba_backend import verified_cache_class
 
 _SOURCE = Path(__file__).read_text()
@@ -169,22 +169,15 @@ def contiguous(x):
     return np.ascontiguousarray(x)
 
 
-# scipy.special's functions that ``math`` lacks (special_support.py), keyed
-# by both sources: a helper there calls the others.
-_SPECIAL_SOURCE = _SOURCE + Path(special_support.__file__).read_text()
-digamma = cached_helper(special_support.digamma.py_func, _SPECIAL_SOURCE)
-polygamma = cached_helper(special_support.polygamma.py_func, _SPECIAL_SOURCE)
-erfinv = cached_helper(special_support.erfinv.py_func, _SPECIAL_SOURCE)
-erfcinv = cached_helper(special_support.erfcinv.py_func, _SPECIAL_SOURCE)
-log_ndtr = cached_helper(special_support.log_ndtr.py_func, _SPECIAL_SOURCE)
-expit = cached_helper(special_support.expit.py_func, _SPECIAL_SOURCE)
-
-
 # Helpers that import scipy.linalg, loaded on a kernel's first use of one
 # (its module's import line), so that other kernels never import SciPy;
-# scipy.special's compiled functions likewise (special_<name>, special_calls.py).
-_LOADED_LATER = {"gemm": "kernel_blas", "eigh_upper": "kernel_lapack",
-                 "sqrtm": "kernel_lapack", "solve_sylvester": "kernel_lapack"}
+# scipy.special's compiled functions likewise (special_<name>, special_calls.py),
+# and the special functions of special_support.py (kernel_special.py).
+_LOADED_LATER = {"gemm": "kernel_blas", "gemm_alone": "kernel_blas",
+                 "blas_one_thread": "kernel_blas", "eigh_upper": "kernel_lapack",
+                 "sqrtm": "kernel_lapack", "solve_sylvester": "kernel_lapack",
+                 **dict.fromkeys(("digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr",
+                                  "expit"), "kernel_special")}
 
 
 def __getattr__(name):

@@ -9,11 +9,11 @@ which takes Numba longer, so small kernels never are.  The loops
 themselves are the same: the values do not depend on the thread count.
 
 Each call of a parallel kernel chooses its threads (``threads_for_call``):
-the thread limit of numjac (runtime/blas_threads.py: ``NUMJAC_NUM_THREADS``,
-``nj.set_num_threads``, a cap in the environment such as Dask's
-``OMP_NUM_THREADS=1`` or ``NUMBA_NUM_THREADS``, else the cores), capped by
-Numba's thread pool; one thread when called from any thread but the main
-one (a thread pool or a Dask worker already runs things side by side:
+the threads numjac may use now (runtime/blas_threads.py: ``NUMJAC_NUM_THREADS``,
+``nj.set_num_threads``, else the cores other processes leave free, within a
+cap in the environment such as Dask's ``OMP_NUM_THREADS=1`` or
+``NUMBA_NUM_THREADS``), capped by Numba's thread pool; one thread when
+called from any thread but the main one (a thread pool or a Dask worker already runs things side by side:
 threads of numjac's own on top would oversubscribe the cores).  Numba's
 thread count is per calling thread, so setting it per call leaves other
 threads alone.  Calls of parallel kernels take turns (``_launching``),
@@ -44,7 +44,7 @@ def threads_for_call() -> int:
     import numba
 
     from . import blas_threads      # here: it loads SciPy's BLAS
-    return max(1, min(blas_threads.get_limit(), numba.config.NUMBA_NUM_THREADS))
+    return max(1, min(blas_threads.threads_now(), numba.config.NUMBA_NUM_THREADS))
 
 
 def runner(dispatcher):

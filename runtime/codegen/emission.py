@@ -34,6 +34,7 @@ from .values import (Array, Bound, FoldedValue, Member, Permuted, Scalar, evalua
 _RESERVED = {"np", "math", "kernel", "empty", "full", "contiguous", "gemm", "prange", "splitmix",
              "standard_uniform", "standard_normal", "IndexOutOfBounds"} | set(dir(builtins))
 _RESERVED |= {"digamma", "polygamma", "erfinv", "erfcinv", "log_ndtr", "expit", "argsort"}
+_RESERVED |= {"gemm_alone", "blas_one_thread"}
 # Temporaries from this size on are allocated once per kernel (see
 # Codegen.take_workspace); glibc maps fresh memory from 128 KB.  A kernel
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
@@ -134,8 +135,7 @@ class Codegen(Accumulators):
         is a ``prange``."""
         axes = range(len(shape)) if axes is None else axes
         idx = [None] * len(shape)
-        parallel = (work >= PARALLEL_MIN_ELEMENTS and self.depth == 1 and len(axes) > 0
-                    and shape[axes[0]] > 1)
+        parallel = self.parallel_loop(shape, axes, work)
         for axis in axes:
             idx[axis] = f"i{self.loop_depth}"
             loop = "prange" if parallel and axis == axes[0] else "range"
@@ -151,6 +151,12 @@ class Codegen(Accumulators):
             self.parallel_depth -= parallel
             self.loop_depth -= len(axes)
             self.depth -= len(axes)
+
+    def parallel_loop(self, shape, axes, work) -> bool:
+        """Whether ``loops(shape, axes, work)`` here makes a ``prange``."""
+        axes = range(len(shape)) if axes is None else axes
+        return (work >= PARALLEL_MIN_ELEMENTS and self.depth == 1 and len(axes) > 0
+                and shape[axes[0]] > 1)
 
     def alloc(self, atype, name, fill=None) -> Array:
         """A new array ``name`` (filled with the Python value ``fill``, if

@@ -1,10 +1,11 @@
 """The lowering of compiler/primitives/control.py: ``chunk_map`` becomes a
 loop inside the kernel around its body's code: a parallel loop
 (runtime/parallel.py) when its chunks write disjoint rows (no summed
-outputs) and the chunks are big enough."""
+outputs) and the chunks are big enough.  The chunks of a parallel loop
+make their BLAS products on one thread each (``gemm_alone``, after one
+``blas_one_thread`` before the loop): the loop's threads are the cores'
+share, and BLAS threads on top would oversubscribe them."""
 from __future__ import annotations
-
-import math
 
 from ...compiler.primitives.control import chunk_map_p
 from ...compiler.primitives.linalg import dot_general_p
@@ -19,8 +20,10 @@ def _chunk_map(cg, eqn, ins):
     sums = params.get("sums") or (False,) * len(body.outputs)
     outs = [cg.alloc_var(var, 0 if summed else None) for var, summed in zip(eqn.outs, sums)]
     count = size // chunk
-    work = 0 if any(sums) or _threaded_products(body) else \
-        count * sum(v.type.size for e in body.eqns for v in e.outs)
+    work = 0 if any(sums) else count * sum(v.type.size for e in body.eqns for v in e.outs)
+    if cg.parallel_loop((count,), None, work) and _makes_products(body):
+        cg.support.add("blas_one_thread")   # chunks side by side, each product on one
+        cg.line("blas_one_thread()")
     with cg.loops((count,), work=work) as (step,):
         start = cg.fresh("start")
         cg.line(f"{start} = {step} * {chunk}")
@@ -32,19 +35,10 @@ def _chunk_map(cg, eqn, ins):
     return outs
 
 
-def _threaded_products(body) -> bool:
-    """Whether the body makes products big enough for several BLAS threads
-    (which chunks on threads of their own would oversubscribe)."""
-    from ..blas_threads import PARALLEL_MIN_WORK    # here: it loads SciPy's BLAS
-    for eqn in body.eqns:
-        if eqn.prim is dot_general_p:
-            lhs = eqn.inputs[0].type
-            contracted = math.prod(lhs.shape[a] for a in eqn.params["contract"][0])
-            if eqn.outs[0].type.size * contracted >= PARALLEL_MIN_WORK:
-                return True
-        if any(_threaded_products(sub) for sub in eqn.sub_irs.values()):
-            return True
-    return False
+def _makes_products(body) -> bool:
+    """Whether the body holds a matrix product (perhaps a BLAS call)."""
+    return any(eqn.prim is dot_general_p or any(map(_makes_products, eqn.sub_irs.values()))
+               for eqn in body.eqns)
 
 
 def _chunk(cg, body, start, ins, sliced, outs, sums):

@@ -85,8 +85,10 @@ def _blas(cg, eqn, ins, lhs_axes, rhs_axes):
     a, (m, k) = _matrix(cg, ins[0], lhs_t, lf, lc)
     b, (_, n) = _matrix(cg, ins[1], rhs_t, rc, rf)
     out = cg.alloc_var(eqn.outs[0])
-    cg.support.add("gemm")
-    cg.line(f"gemm({a}, {b}, {out.name}, {m}, {k}, {n})")
+    # In a parallel loop the BLAS was given one thread before (lowering/control.py).
+    gemm = "gemm_alone" if cg.parallel_depth else "gemm"
+    cg.support.add(gemm)
+    cg.line(f"{gemm}({a}, {b}, {out.name}, {m}, {k}, {n})")
     return [out]
 
 

@@ -78,6 +78,38 @@ def test_same_values_on_any_thread_count(name, make, inputs):
     np.testing.assert_array_equal(one, serial_kernel_result(make, args))
 
 
+def test_chunks_making_blas_products_run_in_parallel(monkeypatch):
+    """A Jacobian's chunks that each make BLAS products run side by side,
+    each product on one BLAS thread: the same values bit for bit on one
+    thread and two, from a thread pool, as the serial kernel (up to
+    rounding: its products may use several BLAS threads), the interpreter
+    and the closed form."""
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 600, 600)) / np.sqrt(600)
+    x = rng.normal(size=600)
+
+    def f(x):
+        return b @ np.tanh(a @ x)
+    expected = (b * (1 - np.tanh(a @ x) ** 2)) @ a
+    make = lambda: nj.jacfwd(f, chunk_size=100)    # noqa: E731
+    jac = make()
+    source = jac.lower(x).source
+    assert "prange(6)" in source and "blas_one_thread()" in source
+    assert "gemm_alone(" in source and "gemm(" not in source.split("prange(6)")[1]
+    nj.set_num_threads(1)
+    one = jac(x)
+    nj.set_num_threads(2)
+    two = jac(x)
+    np.testing.assert_array_equal(one, two)
+    with ThreadPoolExecutor(2) as pool:
+        for got in pool.map(lambda _: jac(x), range(4)):
+            np.testing.assert_array_equal(got, one)
+    np.testing.assert_allclose(one, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(one, serial_kernel_result(make, (x,)), rtol=1e-12, atol=1e-14)
+    monkeypatch.setenv("NUMJAC_BACKEND", "interpret")
+    np.testing.assert_allclose(one, make()(x), rtol=1e-12, atol=1e-14)
+
+
 def test_small_work_has_no_parallel_loop():
     w, x, y = batch(1024)
     grads = nj.vmap(nj.grad(logistic_loss), in_dims=(None, 0, 0))
