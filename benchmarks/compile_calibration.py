@@ -1,13 +1,17 @@
 """Numba compile time against kernel size, for runtime/background.py's estimate.
 
-    python -m benchmarks.compile_calibration [--sizes 2,8,32,64] [--programs ...]
+    python -m benchmarks.compile_calibration [--sizes 2,8,32,64] [--programs ...] [--fit]
     python -m benchmarks.compile_calibration --first-call [--rounds 2]
 
 Compiles kernels of several sizes (an elementwise chain under jit, a tanh
 MLP under jit and jacrev, RK4 Lorenz-96 steps under jacrev) with the disk
 cache off, each after a warm-up kernel, and prints one row per kernel:
-equations, generated source lines, compile seconds, seconds per 1000
-lines.  The constants in runtime/background.py come from these rows.
+equations, generated source lines, compile seconds (CPU: the compile runs
+in this process, and CPU time moves less than wall time on a shared
+machine), seconds per 1000 lines, and runtime/background.py's estimate.
+``--fit`` then fits that estimate's constants to the rows (least squares
+on log seconds) and prints them: the constants in runtime/background.py
+come from such a fit.
 
 ``--first-call`` times the calls of the 12-layer MLP's Jacobian in a new
 process with an empty disk cache per compile mode (blocking, background,
@@ -26,6 +30,8 @@ import time
 import numpy as np
 
 import numjac as nj
+from numjac.runtime import background
+from numjac.runtime.background import KernelSize
 from .compile_programs import lorenz96_rk4
 
 
@@ -62,12 +68,36 @@ PROGRAMS = {
 
 
 def measure(staged, args):
+    """(KernelSize, compile CPU seconds) of ``staged``'s kernel."""
     lowered = staged.lower(*args)
-    equations = len(lowered.ir.eqns)
-    lines = lowered.source.count("\n")
-    start = time.perf_counter()
+    size = KernelSize.of(lowered.ir, lowered.source)
+    start = time.process_time()
     staged(*args)
-    return equations, lines, time.perf_counter() - start
+    return size, time.process_time() - start
+
+
+def _estimate(constants, size: KernelSize) -> float:
+    per_character, per_loop, per_branch, exponent, fixed = constants
+    return fixed + sum((per_character * code.characters + per_loop * code.loops
+                        + per_branch * code.branches) ** exponent for code in size.functions)
+
+
+def fit(rows) -> tuple:
+    """The estimate's constants (per character, per loop, per branch,
+    growth exponent, fixed seconds) that fit ``rows`` of (KernelSize,
+    seconds) best on a log scale."""
+    from scipy.optimize import least_squares
+    sizes, seconds = zip(*rows)
+    start = np.array([background.SECONDS_PER_CHARACTER, background.SECONDS_PER_LOOP,
+                      background.SECONDS_PER_BRANCH, background.GROWTH_EXPONENT,
+                      background.FIXED_SECONDS])
+
+    def residuals(log_constants):
+        constants = np.exp(log_constants)
+        return [np.log(_estimate(constants, size)) - np.log(s)
+                for size, s in zip(sizes, seconds)]
+    found = least_squares(residuals, np.log(start), bounds=(np.log(start) - 8, np.log(start) + 4))
+    return tuple(np.exp(found.x))
 
 
 FIRST_CALL = """
@@ -107,19 +137,33 @@ def main(argv=None):
     parser.add_argument("--first-call", action="store_true",
                         help="time first calls in both compile modes instead")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--fit", action="store_true",
+                        help="fit runtime/background.py's estimate to the rows")
     options = parser.parse_args(argv)
     if options.first_call:
         return first_calls(options.rounds)
     os.environ["NUMJAC_DISABLE_DISK_CACHE"] = "1"     # compile every kernel
     nj.set_compile_mode("blocking")                   # and time it
     nj.jit(lambda x: x + 1.0)(np.ones(2))     # Numba's one-off start-up, not measured
-    print(f"{'program':<12} {'n':>4} {'eqns':>6} {'lines':>6} {'seconds':>8} {'s/kline':>8}")
+    print(f"{'program':<12} {'n':>4} {'eqns':>6} {'lines':>6} {'seconds':>8} {'s/kline':>8} "
+          f"{'estimate':>8}")
+    rows = []
     for name in options.programs.split(","):
         for n in map(int, options.sizes.split(",")):
             staged, args = PROGRAMS[name](n)
-            equations, lines, seconds = measure(staged, args)
-            print(f"{name:<12} {n:>4} {equations:>6} {lines:>6} {seconds:>8.2f} "
-                  f"{1e3 * seconds / lines:>8.2f}", flush=True)
+            size, seconds = measure(staged, args)
+            rows.append((size, seconds))
+            print(f"{name:<12} {n:>4} {size.equations:>6} {size.lines:>6} {seconds:>8.2f} "
+                  f"{1e3 * seconds / size.lines:>8.2f} "
+                  f"{background.estimated_compile_seconds(size):>8.2f}", flush=True)
+    if options.fit:
+        names = ("SECONDS_PER_CHARACTER", "SECONDS_PER_LOOP", "SECONDS_PER_BRANCH",
+                 "GROWTH_EXPONENT", "FIXED_SECONDS")
+        constants = fit(rows)
+        for name, value in zip(names, constants):
+            print(f"{name} = {value:.3g}")
+        for (size, seconds) in rows:
+            print(f"{size}: measured {seconds:.2f} s, fitted {_estimate(constants, size):.2f} s")
 
 
 if __name__ == "__main__":
