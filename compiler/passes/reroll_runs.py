@@ -16,8 +16,10 @@ to renaming, where block k reads only
 Anything else (a block reading an older block, a value from before the
 run that changes per block, a float that does not move by a step computed
 exactly so, a parameter other than a slice start or pad edge that moves)
-ends the run; runs of fewer than
-``MIN_ITERATIONS`` blocks or ``MIN_EQNS`` equations are not runs.
+ends the run; runs of fewer than ``MIN_ITERATIONS`` blocks (2 when a
+block has ``TWO_ITERATIONS_EQNS`` equations or more: two copies of a large
+body cost Numba and LLVM twice what one loop body does, while the loop's
+overhead is small next to the body) or ``MIN_EQNS`` equations are not runs.
 
 Finding runs is near linear: each equation gets a symbol (its primitive,
 params, literals and types, without the values that may move); a rolling
@@ -38,7 +40,8 @@ from ..printer import print_ir
 from ..primitives.structural import pad_p, slice_p
 from .reroll_steps import progressions
 
-MIN_ITERATIONS = 3      # fewer repeats are left unrolled
+MIN_ITERATIONS = 3      # fewer repeats are left unrolled,
+TWO_ITERATIONS_EQNS = 32    # but for blocks this large (an RK4 step), where 2 are enough
 MIN_EQNS = 8            # nor runs covering fewer equations
 PERIODS_TRIED = 8       # periods tried per position: the next occurrences of its text,
 GRAM = 6                # the text of this many equations from there
@@ -251,11 +254,17 @@ class _RunChecker:
         return starts == tuple(a + k * d for a, d in zip(_offsets(eqn0), steps))
 
 
+def min_iterations(period: int) -> int:
+    """The fewest blocks of ``period`` equations that make a run."""
+    least = 2 if period >= TWO_ITERATIONS_EQNS else MIN_ITERATIONS
+    return max(least, -(-MIN_EQNS // period))
+
+
 def _longest_run(flow, syms, window, start, period, budget):
     """The Run of the most blocks from ``start`` with ``period`` (or None),
     and the equations visited checking it."""
     size = len(syms)
-    needed = max(MIN_ITERATIONS, -(-MIN_EQNS // period))
+    needed = min_iterations(period)
     first = window(start, period)
     if start + needed * period > size or any(
             window(start + k * period, period) != first for k in range(1, needed)):
@@ -268,7 +277,7 @@ def _longest_run(flow, syms, window, start, period, budget):
            and window(start + count * period, period) == window(start, period)
            and checker.block_matches(count)):
         count += 1
-    if count < MIN_ITERATIONS or count * period < MIN_EQNS:
+    if count < needed:
         return None, checker.visited
     return Run(start, period, count, checker.reads, checker.carries,
                checker.slice_steps), checker.visited
@@ -296,8 +305,10 @@ def find_runs(flow) -> list:
         places = occurrences[grams[start]]
         for later in places[rank[start] + 1:rank[start] + 1 + PERIODS_TRIED]:
             period = later - start
-            if start + MIN_ITERATIONS * period > size:
-                break
+            if start + 2 * period > size:
+                break           # the periods grow: none further fits twice
+            if start + min_iterations(period) * period > size:
+                continue
             if best is not None and period % best.period == 0:
                 continue        # a multiple of a period that holds: no longer run
             if window(start, period) != window(later, period):

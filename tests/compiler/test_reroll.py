@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import numjac as nj
 from numjac.compiler.passes.reroll import reroll
+from numjac.compiler.passes.reroll_runs import TWO_ITERATIONS_EQNS
 from numjac.compiler.primitives.loops import scan_p
 from numjac.compiler.typecheck import typecheck
 from numjac.runtime.interpreter import evaluate
@@ -49,7 +50,7 @@ def rerolled(f, *args):
 
 # -- the two programs of issue 12 ------------------------------------------------------
 
-@pytest.mark.parametrize("steps", [3, 10, 40])
+@pytest.mark.parametrize("steps", [2, 3, 10, 40])
 def test_an_rk4_loop_becomes_one_scan_whose_body_is_one_step(steps):
     x = np.random.default_rng(0).normal(size=40)
     ir, new = rerolled(lambda x: l96_rk4(x, steps), x)
@@ -259,6 +260,23 @@ def test_two_iterations_stay_unrolled():
         return x
     ir, new = rerolled(f, np.linspace(0, 1, 3))
     assert new is ir
+
+
+@pytest.mark.parametrize("terms", [TWO_ITERATIONS_EQNS // 2 - 1, TWO_ITERATIONS_EQNS // 2])
+def test_two_iterations_become_a_scan_when_the_body_is_large(terms):
+    unary = (np.sin, np.cos, np.tanh, np.arctan, np.exp)
+
+    def f(x):
+        for _ in range(2):
+            for j in range(terms):      # 2 equations a term, not a loop: j*j moves unevenly
+                x = unary[j % len(unary)](x) * (0.01 * (1 + j * j))
+        return x
+    ir, new = rerolled(f, np.linspace(0, 1, 3))
+    if 2 * terms < TWO_ITERATIONS_EQNS:
+        assert new is ir
+    else:
+        [loop] = scans(new)
+        assert loop.params["length"] == 2 and len(new.eqns) == 1
 
 
 # -- random programs with partial repetition -------------------------------------------

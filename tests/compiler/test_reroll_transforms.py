@@ -15,6 +15,11 @@ def rk4_5(x):
     return l96_rk4(x, 5)
 
 
+def rk4_2(x):
+    """Two steps: a block large enough to re-roll at 2 iterations."""
+    return l96_rk4(x, 2)
+
+
 def accumulate(x, y):
     """Carries, consts, a moving slice and a per-iteration output."""
     total, rows = x[:3], []
@@ -27,6 +32,7 @@ def accumulate(x, y):
 RNG = np.random.default_rng(7)
 CASES = {
     "rk4": (rk4_5, (RNG.normal(size=40),)),
+    "rk4_2": (rk4_2, (RNG.normal(size=40),)),
     "stencil": (newcomer_rhs, (RNG.normal(size=12),)),
     "accumulate": (accumulate, (RNG.normal(size=8), RNG.normal(size=9))),
     "recurrence": (recurrence, (RNG.normal(size=9),)),
@@ -49,7 +55,7 @@ def test_the_loop_is_a_scan_in_the_final_ir(name):
 
 
 @pytest.mark.parametrize("transform", [nj.jacrev, nj.jacfwd, nj.hessian])
-@pytest.mark.parametrize("name", ["rk4", "stencil", "recurrence", "rows"])
+@pytest.mark.parametrize("name", ["rk4", "rk4_2", "stencil", "recurrence", "rows"])
 def test_derivatives_match_the_unrolled_trace(name, transform, monkeypatch):
     f, args = CASES[name]
     rolled = transform(f)(*args)
