@@ -16,7 +16,8 @@ for the kernel); JAX runs ``jax.jit`` of the same transform on CPU in
 float64.  With ``--against COMMIT`` numjac as of that commit is measured
 too, in the same run just before this checkout's (benchmarks/
 compile_baseline.py).  Per family the growth exponent is the slope of log(time) against
-log(traced equations) between the smallest and the largest size.
+log(traced equations, re-rolling off: the program as written) between the
+smallest and the largest size.
 """
 from __future__ import annotations
 
@@ -65,10 +66,25 @@ def child(peer: str, family_name: str, size: int, transform: str) -> dict:
               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
               "checksum": float(np.sum(np.asarray(out)))}
     if peer == "numjac":
-        result["equations"] = len(nj.make_ir(f)(*args).eqns)
+        result["equations"] = _unrolled_equations(nj, f, args)
         lowered = wrapped.lower(*args)
         result["final_equations"] = len(lowered.ir.eqns)
     return result
+
+
+def _unrolled_equations(nj, f, args) -> int:
+    """The size of the program as written: its traced equations with
+    re-rolling off (a re-rolled loop is one equation, which would hide the
+    size the growth exponents are taken against)."""
+    setting = os.environ.get("NUMJAC_REROLL")
+    os.environ["NUMJAC_REROLL"] = "0"
+    try:
+        return len(nj.make_ir(lambda *a: f(*a))(*args).eqns)    # a new function: traced anew
+    finally:
+        if setting is None:
+            del os.environ["NUMJAC_REROLL"]
+        else:
+            os.environ["NUMJAC_REROLL"] = setting
 
 
 def measure(peer, family, size, transform, timeout=TIMEOUT, baseline=None) -> dict:

@@ -45,33 +45,33 @@ log = logging.getLogger("numjac")
 COMPILE_MODES = ("background", "blocking")
 
 # The estimate of a kernel's Numba compile time, fitted (least squares on
-# the logarithms) to benchmarks/compile_calibration.py's kernels, measured
+# the logarithms: `python -m benchmarks.compile_calibration --fit --sizes
+# 1,2,3,8,24,48`) to the CPU seconds of that script's 27 kernels, measured
 # on the project's 2-core machine while other jobs loaded it (load average
-# 5 to 11; a quiet machine compiles faster: docs/guide.md's first-call table):
+# 10 to 11; a quiet machine compiles faster: docs/guide.md's first-call
+# table).  Some of its rows:
 #
-#   program (loop count)   code chars  loops  branches  measured  estimated
-#   elementwise chain (96)       3036      1         0     0.6 s      0.9 s
-#   elementwise chain (300)      9270      1         0     7.5 s      3.9 s
-#   elementwise chain (1000)    31320      1         0    20.9 s     23.9 s
-#   tanh MLP, jit (32)           7161     96         0     4.6 s      4.3 s
-#   tanh MLP, jit (96)          21457    288         0    19.9 s     22.3 s
-#   tanh MLP, jacrev (8)         4759     64         0     2.3 s      2.4 s
-#   tanh MLP, jacrev (32)       19150    256         0    15.4 s     18.8 s
-#   RK4 Lorenz-96, jacrev (1)   12969      8       140    34.2 s     49.0 s
-#   RK4 Lorenz-96, jacrev (2)   27169     14       306   224.7 s    157.5 s
+#   program (loop count)   equations  lines  measured  estimated  (the fit before)
+#   tanh MLP, jit (8)             16     61     0.5 s      0.6 s      0.5 s
+#   tanh MLP, jit (48)            96    362     3.5 s      4.0 s      2.9 s
+#   tanh MLP, jacrev (24)        148    417     6.5 s      4.9 s      3.5 s
+#   tanh MLP, jacrev (48)        292    494     5.0 s      6.1 s      4.3 s
+#   RK4 Lorenz-96, jacrev (1)    157    146     2.2 s      2.5 s      8.4 s
+#   RK4 Lorenz-96, jacrev (2)    318    333     5.0 s      5.7 s     29.2 s
+#   RK4 Lorenz-96, jacrev (8)      6    222     3.9 s      3.9 s     19.6 s
 #
 # (code: the kernel without its IR docstring and comments; each top-level
 # function is counted on its own, as Numba compiles it.)  What costs is
-# the code and what LLVM multiplies it by: loops with constant trip counts
-# are unrolled and vectorized, and branches inside them (the `a if i < 9
-# else b` of a rolled or concatenated read) are duplicated per iteration;
-# and the total grows faster than linearly (one function holds it all).
-# The fit is within a factor of 2 on every kernel measured.
-SECONDS_PER_CHARACTER = 2.6e-4
-SECONDS_PER_LOOP = 0.0076
-SECONDS_PER_BRANCH = 0.068
-GROWTH_EXPONENT = 1.52
-FIXED_SECONDS = 0.16
+# the code and its loops (LLVM unrolls and vectorizes those with constant
+# trip counts); the branches inside them, which cost most when a kernel
+# was one function, now cost next to nothing, and a kernel split into
+# parts grows near linearly.  The fit is within a factor of 1.4 on every
+# kernel measured but the two smallest Jacobians (1.7: under half a second).
+SECONDS_PER_CHARACTER = 3.5e-4
+SECONDS_PER_LOOP = 0.0092
+SECONDS_PER_BRANCH = 2.3e-5
+GROWTH_EXPONENT = 1.05
+FIXED_SECONDS = 0.0
 
 BACKGROUND_ABOVE_SECONDS = 1.0   # shorter compiles block: a process is not worth it
 SLOW_COMPILE_SECONDS = 10.0      # the WARNING's threshold

@@ -99,6 +99,9 @@ def test_a_part_compiles_once_for_every_kernel_using_it(small_parts, monkeypatch
 def test_parts_round_trip_through_the_disk_cache(small_parts, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    # Compiled here, so that the files are there when the call returns
+    # (the kernel is estimated at about a second: it may go to the background).
+    monkeypatch.setenv("NUMJAC_COMPILE", "blocking")
     monkeypatch.setattr(cache, "_KERNELS", {})
     monkeypatch.setattr(numba_backend, "_PARTS", {})
     x = RNG.normal(size=5)

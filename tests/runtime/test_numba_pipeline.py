@@ -29,8 +29,10 @@ def rk4_steps(x):
 
 
 def test_kernel_and_parts_compile_with_the_short_pipeline(monkeypatch):
-    # Compiled here, not loaded from the disk cache (which keeps no metadata).
+    # Compiled here, not loaded from the disk cache (which keeps no metadata);
+    # nor are the parts of kernels other tests loaded from it looked at.
     monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
+    monkeypatch.setattr(numba_backend, "_PARTS", {})
     x = np.random.default_rng(0).normal(size=12)
     kernel = cache.numba_kernel(nj.jacrev(rk4_steps).lower(x).ir)
     expected = nj.jit(nj.jacrev(rk4_steps), backend="interpret")(x)
