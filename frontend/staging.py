@@ -34,6 +34,7 @@ from .compiler.builder import TRACING, Builder, is_tracing
 from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR
+from .compiler.passes.prelude import split_prelude
 from .compiler.passes.reroll import reroll
 from .compiler.passes.simplify import simplify
 from . import random
@@ -73,6 +74,9 @@ class Staged:
     guards: object = None
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
+    # The stacks of inputs built in NumPy before each kernel call
+    # (compiler/passes/prelude.py), set with the kernel; None: no stacks.
+    prelude: object = field(init=False, default=None)
 
     def __post_init__(self):
         self.rng_slot = random.state_slot(self.captures)
@@ -91,7 +95,10 @@ class Staged:
     def run(self, leaves, root=None):
         arrays = self.kernel_arguments(leaves, root)
         if self.kernel is None:
-            self.kernel = compile_ir(self.ir, self.backend, self.label)
+            self.prelude, kernel_ir = split_prelude(self.ir)
+            self.kernel = compile_ir(kernel_ir, self.backend, self.label)
+        if self.prelude is not None:
+            arrays = self.prelude(arrays)
         outs = self.kernel(*arrays)
         # Once a kernel compiling in the background is ready, hold it itself
         # (and the fast path goes to it: fast_runner).
@@ -115,6 +122,8 @@ class Staged:
         if (self.rng_slot is not None or self.passthrough or self.kernel is None
                 or is_compiling(self.kernel)):
             return None
+        if self.prelude is not None:
+            return self._prelude_runner()
         if self.guards is not None:
             return self._guarded_runner()
         # The kernel's own dispatcher: compiled by the first call, which went
@@ -152,6 +161,22 @@ class Staged:
                 return caller.call_staged(args, {})
             return kernel(*args)[0]
         return run_single if single and not workspace and not self.captures else run
+
+    def _prelude_runner(self):
+        """``fast_runner`` building the stacks of the prelude first, from
+        the captures as the guards read them now (or as traced)."""
+        kernel, prelude = getattr(self.kernel, "fast", self.kernel), self.prelude
+        workspace, fixed = getattr(self.kernel, "workspace", ()), tuple(self.captures)
+        check = None if self.guards is None else self.guards.check
+        single, rebuild = self.out_tree.kind == "leaf", rebuilder(self.out_tree)
+
+        def run(args, caller):
+            captures = fixed if check is None else check(caller.root)
+            if captures is None:
+                return caller.call_staged(args, {})
+            outs = kernel(*prelude((*args, *captures)), *workspace)
+            return outs[0] if single else rebuild(outs)
+        return run
 
     def inline(self, leaves, root=None):
         captures = self.live_captures(root)
