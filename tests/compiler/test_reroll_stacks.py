@@ -70,6 +70,11 @@ def test_the_kernel_takes_each_stack_as_one_argument():
         np.testing.assert_array_equal(got, expected)
 
 
+def test_the_shown_source_is_the_kernel_compiled():
+    source = nj.jit(mlp(layers(12))).lower(X).source
+    assert "def kernel(a, b, c):" in source and f"b:f64[12,{WIDTH},{WIDTH}]" in source
+
+
 def test_an_ir_without_stacks_has_no_prelude():
     ir = nj.jit(mlp(layers(2))).lower(X).stage("final")
     assert split_prelude(ir) == (None, ir)
