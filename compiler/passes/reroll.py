@@ -40,8 +40,8 @@ from ..primitives.base import broadcast_to, reshape, reshape_p
 from ..primitives.elementwise import add, mul
 from ..primitives.indexing import scatter, take
 from ..primitives.loops import scan
-from ..primitives.structural import (concatenate, concatenate_p, iota, moveaxis, pad, pad_p, slice, slice_axis,
-                                     slice_p)
+from ..primitives.structural import (concatenate, concatenate_p, iota, moveaxis, pad, pad_p,
+                                     slice, slice_axis, slice_p)
 from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
