@@ -156,3 +156,17 @@ def test_the_sparsity_pattern_matches_the_unrolled_trace(monkeypatch):
     plain = unrolled(nj.jacobian_sparsity, f, monkeypatch)(X).toarray()
     np.testing.assert_array_equal(pattern, plain)
     assert pattern.shape == (WIDTH, WIDTH)
+
+
+def test_zero_dimensional_weights_are_stacked_too(monkeypatch):
+    scales = [np.array(0.5 + 0.1 * k) for k in range(10)]
+
+    def f(x):
+        for s in scales:
+            x = np.sin(x) * s + x
+        return x
+    [loop] = scans(nj.jit(f).lower(X).stage("final"))
+    assert loop.params["length"] == 10
+    check_backends(nj.jacrev(f), (X,))
+    monkeypatch.setenv("NUMJAC_REROLL", "0")
+    np.testing.assert_allclose(nj.jit(f)(X), nj.jit(lambda x: f(x))(X), rtol=1e-14)
