@@ -170,3 +170,28 @@ def test_zero_dimensional_weights_are_stacked_too(monkeypatch):
     check_backends(nj.jacrev(f), (X,))
     monkeypatch.setenv("NUMJAC_REROLL", "0")
     np.testing.assert_allclose(nj.jit(f)(X), nj.jit(lambda x: f(x))(X), rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ["numba", "interpret"])
+def test_a_weight_in_its_own_closure_variable_rebound_gives_new_values(backend):
+    """Each weight a closure variable of its own: the guards pass the array
+    the variable holds now, without staging again, and the stack takes it."""
+    w0, w1, w2, w3 = (w for w, _ in layers(4))
+
+    def f(x):
+        x = np.tanh(w0 @ x)
+        x = np.tanh(w1 @ x)
+        x = np.tanh(w2 @ x)
+        return np.tanh(w3 @ x)
+
+    def rebind(new):
+        nonlocal w2
+        w2 = new
+    jacobian = nj.jit(nj.jacrev(f), backend=backend)
+    [loop] = scans(nj.jit(f).lower(X).stage("final"))
+    assert loop.params["length"] == 4
+    jacobian(X)
+    jacobian(X)
+    rebind(np.eye(WIDTH) * 0.3)
+    expected = nj.jacrev(mlp([(w, np.zeros(WIDTH)) for w in (w0, w1, w2, w3)]))(X)
+    np.testing.assert_allclose(jacobian(X), expected, rtol=1e-12, atol=1e-12)
