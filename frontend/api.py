@@ -6,7 +6,8 @@ from typing import Any, Callable
 from .compiler.ir import IR
 from .inputs import prepared_call
 from .runtime.dispatch import backend_name
-from .staging import StagedFunction, argument_leaf_ranges
+from .pytree import argument_leaf_ranges
+from .staging import StagedFunction
 from .tracebacks import public_entry
 
 

@@ -168,3 +168,13 @@ def _broadcast_into(prefix, tree, out, exact):
                          f"{type(tree).__name__}; give a {type(tree).__name__} of dims")
     for p, t in zip(prefix, tree):
         _broadcast_into(p, t, out, exact)
+
+
+def argument_leaf_ranges(args) -> list:
+    """For each positional argument, the range of its flat leaf indices."""
+    ranges, start = [], 0
+    for arg in args:
+        count = flatten(arg)[1].num_leaves
+        ranges.append(range(start, start + count))
+        start += count
+    return ranges

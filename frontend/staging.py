@@ -34,6 +34,7 @@ from .compiler.builder import TRACING, Builder, is_tracing
 from .compiler.builder import current as current_builder
 from .compiler.builder import inline as inline_ir
 from .compiler.ir import IR
+from .compiler.passes.prelude import split_prelude
 from .compiler.passes.reroll import reroll
 from .compiler.passes.simplify import simplify
 from . import random
@@ -73,6 +74,9 @@ class Staged:
     guards: object = None
     # Which capture stands for nj.random's state (filled in per call), if any.
     rng_slot: object = field(init=False, default=None)
+    # The stacks of inputs built in NumPy before each kernel call
+    # (compiler/passes/prelude.py), set with the kernel; None: no stacks.
+    prelude: object = field(init=False, default=None)
 
     def __post_init__(self):
         self.rng_slot = random.state_slot(self.captures)
@@ -91,7 +95,10 @@ class Staged:
     def run(self, leaves, root=None):
         arrays = self.kernel_arguments(leaves, root)
         if self.kernel is None:
-            self.kernel = compile_ir(self.ir, self.backend, self.label)
+            self.prelude, kernel_ir = split_prelude(self.ir)
+            self.kernel = compile_ir(kernel_ir, self.backend, self.label)
+        if self.prelude is not None:
+            arrays = self.prelude(arrays)
         outs = self.kernel(*arrays)
         # Once a kernel compiling in the background is ready, hold it itself
         # (and the fast path goes to it: fast_runner).
@@ -115,8 +122,8 @@ class Staged:
         if (self.rng_slot is not None or self.passthrough or self.kernel is None
                 or is_compiling(self.kernel)):
             return None
-        if self.guards is not None:
-            return self._guarded_runner()
+        if self.guards is not None or self.prelude is not None:
+            return self._checked_runner()
         # The kernel's own dispatcher: compiled by the first call, which went
         # through the checked path; a kernel's error (a bad index) propagates.
         kernel = getattr(self.kernel, "fast", self.kernel)
@@ -132,26 +139,31 @@ class Staged:
             return kernel(*args)[0]
         return run_single if single and not extra else run
 
-    def _guarded_runner(self):
-        """``fast_runner`` checking the guards first (with the caller's root
-        function, which the entry holds only weakly)."""
+    def _checked_runner(self):
+        """``fast_runner`` reading the captures through the guards (with the
+        caller's root function, which the entry holds only weakly), and
+        building the prelude's stacks from them."""
         kernel = getattr(self.kernel, "fast", self.kernel)
-        workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
-            self.guards.check
+        workspace, tree, prelude = getattr(self.kernel, "workspace", ()), self.out_tree, \
+            self.prelude
+        fixed = tuple(self.captures)
+        check = (lambda root: fixed) if self.guards is None else self.guards.check
         single, rebuild = tree.kind == "leaf", rebuilder(tree)
 
         def run(args, caller):
             captures = check(caller.root)
             if captures is None:
                 return caller.call_staged(args, {})
-            outs = kernel(*args, *captures, *workspace)
+            arrays = (*args, *captures) if prelude is None else prelude((*args, *captures))
+            outs = kernel(*arrays, *workspace)
             return outs[0] if single else rebuild(outs)
 
         def run_single(args, caller):   # no captures, one output: the common case
             if check(caller.root) is None:
                 return caller.call_staged(args, {})
             return kernel(*args)[0]
-        return run_single if single and not workspace and not self.captures else run
+        return run_single if (single and not workspace and not self.captures
+                              and prelude is None) else run
 
     def inline(self, leaves, root=None):
         captures = self.live_captures(root)
@@ -486,12 +498,3 @@ class StagedFunction:
 def _format_specs(specs) -> str:
     return "(" + ", ".join(str(s[1]) if is_dynamic(s) else repr(s[1]) for s in specs) + ")"
 
-
-def argument_leaf_ranges(args) -> list:
-    """For each positional argument, the range of its flat leaf indices."""
-    ranges, start = [], 0
-    for arg in args:
-        count = flatten(arg)[1].num_leaves
-        ranges.append(range(start, start + count))
-        start += count
-    return ranges

@@ -12,6 +12,7 @@ import os
 from functools import partial
 
 from ..compiler.ir import IR
+from ..compiler.passes.prelude import split_prelude
 from . import background, cache
 from .codegen import UnsupportedIR
 from .interpreter import evaluate
@@ -71,7 +72,8 @@ class Lowered:
                    "in_dims and out_dims",
         "optimized": "the IR after clean-up (constant folding, common subexpressions, "
                      "dead code)",
-        "final": "the IR the kernel is generated from",
+        "final": "the IR the kernel is generated from (inputs it stacks along a new axis, "
+                 "a Python loop's layers, are stacked in NumPy before each call)",
         "source": "the generated Numba kernel",
     }
 
@@ -97,7 +99,8 @@ class Lowered:
 
     @property
     def source(self) -> str:
-        return kernel_source(self.ir)
+        # The kernel compiled: the final IR less the stacks its prelude builds.
+        return kernel_source(split_prelude(self.ir)[1])
 
     def __str__(self):
         first_named = {}     # printed IR -> the first stage that printed it

@@ -6,7 +6,10 @@ blocks, and what each reads) by one ``scan`` whose body is one block:
 
 * values a block reads from the block before are carries, initialized with
   what block 0 reads in their places;
-* values from before the run are consts;
+* values from before the run are consts, but for IR inputs that differ
+  per block (each layer's captured weights): those are stacked, one row
+  per block, and scanned as xs (``frontend/staging.py`` then stacks the
+  captures in NumPy before the kernel runs rather than inside it);
 * numbers that move by a fixed step per block become functions of an
   iteration counter (an ``iota`` scanned as xs): a literal ``c0 + k*d``, a
   static slice a ``take`` at ``start0 + k*d``, a static pad (an element
@@ -37,8 +40,8 @@ from ..primitives.base import broadcast_to, reshape, reshape_p
 from ..primitives.elementwise import add, mul
 from ..primitives.indexing import scatter, take
 from ..primitives.loops import scan
-from ..primitives.structural import (concatenate_p, iota, moveaxis, pad, pad_p, slice, slice_axis,
-                                     slice_p)
+from ..primitives.structural import (concatenate, concatenate_p, iota, moveaxis, pad, pad_p,
+                                     slice, slice_axis, slice_p)
 from ..typecheck import maybe_typecheck
 from .reroll_runs import Flow, block_value, find_runs
 from .simplify import simplify
@@ -152,14 +155,28 @@ def _feed(feed, local, inputs, counter):
         return (local if kind == "own" else inputs)[feed[1:]]
     if kind == "const":
         return inputs[feed[1]]
+    if kind == "stack":
+        return inputs[feed]
     if kind == "lit":
         return feed[1]
     return feed[1][0].emit(counter)
 
 
+def _stacks(run) -> list:
+    """The stack feeds of ``run`` (an IR input per block), once each."""
+    return list(dict.fromkeys(feed for feed in run.reads.values() if feed[0] == "stack"))
+
+
+def _stacked_inputs(inputs):
+    """The IR inputs ``inputs`` (one type) stacked along a new axis 0."""
+    shape = (1,) + inputs[0].type.shape
+    return concatenate([reshape(x, shape) for x in inputs], 0)
+
+
 def build_body(run, template, consts, rows) -> IR:
     """The scan body of ``run`` from its first block ``template``:
-    (consts..., carries..., counter?, rows...) -> (new carries..., ys...)."""
+    (consts..., carries..., counter?, rows..., stacked rows...) -> (new
+    carries..., ys...)."""
     builder = Builder()
     with builder:
         inputs = {c: builder.new_input(c.type) for c in consts}
@@ -168,6 +185,7 @@ def build_body(run, template, consts, rows) -> IR:
         indices = _MovingIndices(counter)
         row_inputs = {e: builder.new_input(_without_axis(template[e].outs[0].type, axis))
                       for e, axis in rows.items()}
+        inputs.update((feed, builder.new_input(feed[1][0].type)) for feed in _stacks(run))
         local, row_of = {}, {}      # row_of: a row reshaped to its slice's shape -> the row
         for e, eqn in enumerate(template):
             if e in rows:
@@ -310,6 +328,7 @@ class _Rewrite:
         xs = [iota(np.int64, (run.count,), 0)] if _needs_counter(run, rows) else []
         xs += [_stacked_rows(self.read(run.reads[e, 0][1]), template[e], axis,
                              run.slice_steps[e][axis], run.count) for e, axis in rows.items()]
+        xs += [_stacked_inputs([self.read(x) for x in feed[1]]) for feed in _stacks(run)]
         finals, ys = scan([self.read(c) for c in consts],
                           [self.read(init) for init in run.carries.values()], xs,
                           body=body, length=run.count)

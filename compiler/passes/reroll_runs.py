@@ -6,7 +6,10 @@ to renaming, where block k reads only
 * its own values,
 * the values of block k - 1 (the carries; block 0 reads values from before
   the run in their places: the initial carries),
-* values from before the run, the same in every block (the consts),
+* values from before the run, the same in every block (the consts), or
+  inputs of the IR of one type, another in each block (the captured
+  weights of each layer of a network written as a Python loop): these are
+  stacked, one row per block, and scanned as xs,
 * literals, static slice starts and pad edges that are equal in every
   block, or that move by a fixed step per block (``x[i]``, ``x[i-1:i+2]``,
   ``i * 2``, ``t0 + i*dt``: see ``reroll_steps``; ``y[i + 1] = v`` on an
@@ -116,6 +119,7 @@ class Run:
     count: int
     # (local eqn, input position) -> ("own", e, o) | ("carry", e, o)
     #   | ("const", var) | ("lit", lit) | ("step", progressions that give its literals)
+    #   | ("stack", (input var of each block...))
     reads: dict
     carries: dict          # (e, o) of a value read by the next block -> initial var
     slice_steps: dict      # local eqn -> per-axis offset delta of a moving slice or pad
@@ -132,6 +136,7 @@ class Flow:
 
     def __init__(self, ir):
         self.eqns = ir.eqns
+        self.inputs = frozenset(ir.inputs)
         self.defs, self.users = {}, {a: [] for a in ir.inputs}
         defs, users = self.defs, self.users
         for j, e in enumerate(ir.eqns):
@@ -158,8 +163,9 @@ class Flow:
         return ("outer", atom) if j < start else ("far",)
 
 
-def _read_template(first, second, carries):
-    """The feed of one read from its place in blocks 0 and 1, or None."""
+def _read_template(first, second, carries, inputs):
+    """The feed of one read from its place in blocks 0 and 1, or None
+    (``inputs``: the IR's inputs)."""
     if first[0] == "own" and first == second:
         return first
     if first[0] == "outer" and second[0] == "prev":
@@ -167,8 +173,12 @@ def _read_template(first, second, carries):
         if carries.setdefault(slot, first[1]) is not first[1]:
             return None         # two initial values for one carry
         return ("carry",) + slot
-    if first[0] == "outer" and second[0] == "outer" and first[1] is second[1]:
-        return ("const", first[1])
+    if first[0] == "outer" and second[0] == "outer":
+        if first[1] is second[1]:
+            return ("const", first[1])
+        if _stackable(second, first[1], inputs):
+            return ("stack", [first[1], second[1]])
+        return None
     if first[0] == "lit" and second[0] == "lit":
         lit0, lit1 = first[1], second[1]
         if lit0 == lit1:
@@ -177,6 +187,13 @@ def _read_template(first, second, carries):
         if found:
             return ("step", found)
     return None
+
+
+def _stackable(found, first, inputs) -> bool:
+    """Whether a block finds at ``found`` an IR input of ``first``'s type
+    (which a stack of every block's input can stand for)."""
+    return (found[0] == "outer" and found[1] in inputs and first in inputs
+            and found[1].type == first.type)
 
 
 def _read_matches(feed, found, k) -> bool:
@@ -219,7 +236,7 @@ class _RunChecker:
             for a, (x0, x1) in enumerate(zip(eqn0.inputs, eqn1.inputs)):
                 feed = _read_template(self.flow.locate(x0, self.start, self.period, 0),
                                       self.flow.locate(x1, self.start, self.period, 1),
-                                      self.carries)
+                                      self.carries, self.flow.inputs)
                 if feed is None:
                     return False
                 self.reads[e, a] = feed
@@ -238,6 +255,11 @@ class _RunChecker:
             for a, x in enumerate(eqn.inputs):
                 found = self.flow.locate(x, self.start, self.period, k)
                 feed = self.reads[e, a]
+                if feed[0] == "stack":
+                    if not _stackable(found, feed[1][0], self.flow.inputs):
+                        return False
+                    feed[1].append(found[1])
+                    continue
                 if not _read_matches(feed, found, k):
                     return False
                 if feed[0] == "step":       # keep the progressions that still hold
@@ -260,6 +282,14 @@ def min_iterations(period: int) -> int:
     return max(least, -(-MIN_EQNS // period))
 
 
+def _threads_stacks(checker) -> bool:
+    """Whether the blocks, if they read stacked inputs, carry a value from
+    one to the next (a network's layers do).  Blocks that only read an
+    input each, as the reshapes that make a stack do, would fold into a
+    scan over the very stack they make."""
+    return bool(checker.carries) or all(feed[0] != "stack" for feed in checker.reads.values())
+
+
 def _longest_run(flow, syms, window, start, period, budget):
     """The Run of the most blocks from ``start`` with ``period`` (or None),
     and the equations visited checking it."""
@@ -277,9 +307,12 @@ def _longest_run(flow, syms, window, start, period, budget):
            and window(start + count * period, period) == window(start, period)
            and checker.block_matches(count)):
         count += 1
-    if count < needed:
+    if count < needed or not _threads_stacks(checker):
         return None, checker.visited
-    return Run(start, period, count, checker.reads, checker.carries,
+    # A block that failed half-way may have added its input to a stack.
+    reads = {key: ("stack", tuple(feed[1][:count])) if feed[0] == "stack" else feed
+             for key, feed in checker.reads.items()}
+    return Run(start, period, count, reads, checker.carries,
                checker.slice_steps), checker.visited
 
 

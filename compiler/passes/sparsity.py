@@ -90,7 +90,14 @@ class Analysis:
         if rule is None:
             raise MissingSparsityRule(f"no sparsity rule for the primitive {eqn.prim}")
         known = [self.value(a) for a in eqn.inputs]
-        locals_ = rule(eqn, known)
+        active = [isinstance(a, Var) and a in self.deps for a in eqn.inputs]
+        if not any(active):
+            # Nothing differentiated flows through: no dependencies, no
+            # curvature (stacking a network's weights lists none).
+            self._evaluate_if_known(eqn, known)
+            return
+        locals_ = rule(eqn, known, active) if getattr(rule, "takes_active", False) \
+            else rule(eqn, known)
         locals_ = list(locals_) if eqn.prim.multiple_results else [locals_]
         self.locals.append((eqn, locals_))
         for var, local in zip(eqn.outs, locals_):
@@ -187,14 +194,18 @@ class Analysis:
 MAX_UNROLLED_EQNS = 200_000
 
 
-def _scan_rule(eqn, known):
+def _scan_rule(eqn, known, active):
     """A scan's dependencies, exact: its body analysed once per iteration
     (a Python loop that numjac re-rolled keeps the pattern it had unrolled).
-    Curvature is counted between everything an element depends on."""
+    Curvature is counted between everything an element depends on.  Only
+    the ``active`` float operands (those depending on the differentiated
+    inputs) get columns: a stack of constant weights would otherwise add
+    its every element to the analysis, quadratically."""
     params = eqn.params
     if params["length"] * len(params["body"].eqns) > MAX_UNROLLED_EQNS:
         return dense_rule(eqn, known)
-    floats = [i for i, a in enumerate(eqn.inputs) if np.issubdtype(a.type.dtype, np.floating)]
+    floats = [i for i, a in enumerate(eqn.inputs)
+              if active[i] and np.issubdtype(a.type.dtype, np.floating)]
     unrolled = unrolled_scan(eqn)
     analysis = Analysis(unrolled, floats, {i: v for i, v in enumerate(known) if v is not None})
     bounds = dict(zip(floats, zip(analysis.offsets[:-1], analysis.offsets[1:])))
@@ -230,6 +241,7 @@ def unrolled_scan(eqn) -> IR:
         return builder.build(list(carries) + stacked)
 
 
+_scan_rule.takes_active = True
 register_sparsity(scan_p, _scan_rule)
 
 

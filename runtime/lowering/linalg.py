@@ -12,6 +12,7 @@ import numpy as np
 from ...compiler.primitives.linalg import dot_general_p, free_axes
 from .expressions import cast_expr, flat_index, literal_expr, parenthesize, plus, unravel
 from .kinds import Custom, lowers
+from .loops import Row
 
 # Multiply-adds from which BLAS beats the loops (packing included).
 BLAS_MIN_WORK = 32 * 32 * 32
@@ -62,14 +63,20 @@ def _matrix(cg, value, atype, rows, cols) -> tuple:
     axes into its columns: the array holding ``value`` when its axes are
     already in that order (made C-contiguous if needed), else a new matrix."""
     shape = (math.prod(atype.shape[a] for a in rows), math.prod(atype.shape[a] for a in cols))
-    array = cg.array_of(value)
+    # A scan's row of xs (a layer's weights) is a view of the stacked array.
+    row = isinstance(value, Row)
+    array = cg.array_of(value.value if row else value)
     if (array is not None and array.perm is None
             and tuple(rows) + tuple(cols) == tuple(range(atype.ndim))):
-        if array.contiguous:
+        source = f"{array.name}[{value.index}]" if row else array.name
+        if array.contiguous and not row:
             return array.name, shape
         name = cg.fresh("m")
-        cg.support.add("contiguous")
-        cg.line(f"{name} = contiguous({array.name})")
+        if array.contiguous:        # a row of a C-contiguous array is one
+            cg.line(f"{name} = {source}")
+        else:
+            cg.support.add("contiguous")
+            cg.line(f"{name} = contiguous({source})")
         return name, shape
     target = cg.alloc(atype.with_shape(shape), cg.fresh("m"))
     with cg.loops(atype.shape, tuple(rows) + tuple(cols)) as idx:

@@ -75,18 +75,26 @@ def test_split_kernel_agrees_with_whole_kernel_and_interpreter(small_parts, f, x
     np.testing.assert_allclose(got, nj.jit(f, backend="numba")(x), rtol=1e-13, atol=1e-13)
 
 
-def test_repeated_layers_share_one_part(small_parts):
-    text = source(nj.jacrev(mlp), WEIGHTS[0][1])
+@pytest.fixture
+def unrolled(monkeypatch):
+    """The layers traced unrolled (re-rolling would fold them into one
+    scan): functions traced under it must be new wrappers, not cached."""
+    monkeypatch.setenv("NUMJAC_REROLL", "0")
+
+
+def test_repeated_layers_share_one_part(small_parts, unrolled):
+    text = source(nj.jacrev(lambda x: mlp(x)), WEIGHTS[0][1])
     sites = calls(text)
     assert len(set(sites)) < len(sites) / 2, sites
     assert text.count(PART_MARKER) == len(set(sites))
 
 
-def test_a_part_compiles_once_for_every_kernel_using_it(small_parts, monkeypatch):
+def test_a_part_compiles_once_for_every_kernel_using_it(small_parts, unrolled, monkeypatch):
     monkeypatch.setattr(cache, "_KERNELS", {})
     x = RNG.normal(size=6)
-    nj.jit(mlp, backend="numba")(x)
-    shared = set(calls(source(mlp, x)))
+    layers = lambda x: mlp(x)      # noqa: E731  (a new wrapper, traced unrolled)
+    nj.jit(layers, backend="numba")(x)
+    shared = set(calls(source(layers, x)))
     deeper = nj.jit(lambda x: mlp(mlp(x)), backend="numba")
     np.testing.assert_allclose(deeper(x), mlp(mlp(x)), rtol=1e-12)
     reused = shared & set(calls(source(lambda x: mlp(mlp(x)), x)))
