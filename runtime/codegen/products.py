@@ -13,11 +13,10 @@ compute with its own accumulator loops anyway (small work, batch axes; the
 same order of additions, so the same values), every product without a
 contraction, and matrix-vector products with a contraction of at most
 MATVEC_MAX_CONTRACTION elements.  The last replace a BLAS call, which
-adds in its own order: their sum runs on LANES interleaved accumulators,
-independent chains of additions that the CPU overlaps (a single
-accumulator is one chain, 1.3x slower for 64 features; Numba keeps LLVM's
-SLP vectorizer off, numba/numba#8852, so the lanes stay scalar: with it
-on they would share a vector register, 1.4x faster again).  Products with an
+adds in its own order; every contraction is a sum whose additions are
+marked reassociable (accumulators.py), which LLVM's loop vectorizer runs
+in SIMD lanes (a single scalar chain of additions was 2.3x slower for 64
+features, four interleaved scalar chains 2.2x).  Products with an
 identity-like constant operand stay with the custom lowering, which reads
 the other operand instead of multiplying.
 """
@@ -37,13 +36,11 @@ from ..lowering.linalg import BLAS_MIN_WORK
 # (docs/benchmarks.md, "Big batches, one thread": the fused pass is as fast
 # as BLAS plus a second pass from 16,384 rows of 64, slower below).
 MATVEC_MAX_CONTRACTION = 128
-# Interleaved accumulators of the sums that replace a BLAS call.
-LANES = 4
 
 
 def loop_product(eqn, ins):
-    """(equations computing ``eqn`` as loops, lanes of their sum) when it
-    should be planned as loops (module doc), else None.  The last equation
+    """The equations computing ``eqn`` as loops when it should be planned
+    as loops (module doc), else None.  The last equation
     writes ``eqn``'s output variable."""
     lhs, rhs = eqn.inputs
     if (any(isinstance(a, Lit) for a in eqn.inputs) or lhs.type.dtype != rhs.type.dtype
@@ -56,7 +53,6 @@ def loop_product(eqn, ins):
     blas = not lb and out.type.ndim > 0 and out.type.size * size >= BLAS_MIN_WORK
     if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION):
         return None
-    lanes = LANES if lc and blas else 1
     n_out = out.type.ndim
     loop_shape = out.type.shape + tuple(lhs.type.shape[a] for a in lc)
     nb, nlf = len(lb), len(lf)
@@ -65,11 +61,11 @@ def loop_product(eqn, ins):
                   for atom, position in zip(eqn.inputs, positions)]
     loop_type = AType(out.type.dtype, loop_shape)
     if not lc:
-        return broadcasts + [Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (out,))], 1
+        return broadcasts + [Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (out,))]
     product = Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (Var(loop_type),))
     total = Eqn(reduce_sum_p, product.outs, {"axes": tuple(range(n_out, len(loop_shape)))},
                 (out,))
-    return broadcasts + [product, total], lanes
+    return broadcasts + [product, total]
 
 
 def _positions(batch, free, contract, free_start, contract_start) -> dict:
