@@ -11,14 +11,21 @@ size of the batch and a second pass over the matrix.
 Which products: those the custom lowering (lowering/linalg.py) would
 compute with its own accumulator loops anyway (small work, batch axes; the
 same order of additions, so the same values), every product without a
-contraction, and matrix-vector products with a contraction of at most
-MATVEC_MAX_CONTRACTION elements.  The last replace a BLAS call, which
-adds in its own order; every contraction is a sum whose additions are
+contraction, matrix-vector products with a contraction of at most
+MATVEC_MAX_CONTRACTION elements, and matrix-vector products streaming a
+matrix of at least STREAMED_MATRIX_MIN_ELEMENTS along its rows.  The last
+two replace a BLAS call, which adds in its own order; every contraction is a sum whose additions are
 marked reassociable (accumulators.py), which LLVM's loop vectorizer runs
 in SIMD lanes (a single scalar chain of additions was 2.3x slower for 64
 features, four interleaved scalar chains 2.2x).  Products with an
 identity-like constant operand stay with the custom lowering, which reads
 the other operand instead of multiplying.
+
+A matrix past the caches makes the product memory-bound: the BLAS call
+and the loop run at the speed of memory, but the loop's rows are in cache
+for code of the same row loop (one pass over the matrix instead of two),
+and the loop runs on numjac's threads (runtime/parallel.py).  Only rows
+read in memory order: a sum down a column is a strided chain of additions.
 """
 from __future__ import annotations
 
@@ -30,12 +37,16 @@ from ...compiler.primitives.base import broadcast_in_dim_p, reduce_sum_p
 from ...compiler.primitives.elementwise import mul_p
 from ...compiler.primitives.linalg import free_axes
 from ..lowering.linalg import BLAS_MIN_WORK
+from .values import FoldedValue
 
 # The longest contraction of a matrix-vector product planned as loops:
 # rows of up to a kilobyte, which stay in cache for the next pass over them
 # (docs/benchmarks.md, "Big batches, one thread": the fused pass is as fast
 # as BLAS plus a second pass from 16,384 rows of 64, slower below).
 MATVEC_MAX_CONTRACTION = 128
+# Elements of a matrix (8 MB of float64) from which a matrix-vector product
+# reading it by rows is planned as loops whatever its rows' length.
+STREAMED_MATRIX_MIN_ELEMENTS = 1 << 20
 
 
 def loop_product(eqn, ins):
@@ -51,7 +62,8 @@ def loop_product(eqn, ins):
     out = eqn.outs[0]
     size = math.prod(lhs.type.shape[a] for a in lc)
     blas = not lb and out.type.ndim > 0 and out.type.size * size >= BLAS_MIN_WORK
-    if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION):
+    if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION
+                        and not _streams_rows(eqn, ins)):
         return None
     n_out = out.type.ndim
     loop_shape = out.type.shape + tuple(lhs.type.shape[a] for a in lc)
@@ -66,6 +78,18 @@ def loop_product(eqn, ins):
     total = Eqn(reduce_sum_p, product.outs, {"axes": tuple(range(n_out, len(loop_shape)))},
                 (out,))
     return broadcasts + [product, total]
+
+
+def _streams_rows(eqn, ins) -> bool:
+    """Whether a matrix-vector product ``eqn`` contracts the last axis of
+    a stored matrix of at least STREAMED_MATRIX_MIN_ELEMENTS (not a view,
+    which could be a transpose): reads the matrix in memory order."""
+    (lc, rc) = eqn.params["contract"]
+    for atom, value, contract in zip(eqn.inputs, ins, (lc, rc)):
+        if (atom.type.ndim == 2 and tuple(contract) == (1,) and not isinstance(value, FoldedValue)
+                and atom.type.size >= STREAMED_MATRIX_MIN_ELEMENTS):
+            return True
+    return False
 
 
 def _positions(batch, free, contract, free_start, contract_start) -> dict:

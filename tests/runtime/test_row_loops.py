@@ -114,3 +114,19 @@ def test_small_kernel_unchanged():
     """A kernel of one small nest: one plain loop, nothing parallel."""
     source = kernel_source(nj.jit(lambda a: a * 2.0 + 1.0), np.zeros(8))
     assert source.count("for ") == 1 and "prange" not in source
+
+
+def test_streamed_matrix_vector_product_is_a_loop_over_rows():
+    """A matrix past the caches read by rows: a parallel loop of row sums
+    (no BLAS call), to rounding of NumPy's; read down its columns (a
+    transpose) it stays with BLAS."""
+    a = np.random.default_rng(4).normal(size=(1100, 1000))
+    x = np.random.default_rng(5).normal(size=1000)
+
+    def rows(a, x):
+        return np.tanh(a @ x)
+    source = kernel_source(nj.jit(rows), a, x)
+    assert "gemm" not in source and "prange(1100)" in source
+    np.testing.assert_allclose(nj.jit(rows)(a, x), rows(a, x), rtol=1e-12, atol=1e-14)
+    check_backends(rows, (a, x))
+    assert "gemm" in kernel_source(nj.jit(lambda a, x: np.tanh(a.T @ x)), a, x[:1100].copy())
