@@ -10,14 +10,14 @@ size of the batch and a second pass over the matrix.
 
 Which products: those the custom lowering (lowering/linalg.py) would
 compute with its own accumulator loops anyway (small work, batch axes; the
-same order of additions, so the same values), every product without a
+same values to rounding), every product without a
 contraction, matrix-vector products with a contraction of at most
 MATVEC_MAX_CONTRACTION elements, and matrix-vector products streaming a
 matrix of at least STREAMED_MATRIX_MIN_ELEMENTS along its rows.  The last
-two replace a BLAS call, which adds in its own order; every contraction is a sum whose additions are
-marked reassociable (accumulators.py), which LLVM's loop vectorizer runs
-in SIMD lanes (a single scalar chain of additions was 2.3x slower for 64
-features, four interleaved scalar chains 2.2x).  Products with an
+two replace a BLAS call, which adds in its own order.  Every contraction
+is a sum whose additions are marked reassociable (accumulators.py), which
+LLVM's loop vectorizer runs in SIMD lanes (four interleaved scalar chains
+of additions, before, took 2.2x as long for 64 features).  Products with an
 identity-like constant operand stay with the custom lowering, which reads
 the other operand instead of multiplying.
 
