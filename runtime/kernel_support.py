@@ -1,7 +1,8 @@
 """Numba helpers that generated kernels call, compiled once and kept in
 numjac's verified disk cache beside the kernels, never in Numba's own cache
 folders (so a kernel that calls them compiles without them): array
-allocation, BLAS products, and the counter-based random number generator of
+allocation, BLAS products, the additions of numjac's own sums
+(``reassociable_add``), and the counter-based random number generator of
 compiler/primitives/random.py in uint64 arithmetic that wraps exactly as
 NumPy's does; and the exception bounds checks raise (IndexOutOfBounds).
 The BLAS product ``gemm`` is in kernel_blas.py, imported only by a kernel
@@ -18,6 +19,8 @@ from pathlib import Path
 import numba
 import numpy as np
 from numba import prange  # noqa: F401  (kernels import prange from here)
+from numba.core import types
+from numba.extending import intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
 from . import cache, huge_pages, kernel_store, special_calls
@@ -61,6 +64,27 @@ def standard_normal(key, j):
     u1 = unit(splitmix(key, _TWO * j)) + _ULP
     u2 = unit(splitmix(key, _TWO * j + _ONE))
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@intrinsic
+def reassociable_add(typingctx, acc, x):
+    """``acc + x`` marked reassociable (LLVM's ``fadd reassoc``), nothing
+    else: the loop vectorizer may then split a sum over a loop into SIMD
+    lanes added in another order, as NumPy's own sums do (pairwise, in SIMD
+    lanes).  Kernels use it only in the accumulators of sums whose order is
+    numjac's to choose (np.sum, the contraction of a product planned as
+    loops); the rest of the kernel keeps strict IEEE arithmetic (no
+    contraction into FMA, no assumption about NaN, infinities or signed
+    zeros).  An intrinsic, so the flag lands in the kernel's own code
+    (a fastmath helper function would carry it only if LLVM inlined it)."""
+    if not isinstance(acc, types.Float) or not isinstance(x, (types.Float, types.Integer,
+                                                              types.Boolean)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        term = context.cast(builder, args[1], x, acc)
+        return builder.fadd(args[0], term, flags=("reassoc",))
+    return acc(acc, x), codegen
 
 
 def cached_helper(fn, source=_SOURCE):

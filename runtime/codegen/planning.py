@@ -104,7 +104,7 @@ class Planner:
         lowering = LOWERINGS[eqn.prim]
         as_loops = loop_product(eqn, ins) if eqn.prim is dot_general_p else None
         if as_loops is not None:
-            self.plan_product(eqn, *as_loops)
+            self.plan_product(eqn, as_loops)
         elif eqn.prim is concatenate_p and len(ins) > MAX_FOLDED_OPERANDS:
             self.add_custom(eqn, ins, stored_concatenation)
         elif isinstance(lowering, Folded):
@@ -123,13 +123,11 @@ class Planner:
         else:
             self.add_custom(eqn, ins, lowering.emit)
 
-    def plan_product(self, eqn, eqns, lanes):
-        """``eqn`` planned as the equations ``eqns`` (products.py), its sum
-        on ``lanes`` accumulators."""
+    def plan_product(self, eqn, eqns):
+        """``eqn`` planned as the equations ``eqns`` (products.py)."""
         for part in eqns:
             self.origins[part] = eqn
             self.plan_eqn(part, [self.value(a) for a in part.inputs])
-        self.env[eqn.outs[0]].lanes = lanes
 
     def add_custom(self, eqn, ins, emit):
         """A nest of its own for ``eqn``, which ``emit`` writes."""

@@ -10,16 +10,22 @@ size of the batch and a second pass over the matrix.
 
 Which products: those the custom lowering (lowering/linalg.py) would
 compute with its own accumulator loops anyway (small work, batch axes; the
-same order of additions, so the same values), every product without a
-contraction, and matrix-vector products with a contraction of at most
-MATVEC_MAX_CONTRACTION elements.  The last replace a BLAS call, which
-adds in its own order: their sum runs on LANES interleaved accumulators,
-independent chains of additions that the CPU overlaps (a single
-accumulator is one chain, 1.3x slower for 64 features; Numba keeps LLVM's
-SLP vectorizer off, numba/numba#8852, so the lanes stay scalar: with it
-on they would share a vector register, 1.4x faster again).  Products with an
+same values to rounding), every product without a
+contraction, matrix-vector products with a contraction of at most
+MATVEC_MAX_CONTRACTION elements, and matrix-vector products streaming a
+matrix of at least STREAMED_MATRIX_MIN_ELEMENTS along its rows.  The last
+two replace a BLAS call, which adds in its own order.  Every contraction
+is a sum whose additions are marked reassociable (accumulators.py), which
+LLVM's loop vectorizer runs in SIMD lanes (four interleaved scalar chains
+of additions, before, took 2.2x as long for 64 features).  Products with an
 identity-like constant operand stay with the custom lowering, which reads
 the other operand instead of multiplying.
+
+A matrix past the caches makes the product memory-bound: the BLAS call
+and the loop run at the speed of memory, but the loop's rows are in cache
+for code of the same row loop (one pass over the matrix instead of two),
+and the loop runs on numjac's threads (runtime/parallel.py).  Only rows
+read in memory order: a sum down a column is a strided chain of additions.
 """
 from __future__ import annotations
 
@@ -31,19 +37,21 @@ from ...compiler.primitives.base import broadcast_in_dim_p, reduce_sum_p
 from ...compiler.primitives.elementwise import mul_p
 from ...compiler.primitives.linalg import free_axes
 from ..lowering.linalg import BLAS_MIN_WORK
+from .values import FoldedValue
 
 # The longest contraction of a matrix-vector product planned as loops:
 # rows of up to a kilobyte, which stay in cache for the next pass over them
 # (docs/benchmarks.md, "Big batches, one thread": the fused pass is as fast
 # as BLAS plus a second pass from 16,384 rows of 64, slower below).
 MATVEC_MAX_CONTRACTION = 128
-# Interleaved accumulators of the sums that replace a BLAS call.
-LANES = 4
+# Elements of a matrix (8 MB of float64) from which a matrix-vector product
+# reading it by rows is planned as loops whatever its rows' length.
+STREAMED_MATRIX_MIN_ELEMENTS = 1 << 20
 
 
 def loop_product(eqn, ins):
-    """(equations computing ``eqn`` as loops, lanes of their sum) when it
-    should be planned as loops (module doc), else None.  The last equation
+    """The equations computing ``eqn`` as loops when it should be planned
+    as loops (module doc), else None.  The last equation
     writes ``eqn``'s output variable."""
     lhs, rhs = eqn.inputs
     if (any(isinstance(a, Lit) for a in eqn.inputs) or lhs.type.dtype != rhs.type.dtype
@@ -54,9 +62,9 @@ def loop_product(eqn, ins):
     out = eqn.outs[0]
     size = math.prod(lhs.type.shape[a] for a in lc)
     blas = not lb and out.type.ndim > 0 and out.type.size * size >= BLAS_MIN_WORK
-    if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION):
+    if lc and blas and (lf and rf or size > MATVEC_MAX_CONTRACTION
+                        and not _streams_rows(eqn, ins)):
         return None
-    lanes = LANES if lc and blas else 1
     n_out = out.type.ndim
     loop_shape = out.type.shape + tuple(lhs.type.shape[a] for a in lc)
     nb, nlf = len(lb), len(lf)
@@ -65,11 +73,23 @@ def loop_product(eqn, ins):
                   for atom, position in zip(eqn.inputs, positions)]
     loop_type = AType(out.type.dtype, loop_shape)
     if not lc:
-        return broadcasts + [Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (out,))], 1
+        return broadcasts + [Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (out,))]
     product = Eqn(mul_p, tuple(b.outs[0] for b in broadcasts), {}, (Var(loop_type),))
     total = Eqn(reduce_sum_p, product.outs, {"axes": tuple(range(n_out, len(loop_shape)))},
                 (out,))
-    return broadcasts + [product, total], lanes
+    return broadcasts + [product, total]
+
+
+def _streams_rows(eqn, ins) -> bool:
+    """Whether a matrix-vector product ``eqn`` contracts the last axis of
+    a stored matrix of at least STREAMED_MATRIX_MIN_ELEMENTS (not a view,
+    which could be a transpose): reads the matrix in memory order."""
+    (lc, rc) = eqn.params["contract"]
+    for atom, value, contract in zip(eqn.inputs, ins, (lc, rc)):
+        if (atom.type.ndim == 2 and tuple(contract) == (1,) and not isinstance(value, FoldedValue)
+                and atom.type.size >= STREAMED_MATRIX_MIN_ELEMENTS):
+            return True
+    return False
 
 
 def _positions(batch, free, contract, free_start, contract_start) -> dict:

@@ -85,7 +85,6 @@ class Member(Value):
         self.storage = None          # Array or Scalar, once emitted
         self.layout = None           # a permutation to store it with (Permuted)
         self.local = None            # [expression, inlined IR lines] in its loops
-        self.lanes = 1               # interleaved accumulators of a sum (products.py)
         self.row_scalar = False      # held per row of a row loop (rows.py)
 
     def read(self, idx):

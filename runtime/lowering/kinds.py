@@ -42,6 +42,8 @@ class Reduction:
     identity: Callable        # dtype -> the identity as a Python value
     combine: Callable         # (acc, x, dtype) -> str
     acc_dtype: Callable       # operand dtype -> accumulator dtype
+    any_order: Callable = None  # (acc, x) -> str: combine whose order may change,
+                                # for float accumulators (kernel_support.reassociable_add)
 
     def init(self, dtype) -> str:
         return literal_expr(self.identity(dtype), dtype)

@@ -61,7 +61,14 @@ def _minimum(acc, x, dtype):
     return f"{acc} & {parenthesize(x)}" if dtype == BOOL else f"np.minimum({acc}, {x})"
 
 
-SUM = lowers(reduce_sum_p)(Reduction(_zero, _plus, _wide))
+def _plus_any_order(acc, x):
+    """The order of a sum's additions is numjac's to choose (NumPy's own
+    sums are pairwise and in SIMD lanes): marked so, the loop vectorizer
+    adds in SIMD lanes."""
+    return f"reassociable_add({acc}, {x})"
+
+
+SUM = lowers(reduce_sum_p)(Reduction(_zero, _plus, _wide, _plus_any_order))
 PRODUCT = lowers(reduce_prod_p)(Reduction(_one, _times, _wide))
 lowers(reduce_max_p)(Reduction(_lowest, _maximum, _same))
 lowers(reduce_min_p)(Reduction(_highest, _minimum, _same))
