@@ -91,7 +91,12 @@ def _coordinate_gradient(f, axis, coordinates, edge_order):
 @implements(np.gradient)
 def gradient(f, *varargs, axis=None, edge_order=1):
     f = _as_tracer(f)
-    f = f if np.issubdtype(f.dtype, np.floating) else f.astype(np.float64)
+    if f.dtype == np.bool_:
+        raise TypeError("numpy.gradient of a bool array: NumPy does not subtract booleans")
+    # As NumPy: the result has f's dtype (float64 for integers), whatever
+    # the spacing's dtype.
+    result_dtype = f.dtype if np.issubdtype(f.dtype, np.inexact) else np.dtype(np.float64)
+    f = f.astype(result_dtype)
     axes = tuple(range(f.ndim)) if axis is None else (
         tuple(axis) if isinstance(axis, (tuple, list)) else (axis,))
     axes = tuple(normalize_axis_index(operator.index(a), f.ndim) for a in axes)
@@ -107,9 +112,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             raise ValueError("Shape of array too small to calculate a numerical gradient, "
                              "at least (edge_order + 1) elements are required.")
         if np.ndim(spacing) == 0:
-            results.append(_uniform_gradient(f, ax, spacing, edge_order))
+            result = _uniform_gradient(f, ax, spacing, edge_order)
         else:
-            results.append(_coordinate_gradient(f, ax, _as_tracer(spacing), edge_order))
+            result = _coordinate_gradient(f, ax, _as_tracer(spacing), edge_order)
+        results.append(result.astype(result_dtype))
     return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -247,6 +253,9 @@ def vander(x, N=None, increasing=False):
     x = _as_tracer(x)
     if x.ndim != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
+    # As NumPy: the powers in x's type promoted with the default int, so
+    # bool and small ints give int64, float32 and float16 give float64.
+    x = x.astype(np.promote_types(x.dtype, int))
     columns = x.shape[0] if N is None else operator.index(N)
     # As NumPy: running products of x, so powers agree to the last bit.
     ones = np.ones_like(x, shape=(x.shape[0], min(columns, 1)))
