@@ -86,3 +86,13 @@ def test_gradient_keeps_the_dtype_of_its_values(name, dtype, backend):
 def test_gradient_of_bools_is_refused_as_numpy_does():
     with pytest.raises(TypeError, match="bool"):
         nj.jit(np.gradient)(DATA > 2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rounding_bools_gives_float16_as_numpy(backend):
+    assert_same_as_numpy(np.round, DATA[0] > 2, backend=backend)
+
+
+def test_rounding_bools_to_decimals_is_refused_as_numpy_does():
+    with pytest.raises(TypeError, match="bool"):
+        nj.jit(lambda b: np.round(b, 1))(DATA > 2)
