@@ -35,10 +35,11 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     pieces = [_widened(v, x, axis) for v in (prepend,) if v is not np._NoValue]
     pieces += [x] + [_widened(v, x, axis) for v in (append,) if v is not np._NoValue]
     x = np.concatenate(pieces, axis=axis) if len(pieces) > 1 else x
+    # As NumPy: the difference of bools is whether they differ.
+    difference = np.not_equal if x.dtype == np.bool_ else np.subtract
     for _ in range(operator.index(n)):
-        x = x[_along(axis, x.ndim, slice(1, None))] - x[_along(axis, x.ndim, slice(None, -1))]
-        if x.dtype == np.bool_:
-            raise unsupported("numpy.diff of a bool array", "convert it to integers first")
+        x = difference(x[_along(axis, x.ndim, slice(1, None))],
+                       x[_along(axis, x.ndim, slice(None, -1))])
     return x
 
 

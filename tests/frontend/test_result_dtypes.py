@@ -96,3 +96,11 @@ def test_rounding_bools_gives_float16_as_numpy(backend):
 def test_rounding_bools_to_decimals_is_refused_as_numpy_does():
     with pytest.raises(TypeError, match="bool"):
         nj.jit(lambda b: np.round(b, 1))(DATA > 2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_diff_of_bools_is_whether_neighbours_differ(n, backend):
+    flags = np.array([[True, False, False, True, True], [True, True, False, False, True]])
+    assert_same_as_numpy(lambda b: np.diff(b, n=n), flags, backend=backend)
+    assert_same_as_numpy(lambda b: np.diff(b, axis=0, prepend=True), flags, backend=backend)
