@@ -40,3 +40,28 @@ QUANTILES = {
 def test_quantiles_keep_numpys_dtype(name, dtype, backend):
     x = np.array([[3.0, -2.0, -1.0, 2.0], [1.0, 2.0, 7.0, 4.0], [0.5, 0.25, 9.0, -3.0]])
     assert_same_as_numpy(QUANTILES[name], x.astype(dtype), backend=backend)
+
+
+FLOORED = {"floor_divide": np.floor_divide, "remainder": np.remainder,
+           "operators": lambda x, y: (x // y) * 10 + x % y}
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", FLOORED)
+def test_floored_float_division_as_numpy(name, dtype, backend):
+    """NumPy's quotient comes from fmod (1.0 // 0.1 is 9.0, inf // 3.0 NaN)
+    and its remainder has the divisor's sign, zeros included."""
+    x = np.array([1.0, 0.7, -1.0, 5.0, 1e20, np.inf, -np.inf, 3.0, -0.0, 0.0, 7.0, -7.0,
+                  np.nan, 1.0, -1.0, 1e-310, 1e308, 0.3])
+    y = np.array([0.1, 0.1, 0.1, -0.5, 3.0, 3.0, 2.0, np.inf, 5.0, -5.0, 0.0, -0.0,
+                  1.0, np.nan, np.inf, 3.0, 1e-10, -0.1])
+    rng = np.random.default_rng(0)
+    scales = 10.0 ** rng.integers(-3, 4, (2, 500))
+    x = np.concatenate((x, rng.normal(size=500) * scales[0])).astype(dtype)
+    y = np.concatenate((y, rng.normal(size=500) * scales[1])).astype(dtype)
+    with np.errstate(all="ignore"):
+        got, want = nj.jit(FLOORED[name], backend=backend)(x, y), FLOORED[name](x, y)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
