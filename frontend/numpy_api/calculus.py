@@ -139,22 +139,32 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 @implements(np.interp)
 def interp(x, xp, fp, left=None, right=None, period=None):
-    """Piecewise linear interpolation; ``xp`` increasing (as NumPy assumes)."""
+    """Piecewise linear interpolation in float64, ``xp`` increasing (as NumPy
+    assumes), with NumPy's choices where a slope is not finite."""
     if period is not None:
         raise unsupported("numpy.interp(period=...)", "reduce x modulo the period first")
-    x, xp, fp = _as_tracer(x), _as_tracer(xp), _as_tracer(fp)
-    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x, xp, fp = (_as_tracer(a).astype(np.float64) for a in (x, xp, fp))
     n = xp.shape[0]
-    if n == 1:
-        inside = np.broadcast_to(fp[0], x.shape)
-    else:
-        cell = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
-        x0, x1, f0, f1 = xp[cell], xp[cell + 1], fp[cell], fp[cell + 1]
-        slope = (f1 - f0) / (x1 - x0)
-        inside = np.where(x == x1, f1, slope * (x - x0) + f0)
+    inside = np.broadcast_to(fp[0], x.shape) if n == 1 else _interpolated(x, xp, fp)
     below = fp[0] if left is None else left
     above = fp[-1] if right is None else right
     return np.where(x < xp[0], below, np.where(x > xp[-1], above, inside))
+
+
+def _interpolated(x, xp, fp):
+    """As NumPy's C loop: a node's own value at the node; else the line from
+    the left node, or, where that is NaN (an infinite value), from the right
+    one, or the common value of two equal infinite ends; NaN at a NaN."""
+    n = xp.shape[0]
+    cell = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+    x0, x1, f0, f1 = xp[cell], xp[cell + 1], fp[cell], fp[cell + 1]
+    slope = (f1 - f0) / (x1 - x0)
+    from_left = slope * (x - x0) + f0
+    from_right = slope * (x - x1) + f1
+    from_right = np.where(np.isnan(from_right) & (f0 == f1), f0, from_right)
+    line = np.where(np.isnan(from_left), from_right, from_left)
+    at_nodes = np.where(x == xp[-1], fp[-1], np.where(x == x0, f0, line))
+    return np.where(np.isnan(x), x, at_nodes)
 
 
 # -- convolve, correlate ---------------------------------------------------------------------

@@ -65,3 +65,25 @@ def test_floored_float_division_as_numpy(name, dtype, backend):
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+INTERPOLATIONS = {
+    "nodes": (np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0, 0.0])),
+    "nan-value": (np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, np.nan, 2.0, 0.0])),
+    "infinite-values": (np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, np.inf, np.inf, 0.0])),
+    "repeated-node": (np.array([0.0, 1.0, 1.0, 4.0]), np.array([1.0, 3.0, 2.0, 0.0])),
+    "one-node": (np.array([1.0]), np.array([5.0])),
+}
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32])
+@pytest.mark.parametrize("name", INTERPOLATIONS)
+def test_interp_as_numpy_at_nodes_and_infinities(name, dtype, backend):
+    """Always float64; a node's own value at a node even next to an infinite
+    or NaN value (the line through it is NaN there); NaN at NaN."""
+    xp, fp = INTERPOLATIONS[name]
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, np.nan, np.inf, -np.inf])
+    x = x[np.isfinite(x)] if dtype == np.int32 else x
+    assert_same_as_numpy(lambda x, xp, fp: np.interp(x, xp, fp, right=-7.0), x.astype(dtype),
+                         xp.astype(dtype), fp.astype(dtype), backend=backend)

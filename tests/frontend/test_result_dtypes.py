@@ -104,3 +104,15 @@ def test_diff_of_bools_is_whether_neighbours_differ(n, backend):
     flags = np.array([[True, False, False, True, True], [True, True, False, False, True]])
     assert_same_as_numpy(lambda b: np.diff(b, n=n), flags, backend=backend)
     assert_same_as_numpy(lambda b: np.diff(b, axis=0, prepend=True), flags, backend=backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64, np.int8])
+def test_linspace_samples_in_the_endpoints_float_type(dtype, backend):
+    # NumPy promotes the endpoints with a (weak) Python float.
+    start, stop = np.array([0.0, 1.0], dtype), np.array([2.0, 5.0], dtype)
+    assert_same_as_numpy(lambda a, b: np.linspace(a, b, 5, axis=-1), start, stop,
+                         backend=backend, rtol=tolerance(dtype))
+    for endpoint in (False, True):     # a scalar stop is broadcast to the start's shape
+        assert_same_as_numpy(lambda a: np.linspace(a, 3, 4, endpoint=endpoint), start,
+                             backend=backend, rtol=tolerance(dtype))
