@@ -154,7 +154,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 def _interpolated(x, xp, fp):
     """As NumPy's C loop: a node's own value at the node; else the line from
     the left node, or, where that is NaN (an infinite value), from the right
-    one, or the common value of two equal infinite ends; NaN at a NaN."""
+    one, or the common value of two equal infinite ends; NaN at NaN.  At a
+    node the derivative in x is the slope of the segment to its right (of
+    the last segment at the last node), as in JAX."""
     n = xp.shape[0]
     cell = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
     x0, x1, f0, f1 = xp[cell], xp[cell + 1], fp[cell], fp[cell + 1]
@@ -163,7 +165,10 @@ def _interpolated(x, xp, fp):
     from_right = slope * (x - x1) + f1
     from_right = np.where(np.isnan(from_right) & (f0 == f1), f0, from_right)
     line = np.where(np.isnan(from_left), from_right, from_left)
-    at_nodes = np.where(x == xp[-1], fp[-1], np.where(x == x0, f0, line))
+    # At a node x - x0 is 0: the node's value, with the slope's derivative.
+    finite_slope = np.where(np.isfinite(slope), slope, 0.0)
+    at_nodes = np.where(x == xp[-1], finite_slope * (x - x1) + f1,
+                        np.where(x == x0, finite_slope * (x - x0) + f0, line))
     return np.where(np.isnan(x), x, at_nodes)
 
 

@@ -87,3 +87,12 @@ def test_interp_as_numpy_at_nodes_and_infinities(name, dtype, backend):
     x = x[np.isfinite(x)] if dtype == np.int32 else x
     assert_same_as_numpy(lambda x, xp, fp: np.interp(x, xp, fp, right=-7.0), x.astype(dtype),
                          xp.astype(dtype), fp.astype(dtype), backend=backend)
+
+
+def test_interp_derivative_at_nodes_is_the_next_segments_slope():
+    # As JAX: the slope to the node's right, the last segment's at the last
+    # node; in fp, the node's own value only.
+    xp, fp = np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0, 0.0])
+    jac_x, jac_fp = nj.jacrev(lambda x, fp: np.interp(x, xp, fp), argnums=(0, 1))(xp, fp)
+    np.testing.assert_array_equal(np.diagonal(jac_x), [2.0, -1.0, -1.0, -1.0])
+    np.testing.assert_array_equal(jac_fp, np.eye(4))
