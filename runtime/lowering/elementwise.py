@@ -92,8 +92,11 @@ def _float_divmod(result):
 
 
 def _sign(eqn, x):
-    if eqn.outs[0].type.dtype.kind == "u":    # Numba's np.sign(uint8(255)) is 255
+    kind = eqn.outs[0].type.dtype.kind
+    if kind == "u":    # Numba's np.sign(uint8(255)) is 255
         return f"{parenthesize(x)} != 0"
+    if kind == "f":    # Numba's np.sign(-0.0) is -0.0, NumPy's 0.0: adding 0.0 makes it so
+        return f"np.sign({x}) + 0.0"
     return f"np.sign({x})"
 
 

@@ -96,3 +96,13 @@ def test_interp_derivative_at_nodes_is_the_next_segments_slope():
     jac_x, jac_fp = nj.jacrev(lambda x, fp: np.interp(x, xp, fp), argnums=(0, 1))(xp, fp)
     np.testing.assert_array_equal(np.diagonal(jac_x), [2.0, -1.0, -1.0, -1.0])
     np.testing.assert_array_equal(jac_fp, np.eye(4))
+
+
+@pytest.mark.parametrize("backend", ["interpret", "numba"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sign_of_negative_zero_is_positive_zero(dtype, backend):
+    x = np.array([-0.0, 0.0, -3.0, 2.0, np.nan, -np.inf, 1e-40], dtype)
+    got = nj.jit(np.sign, backend=backend)(x)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, np.sign(x))
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(np.sign(x)))
