@@ -163,6 +163,31 @@ def integer_fmod(x, y):
     return r
 
 
+@cached_helper
+def float_divmod(a, b):
+    """NumPy's divmod of floats (its npy_divmod): the quotient from fmod,
+    snapped to an integer, so 1.0 // 0.1 is 9.0 as in NumPy and Python (Numba's
+    floor(a / b) gives 10.0) and inf // 3.0 is NaN; the remainder has the
+    divisor's sign, a zero one too.  In float64: float32 operands are exact
+    in it and the result is cast back."""
+    mod = np.fmod(a, b)
+    if b == 0:
+        return np.divide(a, b), mod
+    div = (a - mod) / b
+    if mod != 0:
+        if (b < 0) != (mod < 0):
+            mod += b
+            div -= 1.0
+    else:
+        mod = math.copysign(0.0, b)
+    if div == 0:
+        return math.copysign(0.0, a / b), mod
+    floordiv = np.floor(div)
+    if div - floordiv > 0.5:
+        floordiv += 1.0
+    return floordiv, mod
+
+
 # The helpers that allocate inline huge_pages.advise_huge_pages: their key
 # holds its source too.
 _ALLOCATION_SOURCE = _SOURCE + Path(huge_pages.__file__).read_text()

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from ..errors import unsupported
-from ..tracer import Tracer, to_atom, wrap
+from ..tracer import Tracer, dtype_for_promotion, to_atom, wrap
 from .table import implements
 
 
@@ -146,8 +146,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    # As NumPy: the endpoints' type, Python scalars weak, made inexact with a
+    # (weak) Python float, so float32 or float16 endpoints keep their type.
+    inexact = np.result_type(_weak_value(start), _weak_value(stop), 1.0)
     start, stop = _as_tracer(start), _as_tracer(stop)
-    inexact = np.result_type(start.dtype, stop.dtype, float)
     start, stop = start.astype(inexact), stop.astype(inexact)
     div = num - 1 if endpoint else num
     delta = stop - start
@@ -161,11 +163,18 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = steps * delta
     y = y + start
     if endpoint and num > 1:
-        y = np.concatenate((y[:-1], stop[None]), axis=0)
+        y = np.concatenate((y[:-1], np.broadcast_to(stop, delta.shape)[None]), axis=0)
     y = np.moveaxis(y, 0, axis) if axis != 0 else y
     if dtype is not None:
         y = np.floor(y).astype(dtype) if np.issubdtype(dtype, np.integer) else y.astype(dtype)
     return (y, step) if retstep else y
+
+
+def _weak_value(x):
+    """What np.result_type promotes as NumPy's own promotion does ``x``: a
+    Python number (or a traced one) as a value of its kind, which is weak."""
+    kind = dtype_for_promotion(x)
+    return 0.0 if kind is float else 0 if kind is int else kind
 
 
 @implements(np.select)

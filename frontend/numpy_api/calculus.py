@@ -35,10 +35,11 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     pieces = [_widened(v, x, axis) for v in (prepend,) if v is not np._NoValue]
     pieces += [x] + [_widened(v, x, axis) for v in (append,) if v is not np._NoValue]
     x = np.concatenate(pieces, axis=axis) if len(pieces) > 1 else x
+    # As NumPy: the difference of bools is whether they differ.
+    difference = np.not_equal if x.dtype == np.bool_ else np.subtract
     for _ in range(operator.index(n)):
-        x = x[_along(axis, x.ndim, slice(1, None))] - x[_along(axis, x.ndim, slice(None, -1))]
-        if x.dtype == np.bool_:
-            raise unsupported("numpy.diff of a bool array", "convert it to integers first")
+        x = difference(x[_along(axis, x.ndim, slice(1, None))],
+                       x[_along(axis, x.ndim, slice(None, -1))])
     return x
 
 
@@ -91,7 +92,12 @@ def _coordinate_gradient(f, axis, coordinates, edge_order):
 @implements(np.gradient)
 def gradient(f, *varargs, axis=None, edge_order=1):
     f = _as_tracer(f)
-    f = f if np.issubdtype(f.dtype, np.floating) else f.astype(np.float64)
+    if f.dtype == np.bool_:
+        raise TypeError("numpy.gradient of a bool array: NumPy does not subtract booleans")
+    # As NumPy: the result has f's dtype (float64 for integers), whatever
+    # the spacing's dtype.
+    result_dtype = f.dtype if np.issubdtype(f.dtype, np.inexact) else np.dtype(np.float64)
+    f = f.astype(result_dtype)
     axes = tuple(range(f.ndim)) if axis is None else (
         tuple(axis) if isinstance(axis, (tuple, list)) else (axis,))
     axes = tuple(normalize_axis_index(operator.index(a), f.ndim) for a in axes)
@@ -107,9 +113,10 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             raise ValueError("Shape of array too small to calculate a numerical gradient, "
                              "at least (edge_order + 1) elements are required.")
         if np.ndim(spacing) == 0:
-            results.append(_uniform_gradient(f, ax, spacing, edge_order))
+            result = _uniform_gradient(f, ax, spacing, edge_order)
         else:
-            results.append(_coordinate_gradient(f, ax, _as_tracer(spacing), edge_order))
+            result = _coordinate_gradient(f, ax, _as_tracer(spacing), edge_order)
+        results.append(result.astype(result_dtype))
     return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -132,22 +139,37 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 @implements(np.interp)
 def interp(x, xp, fp, left=None, right=None, period=None):
-    """Piecewise linear interpolation; ``xp`` increasing (as NumPy assumes)."""
+    """Piecewise linear interpolation in float64, ``xp`` increasing (as NumPy
+    assumes), with NumPy's choices where a slope is not finite."""
     if period is not None:
         raise unsupported("numpy.interp(period=...)", "reduce x modulo the period first")
-    x, xp, fp = _as_tracer(x), _as_tracer(xp), _as_tracer(fp)
-    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x, xp, fp = (_as_tracer(a).astype(np.float64) for a in (x, xp, fp))
     n = xp.shape[0]
-    if n == 1:
-        inside = np.broadcast_to(fp[0], x.shape)
-    else:
-        cell = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
-        x0, x1, f0, f1 = xp[cell], xp[cell + 1], fp[cell], fp[cell + 1]
-        slope = (f1 - f0) / (x1 - x0)
-        inside = np.where(x == x1, f1, slope * (x - x0) + f0)
+    inside = np.broadcast_to(fp[0], x.shape) if n == 1 else _interpolated(x, xp, fp)
     below = fp[0] if left is None else left
     above = fp[-1] if right is None else right
     return np.where(x < xp[0], below, np.where(x > xp[-1], above, inside))
+
+
+def _interpolated(x, xp, fp):
+    """As NumPy's C loop: a node's own value at the node; else the line from
+    the left node, or, where that is NaN (an infinite value), from the right
+    one, or the common value of two equal infinite ends; NaN at NaN.  At a
+    node the derivative in x is the slope of the segment to its right (of
+    the last segment at the last node), as in JAX."""
+    n = xp.shape[0]
+    cell = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+    x0, x1, f0, f1 = xp[cell], xp[cell + 1], fp[cell], fp[cell + 1]
+    slope = (f1 - f0) / (x1 - x0)
+    from_left = slope * (x - x0) + f0
+    from_right = slope * (x - x1) + f1
+    from_right = np.where(np.isnan(from_right) & (f0 == f1), f0, from_right)
+    line = np.where(np.isnan(from_left), from_right, from_left)
+    # At a node x - x0 is 0: the node's value, with the slope's derivative.
+    finite_slope = np.where(np.isfinite(slope), slope, 0.0)
+    at_nodes = np.where(x == xp[-1], finite_slope * (x - x1) + f1,
+                        np.where(x == x0, finite_slope * (x - x0) + f0, line))
+    return np.where(np.isnan(x), x, at_nodes)
 
 
 # -- convolve, correlate ---------------------------------------------------------------------
@@ -247,6 +269,9 @@ def vander(x, N=None, increasing=False):
     x = _as_tracer(x)
     if x.ndim != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
+    # As NumPy: the powers in x's type promoted with the default int, so
+    # bool and small ints give int64, float32 and float16 give float64.
+    x = x.astype(np.promote_types(x.dtype, int))
     columns = x.shape[0] if N is None else operator.index(N)
     # As NumPy: running products of x, so powers agree to the last bit.
     ones = np.ones_like(x, shape=(x.shape[0], min(columns, 1)))

@@ -19,6 +19,8 @@ def round_(a, decimals=0, out=None):
     if out is not None:
         raise unsupported("numpy.round(out=...)", "use the returned value")
     x = _as_tracer(a)
+    if x.dtype == np.bool_:
+        return _round_bools(x, decimals)
     if not np.issubdtype(x.dtype, np.floating):
         if decimals >= 0:
             return x
@@ -32,6 +34,14 @@ def round_(a, decimals=0, out=None):
         return np.rint(x * scale) / scale
     scale = x.dtype.type(10.0 ** -decimals)
     return np.rint(x / scale) * scale
+
+
+def _round_bools(x, decimals):
+    """As NumPy: rint of bools (float16); scaling them back into bools fails."""
+    if decimals != 0:
+        raise TypeError(f"numpy.round of a bool array with decimals={decimals}: NumPy "
+                        "cannot cast the scaled values back to bool")
+    return np.rint(x)
 
 
 @implements(np.nan_to_num)

@@ -107,18 +107,32 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
         dtype=None):
     _reject("cov", fweights=fweights, aweights=aweights)
-    x = np.atleast_2d(_as_tracer(m))
-    if not rowvar and x.shape[0] != 1:
+    m = _as_tracer(m)
+    y = None if y is None else _as_tracer(y)
+    dtype = _covariance_dtype(m, y, dtype)
+    x = np.atleast_2d(m).astype(dtype)
+    if not rowvar and m.ndim != 1:
         x = x.T
     if y is not None:
-        other = np.atleast_2d(_as_tracer(y))
+        other = np.atleast_2d(y).astype(dtype)
         x = np.concatenate((x, other if rowvar or other.shape[0] == 1 else other.T), axis=0)
-    x = x if _is_float(x) else x.astype(dtype or np.float64)
     if ddof is None:
         ddof = 0 if bias else 1
     centred = x - np.mean(x, axis=1, keepdims=True)
     products = np.dot(centred, centred.T) / max(x.shape[1] - ddof, 0)
     return np.squeeze(products)
+
+
+def _covariance_dtype(m, y, dtype):
+    """NumPy computes in ``dtype``, by default at least float64 (float32 and
+    float16 data give float64); an integer ``dtype`` cannot hold the mean."""
+    if dtype is None:
+        return np.result_type(m.dtype, np.float64, *(() if y is None else (y.dtype,)))
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.inexact):
+        raise TypeError(f"numpy.cov(dtype={dtype}): the centred data cannot be cast "
+                        "to a non-float dtype")
+    return dtype
 
 
 @implements(np.corrcoef)

@@ -56,35 +56,47 @@ _CALLS = {exp_p: "math.exp", exp2_p: "math.exp2", expm1_p: "math.expm1", log_p: 
           asinh_p: "math.asinh", acosh_p: "math.acosh", atanh_p: "math.atanh",
           atan2_p: "math.atan2", copysign_p: "math.copysign",
           isnan_p: "np.isnan", isfinite_p: "np.isfinite", isinf_p: "np.isinf"}
-# Integer operands go through kernel_support's helpers (NumPy's edge cases).
+# Integer operands go through kernel_support's helpers (NumPy's edge cases),
+# and so do the floored float divisions (float_divmod: Numba's differ).
 _DIVISIONS = {rem_p: "remainder", fmod_p: "fmod", floor_divide_p: "floor_divide"}
+_FLOAT_DIVMOD_RESULT = {floor_divide_p: 0, rem_p: 1}
 
 
 def _is_integer(eqn) -> bool:
     return eqn.outs[0].type.dtype.kind in "iu"
 
 
-def _integer_helper(name, float_expr):
+def _integer_helper(name, float_expr, float_support=()):
     """Integer outputs call kernel_support's ``integer_<name>`` (NumPy's edge
-    cases: zero divisors, MIN // -1, exact powers); others ``float_expr``."""
+    cases: zero divisors, MIN // -1, exact powers); others ``float_expr``,
+    which calls the helpers ``float_support``."""
     def expr(eqn, *args):
         if _is_integer(eqn):
             return f"integer_{name}({', '.join(args)})"
         return float_expr(eqn, *args)
 
     def support(eqn):
-        return (f"integer_{name}",) if _is_integer(eqn) else ()
+        return (f"integer_{name}",) if _is_integer(eqn) else float_support
     return expr, support
 
 
-def _lower_with_integer_helper(prim, name, float_expr, **options):
-    expr, support = _integer_helper(name, float_expr)
+def _lower_with_integer_helper(prim, name, float_expr, float_support=(), **options):
+    expr, support = _integer_helper(name, float_expr, float_support)
     lowers(prim)(Elementwise(expr, support=support, **options))
 
 
+def _float_divmod(result):
+    def expr(eqn, x, y):
+        return f"float_divmod({x}, {y})[{result}]"
+    return expr
+
+
 def _sign(eqn, x):
-    if eqn.outs[0].type.dtype.kind == "u":    # Numba's np.sign(uint8(255)) is 255
+    kind = eqn.outs[0].type.dtype.kind
+    if kind == "u":    # Numba's np.sign(uint8(255)) is 255
         return f"{parenthesize(x)} != 0"
+    if kind == "f":    # Numba's np.sign(-0.0) is -0.0, NumPy's 0.0: adding 0.0 makes it so
+        return f"np.sign({x}) + 0.0"
     return f"np.sign({x})"
 
 
@@ -96,7 +108,11 @@ def _register_tables():
     for prim, fn in _CALLS.items():
         lowers(prim)(Elementwise(call(fn), typed=prim in _PREDICATES))
     for prim, name in _DIVISIONS.items():
-        _lower_with_integer_helper(prim, name, call(f"np.{name}"))
+        if prim in _FLOAT_DIVMOD_RESULT:
+            _lower_with_integer_helper(prim, name, _float_divmod(_FLOAT_DIVMOD_RESULT[prim]),
+                                       ("float_divmod",))
+        else:
+            _lower_with_integer_helper(prim, name, call(f"np.{name}"))
 
 
 _register_tables()
