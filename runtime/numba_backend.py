@@ -16,6 +16,8 @@ import sys
 import threading
 import types
 
+import numpy as np
+
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
 from .numba_pipeline import kernel_compiler
@@ -55,11 +57,31 @@ def _njit(function, entry, **options):
     import numba
     dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True,
                             pipeline_class=kernel_compiler(), **options)(function)
+    dispatcher.typeof_pyval = typeof_plain_arrays(dispatcher.typeof_pyval)
     if entry is not None:
         # Numba has no public hook for a cache of one's own; this attribute
         # is where ``cache=True`` puts its file cache.
         dispatcher._cache = verified_cache_class()(entry)
     return dispatcher
+
+
+def typeof_plain_arrays(typeof_pyval):
+    """The dispatcher's ``typeof_pyval`` (what its C code asks the type of an
+    argument of a type it has not met yet), for an exact ndarray without
+    Numba's test for a masked array, which imports numpy.ma (8 ms of a warm
+    first call): an exact ndarray is not one.  Anything else: Numba's."""
+    from numba.core.types import Array
+    from numba.np.numpy_support import from_dtype, map_layout
+
+    def typeof(value):
+        if type(value) is not np.ndarray:
+            return typeof_pyval(value)
+        try:
+            element = from_dtype(value.dtype)
+        except Exception:        # noqa: BLE001 - a dtype Numba lacks: its own error
+            return typeof_pyval(value)
+        return Array(element, value.ndim, map_layout(value), readonly=not value.flags.writeable)
+    return typeof
 
 
 _PARTS: dict = {}      # part name -> its module, whose ``part`` is the dispatcher

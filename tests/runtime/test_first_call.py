@@ -30,7 +30,8 @@ with event.install_recorder("numba:compile") as compiles:
     jac = nj.jacrev(f)(x)
     imported = sorted(m for m in ("scipy.linalg", "scipy.special", "scipy.sparse",
                                   "numjac.runtime.kernel_blas", "numjac.runtime.special_support",
-                                  "numjac.runtime.kernel_special", "numba.np.arrayobj")
+                                  "numjac.runtime.kernel_special", "numba.np.arrayobj",
+                                  "numpy.ma")
                       if m in sys.modules and m not in before)
     value = nj.jit(layer)(w, xs)
 print(json.dumps({"jac": jac.tolist(), "value": value.tolist(), "imported": imported,
@@ -69,7 +70,8 @@ def test_second_fresh_process_loads_everything_from_the_disk_cache(tmp_path):
     # Loading a kernel without a product imports none of SciPy's linalg
     # (its BLAS), special or sparse (compiling does: Numba's registries),
     # nor numjac's BLAS glue or special-function helpers, nor Numba's array
-    # module (kernel_support.new_array: no environment of it to rebuild).
+    # module (kernel_support.new_array: no environment of it to rebuild) or
+    # numpy.ma (numba_backend.typeof_plain_arrays).
     assert warm["imported"] == []
 
 

@@ -1,5 +1,7 @@
-"""kernel_support.new_array, the allocation every generated kernel makes
-(through ``empty`` and ``full``): NumPy's shapes, strides, dtypes and errors."""
+"""What loading a cached kernel no longer imports, done numjac's way:
+kernel_support.new_array, the allocation every generated kernel makes
+(through ``empty`` and ``full``: NumPy's shapes, strides, dtypes and
+errors), and the typing of a kernel's arguments (Numba's types)."""
 import numba
 import numpy as np
 import pytest
@@ -38,3 +40,30 @@ def test_negative_and_overflowing_sizes_raise_as_numpy_does():
         _allocate_2d(3, -1)
     with pytest.raises(ValueError, match="too big"):
         _allocate_2d(2**40, 2**40)
+
+
+def _arrays():
+    base = np.arange(24.0).reshape(4, 6)
+    readonly = base.copy()
+    readonly.flags.writeable = False
+    return [base, base.T, base[:, ::2], base[1], np.float32(2.5) * np.ones(()), readonly,
+            np.zeros((2, 0), np.int32), np.ones(3, np.bool_), np.ones(2, np.complex64),
+            np.ma.masked_array([1.0, 2.0]), np.datetime64("2020-01-01"), 1.5]
+
+
+@pytest.mark.parametrize("value", _arrays(), ids=lambda v: f"{type(v).__name__}")
+def test_kernels_type_arguments_as_numba_does(value):
+    """numba_backend.typeof_plain_arrays skips Numba's masked-array test for
+    exact ndarrays (it imports numpy.ma) and gives Numba's type for the rest."""
+    from numba.core.dispatcher import Dispatcher
+    from numjac.runtime.numba_backend import typeof_plain_arrays
+
+    dispatcher = numba.njit(lambda x: x)
+    ours = typeof_plain_arrays(dispatcher.typeof_pyval)
+    if isinstance(value, np.ma.MaskedArray):
+        with pytest.raises(numba.core.errors.NumbaTypeError):
+            Dispatcher.typeof_pyval(dispatcher, value)
+        with pytest.raises(numba.core.errors.NumbaTypeError):
+            ours(value)
+        return
+    assert ours(value) == Dispatcher.typeof_pyval(dispatcher, value)
