@@ -18,6 +18,7 @@ import types
 
 import numpy as np
 
+from . import numba_runtime
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
 from .numba_pipeline import kernel_compiler
@@ -139,7 +140,7 @@ def verified_cache_class():
             return str(self.entry.directory)
 
         def load_overload(self, sig, target_context):
-            _ready_to_link(target_context)
+            _ready_to_link(target_context, self.entry)
             target = repr(target_context.codegen().magic_tuple())
             payload = self.entry.load(str(sig), target)
             if payload is None:
@@ -161,10 +162,10 @@ def verified_cache_class():
     return VerifiedCache
 
 
-def _ready_to_link(target_context):
-    """What rebuilding cached machine code needs of Numba: its runtime's
-    symbols.  Numba's own caches refresh the whole target context here
-    (hundreds of implementations registered, a third of a second), which
-    only compiling needs, and compiling does it itself."""
-    from numba.core.runtime import rtsys
-    rtsys.initialize(target_context)
+def _ready_to_link(target_context, entry):
+    """What rebuilding cached machine code needs of Numba: its runtime
+    (numba_runtime.py: its functions from the folder of ``entry`` too).
+    Numba's own caches refresh the whole target context here (hundreds of
+    implementations registered, a third of a second), which only compiling
+    needs, and compiling does it itself."""
+    numba_runtime.initialize(target_context, entry)

@@ -1,6 +1,6 @@
 """The first call in a fresh process: with an empty disk cache it compiles,
 with the cache warm it compiles nothing (no Numba compilation at all, the
-helpers' included) and gives the same values; and it imports no more of
+helpers' and Numba's runtime functions included) and gives the same values; and it imports no more of
 SciPy than the kernels need (scipy.linalg only for a BLAS product).
 Not timed: docs/benchmarks.md has the times (benchmarks/calls.py)."""
 import json
@@ -15,6 +15,11 @@ import json, sys
 import numpy as np
 import numjac as nj
 from numba.core import event
+from numba.core.runtime import nrtdynmod
+
+runtime_compiled = []            # Numba's runtime functions compiled (numba_runtime.py)
+create_nrt_module = nrtdynmod.create_nrt_module
+nrtdynmod.create_nrt_module = lambda ctx: runtime_compiled.append(1) or create_nrt_module(ctx)
 
 def f(x):
     return np.sin(x) * x[0] + np.cumsum(x) ** 2
@@ -35,7 +40,7 @@ with event.install_recorder("numba:compile") as compiles:
                       if m in sys.modules and m not in before)
     value = nj.jit(layer)(w, xs)
 print(json.dumps({"jac": jac.tolist(), "value": value.tolist(), "imported": imported,
-                  "compiles": len(compiles.buffer)}))
+                  "compiles": len(compiles.buffer), "runtime_compiled": len(runtime_compiled)}))
 """
 
 
@@ -67,6 +72,7 @@ def test_second_fresh_process_loads_everything_from_the_disk_cache(tmp_path):
         np.testing.assert_allclose(run["value"], value, rtol=1e-12)
     assert cold["compiles"] > 0
     assert warm["compiles"] == 0
+    assert (cold["runtime_compiled"], warm["runtime_compiled"]) == (1, 0)
     # Loading a kernel without a product imports none of SciPy's linalg
     # (its BLAS), special or sparse (compiling does: Numba's registries),
     # nor numjac's BLAS glue or special-function helpers, nor Numba's array
