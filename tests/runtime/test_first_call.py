@@ -129,3 +129,26 @@ def test_import_numjac_imports_neither_numba_nor_scipy_submodules():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+GC_PROBE = r"""
+import gc, json, sys
+from numjac.runtime.numba_backend import import_numba
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(1))
+if sys.argv[1] == "disabled":
+    gc.disable()
+numba = import_numba()
+print(json.dumps({"numba": numba is sys.modules["numba"], "collections": len(collections),
+                  "enabled": gc.isenabled()}))
+"""
+
+
+def test_numba_is_imported_with_the_garbage_collector_paused():
+    """No collection while Numba is imported (numba_backend.import_numba),
+    and the collector left as it was found."""
+    for state in ("enabled", "disabled"):
+        out = subprocess.run([sys.executable, "-c", GC_PROBE, state], capture_output=True,
+                             text=True, check=True).stdout
+        found = json.loads(out.strip().splitlines()[-1])
+        assert found == {"numba": True, "collections": 0, "enabled": state == "enabled"}
