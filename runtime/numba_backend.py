@@ -58,14 +58,20 @@ def import_numba():
     (not with numjac: importing Numba takes a while, and the interpreter and
     the tracer never need it) with Python's cyclic garbage collector paused:
     its import makes 30,000 objects the collector tracks and almost no
-    garbage (47 objects), yet the collector would run 76 times meanwhile,
-    once over every object (20-35 ms of CPU; docs/benchmarks.md).
-    Collections resume afterwards."""
+    garbage (47 objects), yet the collector would run 76 times meanwhile.
+    Those objects (Numba's modules, types, registries) live as long as the
+    process: they go straight to the oldest generation, where the
+    collector's next runs would have moved them after going over them two
+    or three times (30 ms of CPU in all, docs/benchmarks.md).  Not when
+    the user has frozen objects: that would unfreeze them."""
     if "numba" not in sys.modules:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
             import numba  # noqa: F401
+            if gc.get_freeze_count() == 0:
+                gc.freeze()       # every tracked object to the permanent generation,
+                gc.unfreeze()     # then all of them to the oldest: no traversal
         finally:
             if was_enabled:
                 gc.enable()
