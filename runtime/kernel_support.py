@@ -155,6 +155,8 @@ def new_array(typingctx, shape, dtype):
     ndim = len(shape) if isinstance(shape, types.BaseTuple) else -1
     if ndim < 0 or not all(isinstance(size, types.Integer) for size in shape):
         raise errors.TypingError(f"new_array: shape must be a tuple of integers, not {shape}")
+    if not isinstance(dtype, (types.DType, types.NumberClass)):
+        raise errors.TypingError(f"new_array: dtype must be a NumPy dtype, not {dtype}")
     element = dtype.dtype if isinstance(dtype, types.DType) else dtype.instance_type
     array_type = types.Array(element, ndim, "C")
 

@@ -35,6 +35,18 @@ def test_empty_is_writable_and_aligned():
     np.testing.assert_array_equal(out, np.full((5, 3), 2 + 1j))
 
 
+@numba.njit
+def _allocate_with(shape, dtype):
+    return new_array(shape, dtype)
+
+
+def test_arguments_other_than_a_shape_and_a_dtype_are_refused():
+    with pytest.raises(numba.core.errors.TypingError, match="dtype must be"):
+        _allocate_with((3,), 1.5)
+    with pytest.raises(numba.core.errors.TypingError, match="tuple of integers"):
+        _allocate_with((3.0,), np.float64)
+
+
 def test_negative_and_overflowing_sizes_raise_as_numpy_does():
     with pytest.raises(ValueError, match="negative dimensions"):
         _allocate_2d(3, -1)
