@@ -52,9 +52,11 @@ NOTES = """## How it is measured
   are kept in numjac's disk cache beside the kernels, so the "empty disk
   cache" row compiles them too.
 - With the disk cache warm the first call is importing Numba (about
-  0.15 s) plus loading the kernel (a few ms: Numba's runtime only, not its
-  compiler's registries) and tracing (a few ms); scipy.linalg (SciPy's
-  BLAS) is imported only for a kernel with a matrix product. With an empty cache add the compilation of the helpers and the
+  0.14 s, with the garbage collector paused) plus loading the kernel (a
+  few ms: Numba's runtime only, its functions from the disk cache too, not
+  its compiler's registries) and tracing (a few ms); scipy.linalg (SciPy's
+  BLAS) is imported only for a kernel with a matrix product
+  (`python -m benchmarks.first_call` times it step by step). With an empty cache add the compilation of the helpers and the
   kernel (the difference of the two rows): the generated code avoids what
   Numba is slow to compile (see runtime/codegen/emission.py). JAX starts XLA when it is imported.
 - Every library runs on one thread (OpenBLAS, OpenMP, MKL, XLA's Eigen pool,

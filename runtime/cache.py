@@ -125,8 +125,8 @@ def versions() -> tuple:
     does not change with the code in a development checkout)."""
     # Here, not at the top: importing Numba takes a while (see numba_backend),
     # and so does importlib.metadata (which Numba imports anyway).
+    numba = numba_backend.import_numba()
     from importlib.metadata import PackageNotFoundError, version
-    import numba
     try:
         own = version("numjac")
     except PackageNotFoundError:

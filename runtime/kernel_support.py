@@ -19,7 +19,7 @@ from pathlib import Path
 import numba
 import numpy as np
 from numba import prange  # noqa: F401  (kernels import prange from here)
-from numba.core import types
+from numba.core import cgutils, errors, types
 from numba.extending import intrinsic
 
 from ..compiler.primitives.indexing import IndexOutOfBounds  # noqa: F401  (kernels raise it)
@@ -193,16 +193,72 @@ def float_divmod(a, b):
 _ALLOCATION_SOURCE = _SOURCE + Path(huge_pages.__file__).read_text()
 
 
+@intrinsic
+def new_array(typingctx, shape, dtype):
+    """``np.empty(shape, dtype)`` (C order) lowered here rather than through
+    Numba's ``np.empty``: that one compiles to functions of Numba's array
+    module, whose environments a cached kernel would rebuild on every load,
+    importing that module (20 ms of a warm first call, docs/benchmarks.md)."""
+    ndim = len(shape) if isinstance(shape, types.BaseTuple) else -1
+    if ndim < 0 or not all(isinstance(size, types.Integer) for size in shape):
+        raise errors.TypingError(f"new_array: shape must be a tuple of integers, not {shape}")
+    if not isinstance(dtype, (types.DType, types.NumberClass)):
+        raise errors.TypingError(f"new_array: dtype must be a NumPy dtype, not {dtype}")
+    element = dtype.dtype if isinstance(dtype, types.DType) else dtype.instance_type
+    array_type = types.Array(element, ndim, "C")
+
+    def codegen(context, builder, signature, args):
+        intp = context.get_value_type(types.intp)
+        sizes = [context.cast(builder, size, size_type, types.intp) for size, size_type
+                 in zip(cgutils.unpack_tuple(builder, args[0], ndim), shape)]
+        itemsize = context.get_abi_sizeof(context.get_data_type(element))
+        strides, nbytes = _c_strides_and_bytes(context, builder, sizes, itemsize)
+        align = context.get_preferred_array_alignment(element)
+        meminfo = context.nrt.meminfo_alloc_aligned(builder, nbytes, align)
+        with builder.if_then(cgutils.is_null(builder, meminfo), likely=False):
+            context.call_conv.return_user_exc(builder, MemoryError, ("cannot allocate an array",))
+        data = builder.bitcast(context.nrt.meminfo_data(builder, meminfo),
+                               context.get_data_type(element).as_pointer())
+        array = context.make_array(array_type)(context, builder)
+        from numba.np.arrayobj import populate_array   # compiling only: no import on a load
+        populate_array(array, data=data, shape=cgutils.pack_array(builder, sizes, ty=intp),
+                       strides=cgutils.pack_array(builder, strides, ty=intp),
+                       itemsize=context.get_constant(types.intp, itemsize), meminfo=meminfo)
+        return array._getvalue()
+    return array_type(shape, dtype), codegen
+
+
+def _c_strides_and_bytes(context, builder, sizes, itemsize):
+    """The C-order strides of an array of ``sizes`` and its size in bytes,
+    raising NumPy's ValueErrors for a negative size or a size overflowing."""
+    zero = context.get_constant(types.intp, 0)
+    bad_size = cgutils.false_bit
+    for size in sizes:
+        bad_size = builder.or_(bad_size, builder.icmp_signed("<", size, zero))
+    with builder.if_then(bad_size, likely=False):
+        context.call_conv.return_user_exc(builder, ValueError,
+                                          ("negative dimensions are not allowed",))
+    strides, total, overflow = [], context.get_constant(types.intp, itemsize), bad_size
+    for size in reversed(sizes):
+        strides.insert(0, total)
+        product = builder.smul_with_overflow(total, size)
+        total = builder.extract_value(product, 0)
+        overflow = builder.or_(overflow, builder.extract_value(product, 1))
+    with builder.if_then(overflow, likely=False):
+        context.call_conv.return_user_exc(builder, ValueError, ("array is too big",))
+    return strides, total
+
+
 def empty(shape, dtype):
     """``np.empty``, compiled once per shape rank and dtype instead of in
     every kernel; a big array on huge pages (huge_pages.py)."""
-    out = np.empty(shape, dtype)
+    out = new_array(shape, dtype)
     huge_pages.advise_huge_pages(out)
     return out
 
 
 def full(shape, fill, dtype):
-    out = np.empty(shape, dtype)
+    out = new_array(shape, dtype)
     huge_pages.advise_huge_pages(out)
     out[...] = fill
     return out

@@ -11,11 +11,15 @@ locator, ``NUMBA_CACHE_DIR`` or ``__pycache__`` is involved.
 from __future__ import annotations
 
 import functools
+import gc
 import pickle
 import sys
 import threading
 import types
 
+import numpy as np
+
+from . import numba_runtime
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
 from .numba_pipeline import kernel_compiler
@@ -49,17 +53,60 @@ def _module(name: str, source: str, key: str):
     return module
 
 
+def import_numba():
+    """The numba module, imported here on a kernel's first compile or load
+    (not with numjac: importing Numba takes a while, and the interpreter and
+    the tracer never need it) with Python's cyclic garbage collector paused:
+    its import makes 30,000 objects the collector tracks and almost no
+    garbage (47 objects), yet the collector would run 76 times meanwhile.
+    Those objects (Numba's modules, types, registries) live as long as the
+    process: they go straight to the oldest generation, where the
+    collector's next runs would have moved them after going over them two
+    or three times (30 ms of CPU in all, docs/benchmarks.md).  Not when
+    the user has frozen objects: that would unfreeze them."""
+    if "numba" not in sys.modules:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            import numba  # noqa: F401
+            if gc.get_freeze_count() == 0:
+                gc.freeze()       # every tracked object to the permanent generation,
+                gc.unfreeze()     # then all of them to the oldest: no traversal
+        finally:
+            if was_enabled:
+                gc.enable()
+    return sys.modules["numba"]
+
+
 def _njit(function, entry, **options):
-    # Imported on the first compile, not with numjac: importing Numba takes
-    # a while, and the interpreter and the tracer never need it.
-    import numba
+    numba = import_numba()
     dispatcher = numba.njit(error_model="numpy", no_cfunc_wrapper=True,
                             pipeline_class=kernel_compiler(), **options)(function)
+    dispatcher.typeof_pyval = typeof_plain_arrays(dispatcher.typeof_pyval)
     if entry is not None:
         # Numba has no public hook for a cache of one's own; this attribute
         # is where ``cache=True`` puts its file cache.
         dispatcher._cache = verified_cache_class()(entry)
     return dispatcher
+
+
+def typeof_plain_arrays(typeof_pyval):
+    """The dispatcher's ``typeof_pyval`` (what its C code asks the type of an
+    argument of a type it has not met yet), for an exact ndarray without
+    Numba's test for a masked array, which imports numpy.ma (8 ms of a warm
+    first call): an exact ndarray is not one.  Anything else: Numba's."""
+    from numba.core.types import Array
+    from numba.np.numpy_support import from_dtype, map_layout
+
+    def typeof(value):
+        if type(value) is not np.ndarray:
+            return typeof_pyval(value)
+        try:
+            element = from_dtype(value.dtype)
+        except Exception:        # noqa: BLE001 - a dtype Numba lacks: its own error
+            return typeof_pyval(value)
+        return Array(element, value.ndim, map_layout(value), readonly=not value.flags.writeable)
+    return typeof
 
 
 _PARTS: dict = {}      # part name -> its module, whose ``part`` is the dispatcher
@@ -117,7 +164,7 @@ def verified_cache_class():
             return str(self.entry.directory)
 
         def load_overload(self, sig, target_context):
-            _ready_to_link(target_context)
+            _ready_to_link(target_context, self.entry)
             target = repr(target_context.codegen().magic_tuple())
             payload = self.entry.load(str(sig), target)
             if payload is None:
@@ -139,10 +186,10 @@ def verified_cache_class():
     return VerifiedCache
 
 
-def _ready_to_link(target_context):
-    """What rebuilding cached machine code needs of Numba: its runtime's
-    symbols.  Numba's own caches refresh the whole target context here
-    (hundreds of implementations registered, a third of a second), which
-    only compiling needs, and compiling does it itself."""
-    from numba.core.runtime import rtsys
-    rtsys.initialize(target_context)
+def _ready_to_link(target_context, entry):
+    """What rebuilding cached machine code needs of Numba: its runtime
+    (numba_runtime.py: its functions from the folder of ``entry`` too).
+    Numba's own caches refresh the whole target context here (hundreds of
+    implementations registered, a third of a second), which only compiling
+    needs, and compiling does it itself."""
+    numba_runtime.initialize(target_context, entry)

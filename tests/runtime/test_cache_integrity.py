@@ -168,6 +168,21 @@ def test_swapped_machine_code_between_kernels_is_detected(tmp_path):
     assert err.count("belongs to another kernel or version (key, source_sha256") == 2
 
 
+def test_damaged_entry_of_numbas_runtime_is_rebuilt(tmp_path):
+    """Numba's runtime functions (numba_runtime.py) are verified like a
+    kernel: a damaged entry is compiled again, with one warning."""
+    right = f"{_twice(X).tolist()}\n{_thrice(X).tolist()}\n"
+    finish(run_python(_TWO_KERNELS, tmp_path))
+    (runtime,) = tmp_path.glob(f"{kernel_store.PREFIX}{kernel_store.SUPPORT}nrt_*")
+    data = bytearray(runtime.read_bytes())
+    data[-100] ^= 0xFF
+    runtime.write_bytes(bytes(data))
+    out, err = finish(run_python(_TWO_KERNELS, tmp_path))
+    assert out == right and err.count("fails its checksum") == 1
+    out, err = finish(run_python(_TWO_KERNELS, tmp_path))
+    assert out == right and "WARNING" not in err.upper()
+
+
 # -- failures that are not the cache's -------------------------------------------------
 
 def test_a_failing_call_keeps_valid_entries(disk_cache):

@@ -1,6 +1,6 @@
 """The first call in a fresh process: with an empty disk cache it compiles,
 with the cache warm it compiles nothing (no Numba compilation at all, the
-helpers' included) and gives the same values; and it imports no more of
+helpers' and Numba's runtime functions included) and gives the same values; and it imports no more of
 SciPy than the kernels need (scipy.linalg only for a BLAS product).
 Not timed: docs/benchmarks.md has the times (benchmarks/calls.py)."""
 import json
@@ -15,6 +15,11 @@ import json, sys
 import numpy as np
 import numjac as nj
 from numba.core import event
+from numba.core.runtime import nrtdynmod
+
+runtime_compiled = []            # Numba's runtime functions compiled (numba_runtime.py)
+create_nrt_module = nrtdynmod.create_nrt_module
+nrtdynmod.create_nrt_module = lambda ctx: runtime_compiled.append(1) or create_nrt_module(ctx)
 
 def f(x):
     return np.sin(x) * x[0] + np.cumsum(x) ** 2
@@ -30,11 +35,12 @@ with event.install_recorder("numba:compile") as compiles:
     jac = nj.jacrev(f)(x)
     imported = sorted(m for m in ("scipy.linalg", "scipy.special", "scipy.sparse",
                                   "numjac.runtime.kernel_blas", "numjac.runtime.special_support",
-                                  "numjac.runtime.kernel_special")
+                                  "numjac.runtime.kernel_special", "numba.np.arrayobj",
+                                  "numpy.ma")
                       if m in sys.modules and m not in before)
     value = nj.jit(layer)(w, xs)
 print(json.dumps({"jac": jac.tolist(), "value": value.tolist(), "imported": imported,
-                  "compiles": len(compiles.buffer)}))
+                  "compiles": len(compiles.buffer), "runtime_compiled": len(runtime_compiled)}))
 """
 
 
@@ -66,9 +72,12 @@ def test_second_fresh_process_loads_everything_from_the_disk_cache(tmp_path):
         np.testing.assert_allclose(run["value"], value, rtol=1e-12)
     assert cold["compiles"] > 0
     assert warm["compiles"] == 0
+    assert (cold["runtime_compiled"], warm["runtime_compiled"]) == (1, 0)
     # Loading a kernel without a product imports none of SciPy's linalg
     # (its BLAS), special or sparse (compiling does: Numba's registries),
-    # nor numjac's BLAS glue or special-function helpers.
+    # nor numjac's BLAS glue or special-function helpers, nor Numba's array
+    # module (kernel_support.new_array: no environment of it to rebuild) or
+    # numpy.ma (numba_backend.typeof_plain_arrays).
     assert warm["imported"] == []
 
 
@@ -120,3 +129,32 @@ def test_import_numjac_imports_neither_numba_nor_scipy_submodules():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+GC_PROBE = r"""
+import gc, json, sys
+from numjac.runtime.numba_backend import import_numba
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(1))
+if sys.argv[1] == "disabled":
+    gc.disable()
+if sys.argv[1] == "frozen":
+    gc.freeze()
+frozen = gc.get_freeze_count()
+numba = import_numba()
+# The import frees a few frozen objects; unfreezing them would leave none.
+print(json.dumps({"numba": numba is sys.modules["numba"], "collections": len(collections),
+                  "enabled": gc.isenabled(),
+                  "frozen_kept": gc.get_freeze_count() >= 0.99 * frozen}))
+"""
+
+
+def test_numba_is_imported_with_the_garbage_collector_paused():
+    """No collection while Numba is imported (numba_backend.import_numba),
+    and the collector left as it was found, a user's frozen objects too."""
+    for state in ("enabled", "disabled", "frozen"):
+        out = subprocess.run([sys.executable, "-c", GC_PROBE, state], capture_output=True,
+                             text=True, check=True).stdout
+        found = json.loads(out.strip().splitlines()[-1])
+        assert found == {"numba": True, "collections": 0, "enabled": state != "disabled",
+                         "frozen_kept": True}
