@@ -335,22 +335,33 @@ class Guards:
     """A staged entry's check: ``check(root)`` (``root`` the traced
     function) returns the captured values to pass to the kernel now, or None
     when a guarded value changed (the entry is stale).  The fast path passes
-    the root itself; the entry holds it weakly, as its cache is keyed by it."""
+    the root itself; the entry holds it weakly, as its cache is keyed by it.
 
-    __slots__ = ("check", "root", "inlined")
+    ``checked`` lists the (slot, value) pairs compared when no place feeds
+    the kernel (None otherwise), so that an enclosing trace whose own guards
+    compare them all can leave this check out; ``appending(extra)`` gives
+    the same guards returning ``extra`` after the captures."""
 
-    def __init__(self, check, root, inlined=None):
+    __slots__ = ("check", "root", "inlined", "checked", "remake")
+
+    def __init__(self, check, root, inlined=None, checked=None, remake=None):
         self.check = check
         weak = isinstance(root, (types.FunctionType, functools.partial))
         self.root = weakref.ref(root) if weak else lambda: root
         # What an enclosing trace that inlined the entry depends on (see
         # guard_captures); the entry itself when that is all of it.
-        self.inlined = self if inlined is None else Guards(inlined, root)
+        self.inlined = self if inlined is None else inlined
+        self.checked, self.remake = checked, remake
 
     def __call__(self, root=None):
         """The check, of ``root`` (any root sharing the entry's cache) or of
         the one the entry was traced with."""
         return self.check(self.root() if root is None else root)
+
+    def appending(self, extra: tuple) -> "Guards":
+        """These guards, with ``extra`` returned after the captures: one
+        generated check, not a second call wrapped around this one."""
+        return self.remake(extra)
 
 
 def guard_captures(root, reads, lifted, builder):
@@ -360,9 +371,8 @@ def guard_captures(root, reads, lifted, builder):
     is the trace's, with its captures [(var, value)] in IR order.
     """
     captures = builder.captures
-    reads = reads + [(InlinedSlot(guards, "<inlined>"), seen)
-                     for guards, seen in _INLINED.pop(builder, ())]
-    if not reads:
+    inlined = _INLINED.pop(builder, ())
+    if not reads and not inlined:
         return None
     position = {id(var): i for i, (var, _) in enumerate(captures)}
     position.update({id(value): i for i, (_, value) in enumerate(captures)
@@ -378,17 +388,41 @@ def guard_captures(root, reads, lifted, builder):
             feeds.append(_Feed(slot, index, value, AType(value.dtype, value.shape)))
         else:
             checks.append((slot, value))
+    checks += [(InlinedSlot(guards, "<inlined>"), seen) for guards, seen in inlined
+               if not _covered(guards, checks)]
     captures = tuple(value for _, value in captures)
     root = inspect.unwrap(root)
-    check = _generated_check(root, checks, feeds, captures)
     # A place holding a value of an enclosing trace (a float keyword of a
     # partial that trace lifted into an input) holds it only during that
     # trace; the enclosing trace guards the place itself, so the check it
     # inlines leaves it out (else every later call would restage it).
     outer = [(slot, value) for slot, value in checks if not isinstance(value, Tracer)]
-    inlined = None if len(outer) == len(checks) else \
-        _generated_check(root, outer, feeds, captures)
-    return Guards(check, root, inlined)
+
+    def made(extra):
+        whole = captures + tuple(extra)
+        check = _generated_check(root, checks, feeds, whole)
+        for_enclosing = None if len(outer) == len(checks) else Guards(
+            _generated_check(root, outer, feeds, whole), root,
+            checked=None if feeds else outer)
+        return Guards(check, root, for_enclosing, None if feeds else checks,
+                      lambda more: made(tuple(extra) + tuple(more)))
+    return made(())
+
+
+def _place(slot) -> tuple:
+    return (type(slot), id(slot.holder), slot.name)
+
+
+def _covered(guards, checks) -> bool:
+    """Whether the inlined ``guards`` compare only places that ``checks``
+    compare with the same values (and feed nothing): the enclosing check
+    then implies theirs (a hessian's trace inlines its gradient's, of the
+    same function)."""
+    if guards.checked is None:
+        return False
+    held = {_place(slot): value for slot, value in checks}
+    return all(held.get(_place(slot), MISSING) is value and value is not MISSING
+               for slot, value in guards.checked)
 
 
 class _Feed:

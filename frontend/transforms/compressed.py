@@ -252,19 +252,7 @@ def staged_with_constants(setup, transformed, out_tree, constants: Constants) ->
     extra = tuple(constants.values)
     guards = setup.base.guards
     if guards is not None:
-        check = guards.check
-
-        last = [((), extra)]    # (captures, with the constants): fixed ones are reused
-
-        def extended(root):
-            captures = check(root)
-            if captures is None:
-                return None
-            seen = last[0]      # one read: another thread may replace it
-            if seen[0] is not captures:
-                seen = last[0] = (captures, tuple(captures) + extra)
-            return seen[1]
-        guards = Guards(extended, guards.root())
+        guards = guards.appending(extra)
     stages = {"traced": setup.base.stages["traced"], "transformed": transformed,
               "optimized": ir}
     return Staged(ir, out_tree, list(setup.base.captures) + list(extra), setup.base.dynamic,
