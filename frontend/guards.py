@@ -342,16 +342,16 @@ class Guards:
     compare them all can leave this check out; ``appending(extra)`` gives
     the same guards returning ``extra`` after the captures."""
 
-    __slots__ = ("check", "root", "inlined", "checked", "remake")
+    __slots__ = ("check", "root", "inlined", "checked")
 
-    def __init__(self, check, root, inlined=None, checked=None, remake=None):
+    def __init__(self, check, root, inlined=None, checked=None):
         self.check = check
         weak = isinstance(root, (types.FunctionType, functools.partial))
         self.root = weakref.ref(root) if weak else lambda: root
         # What an enclosing trace that inlined the entry depends on (see
         # guard_captures); the entry itself when that is all of it.
         self.inlined = self if inlined is None else inlined
-        self.checked, self.remake = checked, remake
+        self.checked = checked
 
     def __call__(self, root=None):
         """The check, of ``root`` (any root sharing the entry's cache) or of
@@ -361,7 +361,19 @@ class Guards:
     def appending(self, extra: tuple) -> "Guards":
         """These guards, with ``extra`` returned after the captures: one
         generated check, not a second call wrapped around this one."""
-        return self.remake(extra)
+        inlined = None if self.inlined is self else self.inlined.appending(extra)
+        return Guards(_appended(self.check, extra), self.root(), inlined, self.checked)
+
+
+def _appended(check, extra: tuple):
+    """A copy of the generated ``check`` returning ``extra`` after its captures
+    (its own state: the copies update apart)."""
+    namespace = dict(check.__globals__)
+    namespace["_fixed"] = namespace["_fixed"] + extra
+    seen = namespace["_state"][0]
+    state = namespace["_state"] = [seen[:-1] + (seen[-1] + extra,)]
+    namespace["_update"] = _updater(namespace["_feeds"], state)
+    return types.FunctionType(check.__code__, namespace, check.__name__)
 
 
 def guard_captures(root, reads, lifted, builder):
@@ -398,19 +410,19 @@ def guard_captures(root, reads, lifted, builder):
     # inlines leaves it out (else every later call would restage it).
     outer = [(slot, value) for slot, value in checks if not isinstance(value, Tracer)]
 
-    def made(extra):
-        whole = captures + tuple(extra)
-        check = _generated_check(root, checks, feeds, whole)
-        for_enclosing = None if len(outer) == len(checks) else Guards(
-            _generated_check(root, outer, feeds, whole), root,
-            checked=None if feeds else outer)
-        return Guards(check, root, for_enclosing, None if feeds else checks,
-                      lambda more: made(tuple(extra) + tuple(more)))
-    return made(())
+    check = _generated_check(root, checks, feeds, captures)
+    inlined = None if len(outer) == len(checks) else Guards(
+        _generated_check(root, outer, feeds, captures), root,
+        checked=None if feeds else _places(outer))
+    return Guards(check, root, inlined, None if feeds else _places(checks))
 
 
-def _place(slot) -> tuple:
-    return (type(slot), id(slot.holder), slot.name)
+def _places(checks) -> frozenset:
+    """What ``checks`` compare, by identity: (slot kind, holder, name, value).
+    Identities suffice: the generated checks hold these objects (or the
+    root, which outlives its entries)."""
+    return frozenset((type(slot), id(slot.holder), slot.name, id(value))
+                     for slot, value in checks)
 
 
 def _covered(guards, checks) -> bool:
@@ -418,11 +430,7 @@ def _covered(guards, checks) -> bool:
     compare with the same values (and feed nothing): the enclosing check
     then implies theirs (a hessian's trace inlines its gradient's, of the
     same function)."""
-    if guards.checked is None:
-        return False
-    held = {_place(slot): value for slot, value in checks}
-    return all(held.get(_place(slot), MISSING) is value and value is not MISSING
-               for slot, value in guards.checked)
+    return guards.checked is not None and guards.checked <= _places(checks)
 
 
 class _Feed:
@@ -448,7 +456,7 @@ class _Feed:
 
 def _generated_check(root, checks, feeds, captures):
     namespace = {"_state": [tuple(f.value for f in feeds) + (captures,)],
-                 "_MISSING": MISSING, "_empty": _is_empty_cell}
+                 "_MISSING": MISSING, "_empty": _is_empty_cell, "_feeds": feeds}
     conditions = []
     for i, (slot, value) in enumerate(checks):
         holder = "_r" if slot.holder is root else f"h{i}"
