@@ -123,9 +123,10 @@ class Planner:
         else:
             if eqn.prim is scatter_add_p:
                 # Its loop runs over the updates in order, as their own nest
-                # would: recomputed there, they need no array (the dense
+                # would: computed there (up to a nest's length: it is fusion,
+                # not a recomputation), they need no array (the dense
                 # Jacobian written straight from the compressed product).
-                ins = [ins[0], view_operand(ins[1], chars=self.recompute_chars)]
+                ins = [ins[0], view_operand(ins[1], MAX_GROUP_MEMBERS, self.recompute_chars)]
             self.add_custom(eqn, ins, lowering.emit)
 
     def plan_product(self, eqn, eqns, lanes):

@@ -331,6 +331,24 @@ def test_dense_hook_writes_the_compressed_product_straight_into_the_output(f, tr
     check_backends(transform(f), (x,))
 
 
+def test_dense_hook_computes_the_primal_values_before_the_seeded_ones():
+    """Equations that do not read the staged constants (the seeds) come
+    first, so the colored loop can be one nest writing the output."""
+    from numjac.compiler.typecheck import typecheck
+    x = Y[:DENSE_HOOK_MIN_BASIS]
+    ir = nj.jacfwd(lorenz96).lower(x).stages["optimized"]
+    typecheck(ir)
+    seeded, reads = set(ir.inputs[1:]), []
+    for eqn in ir.eqns:
+        reads.append(any(a in seeded for a in eqn.inputs))
+        if reads[-1]:
+            seeded.update(eqn.outs)
+    assert any(reads) and not all(reads)
+    assert reads == sorted(reads)       # no primal equation after a seeded one
+    np.testing.assert_allclose(nj.jacfwd(lorenz96)(x), nj.jacfwd(lorenz96, chunk_size=PLAIN)(x),
+                               rtol=1e-14, atol=1e-14)
+
+
 def test_dense_hook_against_finite_differences_and_under_vmap():
     x = Y[:DENSE_HOOK_MIN_BASIS]
     np.testing.assert_allclose(nj.jacfwd(lorenz96)(x), finite_difference_jacobian(lorenz96, x),
