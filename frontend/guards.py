@@ -365,6 +365,28 @@ class Guards:
         return Guards(_appended(self.check, extra), self.root(), inlined, self.checked)
 
 
+def fixed_runner(check, kernel):
+    """``run(args, caller)`` calling ``kernel`` with the fixed captures of the
+    generated ``check`` and returning its one output, the check written in
+    (one Python call fewer on the fast path); None where places feed the
+    kernel.  A stale entry takes the caller's full call."""
+    namespace = check.__globals__
+    if namespace["_feeds"]:
+        return None
+    namespace = dict(namespace, _kernel=kernel)
+    source = ("def run(args, caller):\n"
+              "    _r = caller.root\n"
+              "    try:\n"
+              f"        current = {namespace['_conditions']}\n"
+              "    except Exception:\n"
+              "        current = False\n"
+              "    if current:\n"
+              "        return _kernel(*args, *_fixed)[0]\n"
+              "    return caller.call_staged(args, {})\n")
+    exec(compile(source, "<numjac guards>", "exec"), namespace)
+    return namespace["run"]
+
+
 def _appended(check, extra: tuple):
     """A copy of the generated ``check`` returning ``extra`` after its captures
     (its own state: the copies update apart)."""
@@ -478,9 +500,10 @@ def _generated_check(root, checks, feeds, captures):
            "            return s[-1]\n"
            f"        now = ({''.join(read + ', ' for read in reads)})\n") if feeds \
         else "        return _fixed\n"
+    namespace["_conditions"] = " and ".join(conditions) or "True"
     source = ("def check(_r):\n"
               "    try:\n"
-              f"        if not ({' and '.join(conditions) or 'True'}):\n"
+              f"        if not ({namespace['_conditions']}):\n"
               "            return None\n"
               f"{fed}"
               "    except Exception:\n"

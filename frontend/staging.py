@@ -46,8 +46,8 @@ from .pytree import TreeDef, flatten, rebuilder, unflatten
 from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
-from .guards import (Slot, guard_captures, lifted_floats, note_inlined, partial_structure,
-                     reachable_state)
+from .guards import (Slot, fixed_runner, guard_captures, lifted_floats, note_inlined,
+                     partial_structure, reachable_state)
 from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
 from .tracebacks import hide_internal_frames, public_entry
 
@@ -147,18 +147,13 @@ class Staged:
             outs = kernel(*args, *captures, *workspace)
             return outs[0] if single else rebuild(outs)
 
-        def run_single(args, caller):   # no captures, one output: the common case
-            if check(caller.root) is None:
-                return caller.call_staged(args, {})
-            return kernel(*args)[0]
-
-        def run_captured(args, caller):     # one output, no workspace
+        def run_fed(args, caller):     # one output, no workspace, captures fed
             captures = check(caller.root)
             if captures is None:
                 return caller.call_staged(args, {})
             return kernel(*args, *captures)[0]
-        if single and not workspace:
-            return run_captured if self.captures else run_single
+        if single and not workspace:     # the common case: one Python call fewer
+            return fixed_runner(check, kernel) or run_fed
         return run
 
     def inline(self, leaves, root=None):
