@@ -46,8 +46,8 @@ from .pytree import TreeDef, flatten, rebuilder, unflatten
 from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
-from .guards import (Slot, fixed_runner, guard_captures, lifted_floats, note_inlined,
-                     partial_structure, reachable_state)
+from .guards import Slot, lifted_floats, partial_structure, reachable_state
+from .guard_checks import guard_captures, guarded_runner, note_inlined
 from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
 from .tracebacks import hide_internal_frames, public_entry
 
@@ -116,7 +116,8 @@ class Staged:
                 or is_compiling(self.kernel)):
             return None
         if self.guards is not None:
-            return self._guarded_runner()
+            return guarded_runner(self.guards.check, getattr(self.kernel, "fast", self.kernel),
+                                  getattr(self.kernel, "workspace", ()), self.out_tree)
         # The kernel's own dispatcher: compiled by the first call, which went
         # through the checked path; a kernel's error (a bad index) propagates.
         kernel = getattr(self.kernel, "fast", self.kernel)
@@ -131,30 +132,6 @@ class Staged:
         def run_single(args, caller):   # the common case, kept short
             return kernel(*args)[0]
         return run_single if single and not extra else run
-
-    def _guarded_runner(self):
-        """``fast_runner`` checking the guards first (with the caller's root
-        function, which the entry holds only weakly)."""
-        kernel = getattr(self.kernel, "fast", self.kernel)
-        workspace, tree, check = getattr(self.kernel, "workspace", ()), self.out_tree, \
-            self.guards.check
-        single, rebuild = tree.kind == "leaf", rebuilder(tree)
-
-        def run(args, caller):
-            captures = check(caller.root)
-            if captures is None:
-                return caller.call_staged(args, {})
-            outs = kernel(*args, *captures, *workspace)
-            return outs[0] if single else rebuild(outs)
-
-        def run_fed(args, caller):     # one output, no workspace, captures fed
-            captures = check(caller.root)
-            if captures is None:
-                return caller.call_staged(args, {})
-            return kernel(*args, *captures)[0]
-        if single and not workspace:     # the common case: one Python call fewer
-            return fixed_runner(check, kernel) or run_fed
-        return run
 
     def inline(self, leaves, root=None):
         captures = self.live_captures(root)

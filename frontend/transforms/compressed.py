@@ -34,7 +34,7 @@ from ..compiler.primitives.indexing import scatter_add, take
 from ..compiler.primitives.random import random_primitives
 from ..compiler.primitives.structural import convert, iota, reshape, slice_axis
 from ..compiler.rules import Zero
-from ..guards import Guards, reachable_state
+from ..guards import reachable_state
 from ..pytree import flatten, unflatten
 from ..staging import Staged
 
