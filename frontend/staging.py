@@ -47,8 +47,8 @@ from .pytree import TreeDef, flatten, rebuilder, unflatten
 from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
-from .guards import (Slot, guard_captures, lifted_floats, note_inlined, partial_structure,
-                     reachable_state)
+from .guards import Slot, lifted_floats, partial_structure, reachable_state
+from .guard_checks import guard_captures, guarded_runner, note_inlined
 from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
 from .tracebacks import hide_internal_frames, public_entry
 
@@ -123,7 +123,11 @@ class Staged:
                 or is_compiling(self.kernel)):
             return None
         if self.guards is not None or self.prelude is not None:
-            return self._checked_runner()
+            fixed = tuple(self.captures)
+            check = (lambda root: fixed) if self.guards is None else self.guards.check
+            return guarded_runner(check, getattr(self.kernel, "fast", self.kernel),
+                                  getattr(self.kernel, "workspace", ()), self.out_tree,
+                                  self.prelude)
         # The kernel's own dispatcher: compiled by the first call, which went
         # through the checked path; a kernel's error (a bad index) propagates.
         kernel = getattr(self.kernel, "fast", self.kernel)
@@ -138,32 +142,6 @@ class Staged:
         def run_single(args, caller):   # the common case, kept short
             return kernel(*args)[0]
         return run_single if single and not extra else run
-
-    def _checked_runner(self):
-        """``fast_runner`` reading the captures through the guards (with the
-        caller's root function, which the entry holds only weakly), and
-        building the prelude's stacks from them."""
-        kernel = getattr(self.kernel, "fast", self.kernel)
-        workspace, tree, prelude = getattr(self.kernel, "workspace", ()), self.out_tree, \
-            self.prelude
-        fixed = tuple(self.captures)
-        check = (lambda root: fixed) if self.guards is None else self.guards.check
-        single, rebuild = tree.kind == "leaf", rebuilder(tree)
-
-        def run(args, caller):
-            captures = check(caller.root)
-            if captures is None:
-                return caller.call_staged(args, {})
-            arrays = (*args, *captures) if prelude is None else prelude((*args, *captures))
-            outs = kernel(*arrays, *workspace)
-            return outs[0] if single else rebuild(outs)
-
-        def run_single(args, caller):   # no captures, one output: the common case
-            if check(caller.root) is None:
-                return caller.call_staged(args, {})
-            return kernel(*args)[0]
-        return run_single if (single and not workspace and not self.captures
-                              and prelude is None) else run
 
     def inline(self, leaves, root=None):
         captures = self.live_captures(root)
@@ -317,6 +295,8 @@ def cache_of(staged_function, root=None):
 
 
 _ROOT = "<function>"
+_NDARRAY = np.ndarray
+_NO_CALL_YET = (None, None, None)
 
 
 def _detached(value, root):
@@ -351,6 +331,10 @@ class StagedFunction:
         # shared by every equal staged function (a transform re-created in a
         # loop goes straight to the kernel too).
         self._fast = self._cache.setdefault(("fast", self._own_key), {})
+        # The dtype, shape and fast runner of the last one-array call: the
+        # same again (the usual case) is two identity tests and a tuple
+        # compare, not a key hashed (a dtype's hash alone costs 40 ns).
+        self._last = _NO_CALL_YET
 
     def __eq__(self, other):
         return type(other) is type(self) and other.cache_key == self.cache_key
@@ -387,7 +371,12 @@ class StagedFunction:
                     if len(args) == 1:
                         a = args[0]
                         c = a.__class__
+                        last = self._last
+                        if c is _NDARRAY and a.dtype is last[0] and a.shape == last[1]:
+                            return last[2](args, self)
                         run = self._fast[c if c in FAST_SCALARS else (c, a.dtype, a.shape)]
+                        if c is _NDARRAY:
+                            self._last = (a.dtype, a.shape, run)
                     else:
                         run = self._fast[tuple([a.__class__ if a.__class__ in FAST_SCALARS
                                                 else (a.__class__, a.dtype, a.shape)
@@ -436,6 +425,7 @@ class StagedFunction:
         # check_args passed for this signature, so the fast path skips it.
         with _FAST_LOCK:
             self._fast[fast_signature(args)] = run
+        self._last = _NO_CALL_YET     # it may hold a runner this one replaces
 
     def staged_for(self, args, leaves, treedef) -> Staged:
         base = self.static_leaves(args, treedef)

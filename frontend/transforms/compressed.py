@@ -34,7 +34,7 @@ from ..compiler.primitives.indexing import scatter_add, take
 from ..compiler.primitives.random import random_primitives
 from ..compiler.primitives.structural import convert, iota, reshape, slice_axis
 from ..compiler.rules import Zero
-from ..guards import Guards, reachable_state
+from ..guards import reachable_state
 from ..pytree import flatten, unflatten
 from ..staging import Staged
 
@@ -183,17 +183,38 @@ def emit_entries(setup, plan: CompressedPlan, inputs, constants, position=None, 
     dtype = setup.ir.outputs[0].type.dtype
     if len(plan.rows) == 0:
         return zeros(AType(dtype, (0,))), rest
-    position = setup.positions[0] if position is None else position
-    per_color = _per_color_ir(setup, plan, position)
-    p = plan.n_colors
-    batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
-    (compressed,) = inline(batched, list(inputs) + [colors, iota(INDEX, (p,), 0)])
+    compressed = _emit_compressed(setup, plan, inputs, colors, position)
     flat = reshape(compressed, (compressed.type.size,))
     if plan.recovery is None:
         return take(flat, reads[0], 0), rest
     # Each entry a signed sum of compressed values (coloring.acyclic_recovery).
     terms = mul(take(flat, reads[0], 0), constants(plan.recovery.data.astype(dtype)))
     return scatter_add(reads[1], terms, 0, len(plan.rows)), rest
+
+
+def _emit_compressed(setup, plan: CompressedPlan, inputs, colors, position=None):
+    """The compressed product, (colors, elements per color) as
+    ``plan.gather`` reads it flat: the derivatives along all color seeds,
+    one batched evaluation."""
+    position = setup.positions[0] if position is None else position
+    per_color = _per_color_ir(setup, plan, position)
+    p = plan.n_colors
+    batched = chunked_batch_ir(per_color, [False] * (len(inputs) + 1) + [True], p, None)
+    (compressed,) = inline(batched, list(inputs) + [colors, iota(INDEX, (p,), 0)])
+    return reshape(compressed, (p, compressed.type.size // p))
+
+
+def dense_positions(plan: CompressedPlan) -> np.ndarray:
+    """For each element of the compressed product (colors, elements per
+    color), the flat position of its entry in the dense Jacobian; ``rows *
+    columns`` (one past the end, a slot dropped from the output) for the
+    elements that hold no entry (structural zeros, which a direct coloring
+    leaves in some)."""
+    m, n = plan.shape
+    per_color = m if plan.forward else n
+    positions = np.full(plan.n_colors * per_color, m * n, INDEX)
+    positions[plan.gather] = plan.rows * n + plan.cols
+    return positions.reshape(plan.n_colors, per_color)
 
 
 class Constants:
@@ -231,19 +252,7 @@ def staged_with_constants(setup, transformed, out_tree, constants: Constants) ->
     extra = tuple(constants.values)
     guards = setup.base.guards
     if guards is not None:
-        check = guards.check
-
-        last = [((), extra)]    # (captures, with the constants): fixed ones are reused
-
-        def extended(root):
-            captures = check(root)
-            if captures is None:
-                return None
-            seen = last[0]      # one read: another thread may replace it
-            if seen[0] is not captures:
-                seen = last[0] = (captures, tuple(captures) + extra)
-            return seen[1]
-        guards = Guards(extended, guards.root())
+        guards = guards.appending(extra)
     stages = {"traced": setup.base.stages["traced"], "transformed": transformed,
               "optimized": ir}
     return Staged(ir, out_tree, list(setup.base.captures) + list(extra), setup.base.dynamic,
@@ -279,11 +288,41 @@ def dense_from_compressed(setup, basis_is_output: bool, root):
     constants = Constants(builder)
     with builder:
         inputs = [builder.new_input(v.type) for v in ir.inputs]
-        values, (flat,) = emit_entries(setup, plan, inputs, constants,
-                                       also=[plan.rows * in_type.size + plan.cols])
-        dense = scatter_add(flat, values, 0, out_type.size * in_type.size)
-        block = reshape(dense, out_type.shape + in_type.shape)
-        transformed = builder.build([block])
+        transformed = builder.build([_emit_dense(setup, plan, inputs, constants)])
+    transformed = primal_first(transformed, len(ir.inputs))
     # The one block, nested as stage_jacobian nests blocks (output, argnums).
     out_tree = flatten(unflatten(setup.main_def, [setup.per_argnum(lambda p: 0)]))[1]
     return staged_with_constants(setup, transformed, out_tree, constants)
+
+
+def primal_first(ir: IR, first_seeded: int) -> IR:
+    """``ir`` with the equations that do not read the seeds (IR inputs from
+    ``first_seeded`` on: the staged constants) moved first, in order: the
+    primal values are then ready before the first loop over colors, which
+    the code generator can fuse into one nest with the write of the output
+    (Lorenz-96: three temporaries fewer)."""
+    seeded = set(ir.inputs[first_seeded:])
+    primal, rest = [], []
+    for eqn in ir.eqns:
+        reads_seeds = any(a in seeded for a in eqn.inputs)
+        (rest if reads_seeds else primal).append(eqn)
+        if reads_seeds:
+            seeded.update(eqn.outs)
+    return IR(ir.inputs, primal + rest, ir.outputs)
+
+
+def _emit_dense(setup, plan: CompressedPlan, inputs, constants):
+    """The dense Jacobian: each element of the compressed product added
+    straight into its entry of the zero-filled output (one pass; no array
+    of entries gathered first).  Elements holding no entry go to one slot
+    past the end, which the output leaves out."""
+    positions = dense_positions(plan)
+    colors, targets = constants.packed([plan.colors, positions])
+    compressed = _emit_compressed(setup, plan, inputs, colors)
+    size = plan.shape[0] * plan.shape[1]
+    spare = int(len(plan.gather) < positions.size)
+    dense = scatter_add(targets, compressed, 0, size + spare)
+    if spare:
+        dense = slice_axis(dense, 0, 0, size)
+    out_type, in_type = setup.ir.outputs[0].type, setup.ir.inputs[setup.positions[0]].type
+    return reshape(dense, out_type.shape + in_type.shape)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ...compiler.ir import IR
-from ...compiler.primitives.structural import reshape_p, transpose_p
+from ...compiler.primitives.structural import reshape_p, slice_p, transpose_p
 from ...compiler.printer import Namer, format_eqn, format_ir
 from ..lowering import LOWERINGS, dtype_expr, operand_index, result_expr, typed_literal_expr
 from .accumulators import Accumulators
@@ -255,13 +255,29 @@ class Codegen(Accumulators):
         if isinstance(value, FoldedValue) and value.eqn.prim is reshape_p and atype.ndim:
             # A reshape of an array the kernel made: a view of it, not a copy
             # (a dense Jacobian scattered flat; 10^6 elements copied: 30 ms).
-            stored = self.array_of(value.ins[0])
-            if stored is not None and stored.contiguous and not isinstance(stored, Permuted):
+            stored, part = self.stored_prefix(value.ins[0])
+            if stored is not None:
                 self.viewed.add(stored.name)
                 name = self.fresh("out")
-                self.line(f"{name} = {stored.name}.reshape({shape_of(atype)})")
+                self.line(f"{name} = {stored.name}{part}.reshape({shape_of(atype)})")
                 return Array(name, atype.ndim, contiguous=True)
         return self.materialize(value, atype, self.fresh("out"))
+
+    def stored_prefix(self, value):
+        """(array, index text): a contiguous array the kernel made holding
+        ``value`` whole (index "") or as its first elements (a flat slice
+        from 0: the dense Jacobian scattered with one spare slot at the
+        end); (None, None) for other values."""
+        part = ""
+        if isinstance(value, FoldedValue) and value.eqn.prim is slice_p \
+                and value.eqn.inputs[0].type.ndim == 1 \
+                and value.eqn.params["start"] == (0,) and value.eqn.params["step"] == (1,):
+            part = f"[:{value.eqn.params['limit'][0]}]"
+            value = value.ins[0]
+        stored = self.array_of(value)
+        if stored is None or not stored.contiguous or isinstance(stored, Permuted):
+            return None, None
+        return stored, part
 
     # -- groups
     def emit_group(self, group):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from ...compiler.ir import IR, Lit
-from ...compiler.primitives.indexing import take_p
+from ...compiler.primitives.indexing import scatter_add_p, take_p
 from ...compiler.primitives.linalg import dot_general_p
 from ...compiler.primitives.structural import concatenate_p, transpose_p
 from ..lowering import LOWERINGS, Elementwise, Folded, Reduction
@@ -121,6 +121,12 @@ class Planner:
         elif isinstance(lowering, Reduction):
             self.join(eqn, ins, eqn.inputs[0].type.shape, tuple(eqn.params["axes"]))
         else:
+            if eqn.prim is scatter_add_p:
+                # Its loop runs over the updates in order, as their own nest
+                # would: computed there (up to a nest's length: it is fusion,
+                # not a recomputation), they need no array (the dense
+                # Jacobian written straight from the compressed product).
+                ins = [ins[0], view_operand(ins[1], MAX_GROUP_MEMBERS, self.recompute_chars)]
             self.add_custom(eqn, ins, lowering.emit)
 
     def plan_product(self, eqn, eqns):

@@ -257,6 +257,35 @@ def test_a_global_int_used_as_a_shape_is_guarded():
         N_OUT = 2
 
 
+POWER = 3
+
+
+def global_power(y):
+    return np.sum(y[1:] ** POWER * y[:-1])
+
+
+def test_a_hessian_whose_gradient_reads_the_same_globals():
+    """The hessian's trace inlines its gradient's entry, guarded by the same
+    places with the same values: its check compares them once, and still
+    stages again when they change (here through the compressed dense path,
+    whose constants follow the captures)."""
+    global POWER
+    y = np.linspace(0.5, 1.5, 48)
+
+    def expected(power):
+        return nj.jacfwd(nj.grad(lambda z: np.sum(z[1:] ** power * z[:-1])),
+                         chunk_size=10 ** 9)(y)
+    hessian = nj.hessian(global_power)
+    check(hessian(y), expected(3))
+    POWER = 2
+    try:
+        check(hessian(y), expected(2))
+        check(nj.hessian(global_power)(y), expected(2))
+    finally:
+        POWER = 3
+    check(hessian(y), expected(3))
+
+
 def test_a_rebound_global_array_same_and_new_shape():
     global WEIGHTS
     g = nj.jit(global_shape)

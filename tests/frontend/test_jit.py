@@ -348,3 +348,33 @@ def test_a_lambda_written_in_a_loop_does_not_stay_in_the_cache():
     del f
     gc.collect()
     assert [r() for r in refs] == [None, None]
+
+
+SHIFT = 1
+
+
+def shifted(y):
+    return y * SHIFT + 0.5
+
+
+def test_the_repeated_call_shortcut_follows_signatures_and_restaging():
+    """A call with the last one-array signature skips the signature key
+    (StagedFunction._last); other signatures, Python scalars and a restage
+    after a guarded global changed are each answered as themselves."""
+    global SHIFT
+    g = nj.jit(shifted)
+    x, y, s = np.arange(3.0), np.arange(4, dtype=np.float32), 2.0
+    for _ in range(3):
+        for arg in (x, x, y, s, x):
+            got = g(arg)
+            np.testing.assert_array_equal(got, np.asarray(arg) * SHIFT + 0.5)
+            assert got.dtype == (np.asarray(arg) * 1 + np.float32(0.5)).dtype
+    SHIFT = 3
+    try:
+        np.testing.assert_array_equal(g(x), x * 3 + 0.5)
+        np.testing.assert_array_equal(g(x), x * 3 + 0.5)
+        # The shortcut holds the runner staged anew, not the stale one.
+        assert g._last[2] is g._fast[(np.ndarray, x.dtype, x.shape)]
+    finally:
+        SHIFT = 1
+    np.testing.assert_array_equal(g(x), x + 0.5)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 import numjac as nj
 from numjac.transforms.compressed import DENSE_HOOK_MIN_BASIS
-from tests.helpers import check_backends
+from tests.helpers import check_backends, check_vmap
 from tests.sparsity_checks import PLAIN
 
 
@@ -303,6 +303,72 @@ def test_dense_hook_passes_the_closure_arrays_of_each_call():
     np.testing.assert_allclose(jacobian(Y), dense(f, Y))
     weights[:5] = -1.0
     np.testing.assert_allclose(jacobian(Y), dense(f, Y))
+
+
+def lorenz96(x):
+    return (np.roll(x, -1) - np.roll(x, 2)) * np.roll(x, 1) - x + 8.0
+
+
+def finite_difference_jacobian(f, x, step=1e-6):
+    columns = [(f(x + step * e) - f(x - step * e)) / (2 * step) for e in np.eye(x.size)]
+    return np.stack(columns, axis=-1)
+
+
+@pytest.mark.parametrize("f,transform", [(lorenz96, nj.jacfwd), (brusselator, nj.jacrev),
+                                         (rosenbrock, nj.hessian)],
+                         ids=["lorenz96-jacfwd", "brusselator-jacrev", "rosenbrock-hessian"])
+def test_dense_hook_writes_the_compressed_product_straight_into_the_output(f, transform):
+    """No array of entries between the compressed product and the dense
+    output (no gather): each element is added into its place.  Rosenbrock's
+    coloring leaves two compressed elements without an entry (the spare
+    slot past the output's end); Lorenz-96's fills every element."""
+    x = Y[:DENSE_HOOK_MIN_BASIS]
+    optimized = str(transform(f).lower(x).stages["optimized"])
+    assert SCATTER in optimized and "take" not in optimized
+    plain = transform(f, chunk_size=PLAIN) if transform is not nj.hessian else \
+        nj.jacfwd(nj.jacrev(f), chunk_size=PLAIN)
+    np.testing.assert_allclose(transform(f)(x), plain(x), rtol=1e-13, atol=1e-13)
+    check_backends(transform(f), (x,))
+
+
+def test_dense_hook_computes_the_primal_values_before_the_seeded_ones():
+    """Equations that do not read the staged constants (the seeds) come
+    first, so the colored loop can be one nest writing the output."""
+    from numjac.compiler.typecheck import typecheck
+    x = Y[:DENSE_HOOK_MIN_BASIS]
+    ir = nj.jacfwd(lorenz96).lower(x).stages["optimized"]
+    typecheck(ir)
+    seeded, reads = set(ir.inputs[1:]), []
+    for eqn in ir.eqns:
+        reads.append(any(a in seeded for a in eqn.inputs))
+        if reads[-1]:
+            seeded.update(eqn.outs)
+    assert any(reads) and not all(reads)
+    assert reads == sorted(reads)       # no primal equation after a seeded one
+    np.testing.assert_allclose(nj.jacfwd(lorenz96)(x), nj.jacfwd(lorenz96, chunk_size=PLAIN)(x),
+                               rtol=1e-14, atol=1e-14)
+
+
+def test_dense_hook_against_finite_differences_and_under_vmap():
+    x = Y[:DENSE_HOOK_MIN_BASIS]
+    np.testing.assert_allclose(nj.jacfwd(lorenz96)(x), finite_difference_jacobian(lorenz96, x),
+                               rtol=1e-7, atol=1e-7)
+    gradient = nj.grad(rosenbrock)
+    np.testing.assert_allclose(nj.hessian(rosenbrock)(x),
+                               finite_difference_jacobian(gradient, x), rtol=1e-6, atol=1e-5)
+    batch = np.stack([x, x[::-1], 2.0 * x])
+    check_vmap(nj.jacfwd(lorenz96), 0, (batch,))
+    check_vmap(nj.hessian(rosenbrock), 0, (batch,))
+
+
+def test_an_output_reshaped_from_the_start_of_a_kernel_array_is_a_view():
+    """The spare slot's output: the leading part of a flat array the
+    kernel made, returned as a view of it, values as the interpreter's."""
+    def head(x):
+        return np.cumsum(x)[:6].reshape(2, 3)
+    out = check_backends(head, (Y[:8],))
+    assert "[:6].reshape((2, 3))" in nj.jit(head).lower(Y[:8]).source
+    np.testing.assert_allclose(out, np.cumsum(Y[:8])[:6].reshape(2, 3))
 
 
 def test_compressed_kernels_agree_with_the_interpreter_on_numba():
