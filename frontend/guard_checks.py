@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import types
 import weakref
 
 import numpy as np
 
 from .compiler.ir import AType
-from .guards import MISSING, AttrSlot, CellSlot, InlinedSlot, float_type
+from .guards import LIBRARY_PACKAGES, MISSING, AttrSlot, CellSlot, InlinedSlot, float_type
 from .pytree import rebuilder
 from .tracer import Tracer
 
+logger = logging.getLogger("numjac")
 _BY_VALUE = (bool, int, float, complex, str, bytes, type(None), np.generic)
 # Trace (its builder) -> [(Guards, captures)] of the guarded staged entries
 # inlined into it, whose state the trace then depends on too.
@@ -125,11 +127,12 @@ def _appended(check, extra: tuple):
     return types.FunctionType(check.__code__, namespace, check.__name__)
 
 
-def guard_captures(root, reads, lifted, builder):
+def guard_captures(root, reads, lifted, builder, contents):
     """The staged entry's ``Guards``, or None when the trace read nothing.
 
     ``lifted`` maps slots to the capture vars of their floats; ``builder``
-    is the trace's, with its captures [(var, value)] in IR order.
+    is the trace's, with its captures [(var, value)] in IR order;
+    ``contents`` is ``record_contents(reads)`` from before the trace.
     """
     captures = builder.captures
     inlined = _INLINED.pop(builder, ())
@@ -159,9 +162,10 @@ def guard_captures(root, reads, lifted, builder):
     # inlines leaves it out (else every later call would restage it).
     outer = [(slot, value) for slot, value in checks if not isinstance(value, Tracer)]
 
-    check = _generated_check(root, checks, feeds, captures)
+    records = _unchanged_records(checks, contents)
+    check = _generated_check(root, checks, feeds, captures, records)
     inlined = None if len(outer) == len(checks) else Guards(
-        _generated_check(root, outer, feeds, captures), root,
+        _generated_check(root, outer, feeds, captures, records), root,
         checked=None if feeds else _places(outer))
     return Guards(check, root, inlined, None if feeds else _places(checks))
 
@@ -203,7 +207,7 @@ class _Feed:
         return np.array(value, dtype=self.atype.dtype)
 
 
-def _generated_check(root, checks, feeds, captures):
+def _generated_check(root, checks, feeds, captures, records):
     namespace = {"_state": [tuple(f.value for f in feeds) + (captures,)],
                  "_MISSING": MISSING, "_empty": _is_empty_cell, "_feeds": feeds}
     conditions = []
@@ -211,7 +215,8 @@ def _generated_check(root, checks, feeds, captures):
         holder = "_r" if slot.holder is root else f"h{i}"
         expected = "_r" if value is root else f"v{i}"
         namespace[holder], namespace[expected] = slot.holder, value
-        conditions.append(_condition(slot, holder, expected, value, namespace))
+        conditions.append(_condition(slot, holder, expected, value, namespace,
+                                     records.get(id(slot))))
     reads = []
     for k, feed in enumerate(feeds):
         holder = "_r" if feed.slot.holder is root else f"f{k}"
@@ -240,8 +245,9 @@ def _generated_check(root, checks, feeds, captures):
     return namespace["check"]
 
 
-def _condition(slot, holder, expected, value, namespace) -> str:
-    """Python source that is true while ``slot`` still holds ``value``."""
+def _condition(slot, holder, expected, value, namespace, record) -> str:
+    """Python source that is true while ``slot`` still holds ``value`` (and
+    that holds what ``record`` says, if there is one)."""
     if value is MISSING:
         if isinstance(slot, CellSlot):
             return f"_empty({holder})"
@@ -250,7 +256,11 @@ def _condition(slot, holder, expected, value, namespace) -> str:
         return f"{slot.name!r} not in {holder}"
     read = slot.expression(holder)
     if not _by_value(value):
-        return f"{read} is {expected}"
+        if record is None:
+            return f"{read} is {expected}"
+        name = f"c{len(namespace)}"
+        namespace[name], namespace["_holds"] = record, _holds
+        return f"({read} is {expected} and _holds({expected}, {name}))"
     kind = f"t{len(namespace)}"
     namespace[kind] = type(value)
     # Equal values in new objects (a recomputed int) do not restage.
@@ -262,6 +272,93 @@ def _by_value(value) -> bool:
     if isinstance(value, tuple):
         return all(_by_value(v) for v in value)
     return isinstance(value, _BY_VALUE)
+
+
+# -- what a list, dict or object still holds --------------------------------------
+# A container keeps its identity when an item is rebound (``weights[3] =
+# w``, ``params["b"] = b``, ``model.w = w``, an append): its contents are
+# compared too, recursively, items by identity and scalars by value, as the
+# trace may have read any of them.  Not so for a container the trace itself
+# changed (a list a function appends to as a log: its state, not an input),
+# nor past _MAX_ITEMS items in all (with a warning): then only the
+# container's identity is compared.
+_MAX_ITEMS = 10_000
+_IDENTITY, _VALUE, _HOLDING = range(3)
+
+
+class _TooMany(Exception):
+    pass
+
+
+def record_contents(reads) -> dict:
+    """id(slot) -> a record of what its value holds, for ``_holds``, for the
+    places of ``reads`` holding a list, tuple, dict or plain object; taken
+    before tracing."""
+    records = {}
+    for slot, value in reads:
+        if _items(value) is None or _by_value(value):
+            continue
+        try:
+            records[id(slot)] = _record(value, [_MAX_ITEMS], set())
+        except _TooMany:
+            logger.warning("numjac: %r holds over %d items: only its identity is checked "
+                           "on each call, so an item rebound later is not seen (pass them "
+                           "as arguments)", slot, _MAX_ITEMS)
+    return records
+
+
+def _unchanged_records(checks, contents) -> dict:
+    """The records of ``contents`` whose places the trace did not change."""
+    return {id(slot): contents[id(slot)] for slot, value in checks
+            if id(slot) in contents and _holds(value, contents[id(slot)])}
+
+
+def _items(value):
+    """(keys, values) of a list, tuple, dict or plain object's attributes;
+    None for anything else (arrays, scalars, functions, classes, modules and
+    library objects, whose state numjac reads elsewhere or not at all)."""
+    if isinstance(value, (list, tuple)):
+        return len(value), tuple(value)
+    if isinstance(value, dict):
+        return tuple(value), tuple(value.values())
+    if isinstance(value, types.SimpleNamespace) or _is_user_object(value):
+        attributes = vars(value)
+        return tuple(attributes), tuple(attributes.values())
+    return None
+
+
+def _is_user_object(value) -> bool:
+    kind = type(value)
+    return (hasattr(value, "__dict__") and not callable(value)
+            and not isinstance(value, (type, types.ModuleType))
+            and (kind.__module__ or "").partition(".")[0] not in LIBRARY_PACKAGES)
+
+
+def _record(value, budget, seen):
+    if _by_value(value):
+        return (_VALUE, type(value), value)
+    items = _items(value)
+    if items is None or id(value) in seen:
+        return (_IDENTITY, value)
+    seen.add(id(value))
+    keys, values = items
+    budget[0] -= len(values)
+    if budget[0] < 0:
+        raise _TooMany
+    return (_HOLDING, value, keys, tuple(_record(v, budget, seen) for v in values))
+
+
+def _holds(value, record) -> bool:
+    """Whether ``value`` is what ``record`` saw, holding what it held."""
+    kind = record[0]
+    if kind == _VALUE:
+        return value is record[2] or (type(value) is record[1] and value == record[2])
+    if value is not record[1]:
+        return False
+    if kind == _IDENTITY:
+        return True
+    keys, values = _items(value)
+    return keys == record[2] and all(map(_holds, values, record[3]))
 
 
 def _is_empty_cell(cell) -> bool:

@@ -33,7 +33,7 @@ MISSING = object()      # an absent name or an empty closure cell
 
 # Packages whose functions are library code: their state is not read (nor
 # their module's floats turned into tracers while tracing).
-_LIBRARY_PACKAGES = frozenset({"numpy", "numjac", "scipy", "numba"}) | frozenset(
+LIBRARY_PACKAGES = frozenset({"numpy", "numjac", "scipy", "numba"}) | frozenset(
     sys.stdlib_module_names)
 
 
@@ -175,7 +175,7 @@ def _visit(value, reads, seen):
 
 def _is_user_function(fn) -> bool:
     module = fn.__globals__.get("__name__") or ""
-    return module.partition(".")[0] not in _LIBRARY_PACKAGES
+    return module.partition(".")[0] not in LIBRARY_PACKAGES
 
 
 def _visit_function(fn, reads, seen):
@@ -253,7 +253,7 @@ def _visit_module_attributes(value, names, reads, seen):
     """``mod.NAME`` in the code, for a user module ``mod`` bound to a global."""
     if not isinstance(value, types.ModuleType):
         return
-    if value.__name__.partition(".")[0] in _LIBRARY_PACKAGES:
+    if value.__name__.partition(".")[0] in LIBRARY_PACKAGES:
         return
     for name in names:
         if name in vars(value):

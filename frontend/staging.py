@@ -48,7 +48,7 @@ from .runtime.background import is_compiling, settled
 from .runtime.dispatch import Lowered, compile_ir
 from .distributed import DISTRIBUTED, current_client, run_distributed
 from .guards import Slot, lifted_floats, partial_structure, reachable_state
-from .guard_checks import guard_captures, guarded_runner, note_inlined
+from .guard_checks import guard_captures, guarded_runner, note_inlined, record_contents
 from .tracer import NeedsSpecialization, Tracer, to_atom, wrap
 from .tracebacks import hide_internal_frames, public_entry
 
@@ -180,6 +180,7 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     start = time.perf_counter()
     reads = reachable_state(fn, [leaf for leaf, spec in zip(leaves, specs)
                                  if not is_dynamic(spec)])
+    contents = record_contents(reads)
     literal: set = set()        # slots holding floats whose value the trace needs
     refuse_read_random_states(fn)
     while True:
@@ -211,7 +212,7 @@ def trace(fn, treedef, leaves, specs, passthrough=None) -> Staged:
     optimized = simplify(ir)
     return Staged(optimized, out_tree, captures, dynamic, passthrough=kept,
                   stages={"traced": ir, "optimized": optimized},
-                  guards=guard_captures(fn, reads, lifted, builder))
+                  guards=guard_captures(fn, reads, lifted, builder, contents))
 
 
 def rerolled(ir: IR) -> IR:
