@@ -69,7 +69,8 @@ class NumbaKernel:
         self.dispatcher, spec = numba_backend.load(source, key, entry, part_entry)
         self.fast = self.dispatcher
         if parallel.is_parallel(source):
-            self.fast = parallel.runner(self.dispatcher)
+            self.fast = parallel.runner(self.dispatcher, functools.partial(
+                _serial_twin, key, source, directory, part_entry))
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False
@@ -98,6 +99,16 @@ class NumbaKernel:
         else:
             how = f"disk cache miss (compiled by Numba, saved to {self.directory})"
         log.info("kernel %s %s: %.1f ms, %s", self.key, self.signature, 1e3 * seconds, how)
+
+
+def _serial_twin(key: str, source: str, directory, part_entry):
+    """The dispatcher of parallel kernel ``source`` compiled without its
+    parallel loops (parallel.runner calls it on one thread), kept in the
+    disk cache beside it."""
+    key, source = key + "_serial", parallel.serial_source(source)
+    entry = None if directory is None else kernel_store.Entry(directory, key, versions(), source)
+    log.info("kernel %s: compiling its one-thread twin", key)
+    return numba_backend.load(source, key, entry, part_entry)[0]
 
 
 def _part_entry(directory, name: str, source: str):

@@ -170,16 +170,40 @@ CACHED = """
     from numjac.runtime import cache
     rng = np.random.default_rng(0)
     x = rng.normal(size=(8192, 64))
-    out = nj.vmap(lambda r: np.exp(r) * r.sum())(x)
+    f = nj.vmap(lambda r: np.exp(r) * r.sum())
+    nj.set_num_threads(2)
+    out = f(x)
+    nj.set_num_threads(1)
+    alone = f(x)
     (kernel,) = cache._KERNELS.values()
-    print(sum(kernel.dispatcher.stats.cache_hits.values()), "prange" in kernel.source,
-          float(out.sum()))
+    print(sum(kernel.dispatcher.stats.cache_hits.values()),
+          sum(kernel.fast.serial().stats.cache_hits.values()), "prange" in kernel.source,
+          bool((out == alone).all()), float(out.sum()))
 """
 
 
-def test_parallel_kernels_are_kept_in_the_disk_cache(tmp_path):
+def test_parallel_kernels_and_their_twins_are_kept_in_the_disk_cache(tmp_path):
     env = {"NUMJAC_CACHE_DIR": str(tmp_path), "NUMJAC_COMPILE": "blocking"}
     first = _in_fresh_process(CACHED, **env)
     second = _in_fresh_process(CACHED, **env)
-    assert first[:2] == ["0", "True"] and second[:2] == ["1", "True"]
-    assert first[2] == second[2]
+    assert first[:4] == ["0", "0", "True", "True"]
+    assert second[:4] == ["1", "1", "True", "True"]
+    assert first[4] == second[4]
+
+
+def test_one_thread_runs_the_kernel_made_without_parallel_loops(monkeypatch):
+    """Numba's parallel loop on one thread is slower than the plain loop:
+    a call on one thread runs the kernel's serial twin, same values."""
+    monkeypatch.setattr(cache, "_KERNELS", {})
+    args = batch()
+    loss = lambda w, x, y: logistic_loss(w, x, y)     # noqa: E731 - a new entry
+    grads = nj.vmap(nj.grad(loss), in_dims=(None, 0, 0))
+    nj.set_num_threads(2)
+    two = grads(*args)
+    nj.set_num_threads(1)
+    one = grads(*args)
+    (kernel,) = cache._KERNELS.values()
+    twin = kernel.fast.serial()
+    assert twin is not kernel.dispatcher and twin.signatures     # compiled and called
+    assert "prange(" not in parallel.serial_source(kernel.source).split("# numjac part")[0]
+    np.testing.assert_array_equal(one, two)
