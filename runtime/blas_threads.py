@@ -26,6 +26,13 @@ it is not yet time, so under 0.03 us a big product, against the hundreds
 of microseconds of the product).  A look between products, rather than
 every second on a thread of its own, keeps an idle process idle.
 
+The load average trails load that has just started by up to a minute.
+In that time a parallel loop whose second thread waits for a core can
+take 30 times its usual time (a loop of 0.4 ms took 15 ms on OpenMP's
+threads with both cores busy), so runtime/parallel.py times its calls and
+reports one far slower than the kernel's best (``saw_contention``): big
+work then runs on one thread until the next look.
+
 The BLAS is found with threadpoolctl (the library that knows where each
 BLAS keeps its thread setting); a BLAS it cannot control (Apple's
 Accelerate) keeps its own default, and products then run as it decides.
@@ -138,6 +145,14 @@ def refresh():
         return
     _Policy.next_look = wall + LOAD_CHECK_SECONDS
     _limit.value = _Policy.limit if _Policy.chosen else free_threads(wall, _Policy.limit)
+
+
+def saw_contention():
+    """A parallel loop ran far slower than it can: one thread for big work
+    until the next look at the load (module doc), unless the user chose."""
+    if not _Policy.chosen:
+        _limit.value = 1
+        _Policy.next_look = time.monotonic() + LOAD_CHECK_SECONDS
 
 
 def process_cpu_seconds() -> float:

@@ -17,31 +17,48 @@ called from any thread but the main one (a thread pool or a Dask worker already 
 threads of numjac's own on top would oversubscribe the cores).  Numba's
 thread count is per calling thread, so setting it per call leaves other
 threads alone.  Calls of parallel kernels take turns (``_launching``),
-as calls of the other kernels do by holding the GIL.
+as calls of the other kernels do by holding the GIL.  A call that takes
+``CONTENDED`` times the kernel's best on several threads is taken as a
+sign that other work has the cores (blas_threads.saw_contention).
 
-Unless the user chose one (``NUMBA_THREADING_LAYER``, or Numba's parallel
-code ran already), Numba's threads are its "workqueue" layer: GNU
-OpenMP's, Numba's default, keeps waiting threads spinning, and on a machine
-busy with other work a 2-thread loop of half a millisecond measured 36 ms
-(both threads must be scheduled at once to pass its barriers); the
-workqueue's threads sleep.  The workqueue aborts the process when two
-threads launch parallel work at once, which the turns above prevent for
-numjac's kernels (a program that also runs parallel Numba functions of its
-own from several threads should choose ``NUMBA_THREADING_LAYER=omp``).
+Numba's threads are those of its default layer (TBB if installed, else
+GNU OpenMP, else its "workqueue"), unless the user chose one
+(``NUMBA_THREADING_LAYER``).  Starting a loop on OpenMP's threads took
+1.6-2 us, on the workqueue's 66-74 us (a loop over 64 elements, one or two
+threads, on a 2-core machine): the workqueue's cost outweighed the second
+thread below about 30,000 per-example gradients.  GNU OpenMP cannot run in
+a process forked from one that used it (the child is terminated), so a
+forked child runs serially (``_forked``): a process forked by
+multiprocessing is one of several workers side by side anyway.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 
 from .codegen.functions import PART_MARKER
 
 _launching = threading.Lock()
+_forked = False
+# A parallel call this many times slower than the kernel's best, by at
+# least CONTENDED_MIN_SECONDS, means its threads waited for cores.
+CONTENDED = 3.0
+CONTENDED_MIN_SECONDS = 1e-3
+
+
+def _in_forked_child():
+    global _forked
+    _forked = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_in_forked_child)
 
 
 def threads_for_call() -> int:
     """The threads a parallel kernel called now from this thread may use."""
-    if threading.current_thread() is not threading.main_thread():
+    if _forked or threading.current_thread() is not threading.main_thread():
         return 1
     import numba
 
@@ -57,7 +74,6 @@ def runner(dispatcher, make_serial):
     2.2 times as long as the plain loop (per-example gradients of 2,048 to
     16,384 rows, docs/benchmarks.md), and gives the same values bit for bit."""
     import numba
-    _choose_threading_layer(numba)
     set_threads = numba.set_num_threads
     made, making = [], threading.Lock()
 
@@ -68,13 +84,22 @@ def runner(dispatcher, make_serial):
                     made.append(make_serial())
         return made[0]
 
+    best = [float("inf")]   # the fastest call on several threads so far
+
     def run(*arrays):
         threads = threads_for_call()
         if threads == 1:
             return serial()(*arrays)
         with _launching:
             set_threads(threads)
-            return dispatcher(*arrays)
+            start = time.perf_counter()
+            result = dispatcher(*arrays)
+            took = time.perf_counter() - start
+        if took > CONTENDED * best[0] and took - best[0] > CONTENDED_MIN_SECONDS:
+            from . import blas_threads
+            blas_threads.saw_contention()
+        best[0] = min(best[0], took)
+        return result
     run.dispatcher, run.serial = dispatcher, serial
     return run
 
@@ -84,15 +109,6 @@ def serial_source(source: str) -> str:
     parts, shared with other kernels, as they are)."""
     kernel, marker, parts = source.partition("\n" + PART_MARKER)
     return kernel.replace("prange(", "range(") + marker + parts
-
-
-def _choose_threading_layer(numba):
-    """The workqueue layer (module doc), unless chosen already."""
-    from numba.np.ufunc import parallel as numba_parallel
-    launched = numba_parallel._is_initialized
-    if (not launched and "NUMBA_THREADING_LAYER" not in os.environ
-            and numba.config.THREADING_LAYER == "default"):
-        numba.config.THREADING_LAYER = "workqueue"
 
 
 def is_parallel(source: str) -> bool:

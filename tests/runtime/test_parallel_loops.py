@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -207,3 +208,65 @@ def test_one_thread_runs_the_kernel_made_without_parallel_loops(monkeypatch):
     assert twin is not kernel.dispatcher and twin.signatures     # compiled and called
     assert "prange(" not in parallel.serial_source(kernel.source).split("# numjac part")[0]
     np.testing.assert_array_equal(one, two)
+
+
+FORKED = """
+    import os
+    import numpy as np, numjac as nj
+    from numjac.runtime import parallel
+    x = np.random.default_rng(0).normal(size=(8192, 64))
+    f = nj.vmap(lambda r: np.exp(r) * r.sum())
+    nj.set_num_threads(2)
+    parent = f(x)
+    assert "prange" in f.lower(x).source
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        same = bool((f(x) == parent).all())
+        os.write(write, f"{parallel.threads_for_call()} {same}".encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 100).decode()
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), child, parallel.threads_for_call())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork exists on POSIX systems only")
+def test_a_forked_child_runs_parallel_kernels_serially():
+    """GNU OpenMP, Numba's threads when TBB is missing, terminates a child
+    forked from a process that used it: the child runs the serial twin."""
+    env = {"NUMJAC_COMPILE": "blocking", "NUMJAC_NUM_THREADS": "2", "NUMBA_NUM_THREADS": "2"}
+    assert _in_fresh_process(FORKED, **env) == ["0", "1", "True", "2"]
+
+
+def test_a_parallel_call_far_slower_than_its_best_moves_big_work_to_one_thread(monkeypatch):
+    """Load that has just started is not yet in the load average: a
+    parallel call taking several times the kernel's best (its threads
+    waited for cores) sends big work to one thread until the next look."""
+    from numjac.runtime import blas_threads
+    monkeypatch.delenv("NUMJAC_NUM_THREADS", raising=False)
+    monkeypatch.setattr(blas_threads, "free_threads", lambda wall, limit: 2)
+    monkeypatch.setattr(parallel, "threads_for_call", lambda: blas_threads.threads_now())
+    nj.set_num_threads(None)
+    delays = iter([0.002, 0.002, 0.003, 0.02])
+    serial_calls = []
+    run = parallel.runner(lambda: time.sleep(next(delays)),
+                          lambda: (lambda: serial_calls.append(1)))
+    for _ in range(3):      # within the usual spread: still two threads
+        run()
+        assert blas_threads.threads_now() == 2
+    run()                   # ten times the best
+    assert blas_threads.threads_now() == 1
+    run()
+    assert serial_calls == [1]
+
+
+def test_a_thread_count_the_user_chose_is_kept_when_calls_are_slow(monkeypatch):
+    from numjac.runtime import blas_threads
+    nj.set_num_threads(2)
+    delays = iter([0.002, 0.02])
+    run = parallel.runner(lambda: time.sleep(next(delays)), lambda: None)
+    run(), run()
+    assert blas_threads.threads_now() == 2
