@@ -65,3 +65,15 @@ def test_float_and_zero_d_array_are_separate_signatures():
     np.testing.assert_array_equal(f(2.0, y), 2.0 * y)
     np.testing.assert_array_equal(f(np.array(3.0), y), 3.0 * y)
     np.testing.assert_array_equal(f(4.0, y), 4.0 * y)
+
+
+def test_numpy_scalars_of_each_dtype_keep_their_own_kernels(staged_calls):
+    """The fast path keys a NumPy scalar by its class alone: each class
+    (hence dtype) still gets its own kernel, with NumPy's result dtype."""
+    f = nj.jit(lambda t, y: y * t)
+    y = np.arange(3, dtype=np.float32)
+    for t in (np.float32(2.0), np.float64(2.0), np.int16(2), np.float32(3.0), np.float64(3.0)):
+        got = f(t, y)
+        assert got.dtype == (y * t).dtype
+        np.testing.assert_array_equal(got, y * t)
+    assert len(staged_calls) == 3
