@@ -5,7 +5,10 @@ Rows: per-example gradients of a logistic loss over 64 features
 (benchmarks/workloads.py) at batches from 64 to 131,072, in microseconds
 per example; the 2000 x 2000 Jacobian (jacfwd) of ``tanh(A @ x) * x +
 sin(x)``; the 1000 x 1000 Jacobian of ``B @ tanh(A @ x)`` in chunks of 100
-columns (each chunk two BLAS products).  Each configuration is measured
+columns (each chunk two BLAS products); and the machine's ceiling for
+work that streams through memory: ``2 * x + 1`` over 8,388,608 elements
+(64 MB read, 64 MB written), which no number of threads can run faster
+than the memory allows.  Each configuration is measured
 once per round, the rounds one after the other, so that a change in the
 machine's load reaches all of them; the table gives the median over rounds and the best round, the
 cores each configuration kept busy (process CPU time over wall time: on a
@@ -34,6 +37,7 @@ from .workloads import WORKLOADS, JaxPeer, Skip, logistic_loss, mlp
 BATCHES = (64, 1024, 16384, 131072)
 JACOBIAN_SIZE = 2000
 CHUNKED_SIZE, CHUNK = 1000, 100
+STREAM_SIZE = 1 << 23
 ROUNDS = 5
 UNCHANGED = "unchanged"     # a peer's configuration: numjac's threads left as they are
 
@@ -129,6 +133,12 @@ def run(rounds=ROUNDS):
     calls = {"numjac 1 thread": (1, lambda: chunked(x)),
              "numjac 2 threads": (2, lambda: chunked(x))}
     rows.append((f"jacfwd {CHUNKED_SIZE}x{CHUNKED_SIZE} of B tanh(A x), chunks of {CHUNK}",
+                 measure(calls, rounds), 1e3, "ms per call"))
+    stream = nj.jit(lambda v: 2.0 * v + 1.0)
+    v = np.random.default_rng(3).normal(size=STREAM_SIZE)
+    np.testing.assert_array_equal(stream(v), 2.0 * v + 1.0)
+    calls = {"numjac 1 thread": (1, lambda: stream(v)), "numjac 2 threads": (2, lambda: stream(v))}
+    rows.append((f"memory ceiling: 2 * x + 1 over {STREAM_SIZE:,} elements",
                  measure(calls, rounds), 1e3, "ms per call"))
     return rows, (load_before, os.getloadavg())
 
