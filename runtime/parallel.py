@@ -70,9 +70,10 @@ def runner(dispatcher, make_serial):
     """A callable running the parallel kernel ``dispatcher`` on the threads
     ``threads_for_call`` allows, one call at a time; on one thread, the
     kernel compiled without parallel loops (``make_serial()``, made on the
-    first such call): Numba's parallel loop run on one thread took 1.3 to
-    2.2 times as long as the plain loop (per-example gradients of 2,048 to
-    16,384 rows, docs/benchmarks.md), and gives the same values bit for bit."""
+    first such call): on one thread Numba's parallel loop still pays its
+    launch (70 us a call on the workqueue layer, whose one-thread loop took
+    1.3 to 2.2 times as long as the plain loop on per-example gradients of
+    2,048 to 16,384 rows), and the twin gives the same values bit for bit."""
     import numba
     set_threads = numba.set_num_threads
     made, making = [], threading.Lock()
