@@ -205,7 +205,7 @@ class Codegen(Accumulators):
     # -- the kernel
     def generate(self) -> str:
         params = [self.var_name(v) for v in self.ir.inputs]
-        env = {v: Array(p, v.type.ndim) for v, p in zip(self.ir.inputs, params)}
+        env = {v: self.input_value(v, p) for v, p in zip(self.ir.inputs, params)}
         outs = self.emit_ir(self.ir, env)
         names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
         self.line(f"return ({''.join(n + ', ' for n in names)})")
@@ -223,6 +223,15 @@ class Codegen(Accumulators):
             header += ["", *part_imports(parts)]
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
         return "\n".join(header + body) + "\n" + appended_parts(parts)
+
+    def input_value(self, var, param):
+        """The kernel's input ``var``, passed as ``param``: an array, but a
+        0-d one read once into a local (Numba's parallel loops are given a
+        0-d array as a scalar, on which ``param[()]`` fails to compile)."""
+        if var.type.ndim:
+            return Array(param, var.type.ndim)
+        self.line(f"{param}_ = {param}[()]")
+        return Scalar(f"{param}_")
 
     def take_workspace(self, outputs) -> list:
         """(name, AType) of the big temporaries, which become arguments: the

@@ -270,3 +270,24 @@ def test_a_thread_count_the_user_chose_is_kept_when_calls_are_slow(monkeypatch):
     run = parallel.runner(lambda: time.sleep(next(delays)), lambda: None)
     run(), run()
     assert blas_threads.threads_now() == 2
+
+
+SCALAR_READERS = {
+    "Python float": (lambda: nj.jit(lambda x, s: np.sin(x) * s), 2.0),
+    "0-d array": (lambda: nj.jit(lambda x, s: np.sin(x) * s), np.array(2.0)),
+    "vmap": (lambda: nj.vmap(lambda r, s: np.sin(r) * s, in_dims=(0, None)), 2.0),
+    "grad": (lambda: nj.grad(lambda x, s: np.sum(np.sin(x) * s)), 2.0),
+}
+
+
+@pytest.mark.parametrize("case", SCALAR_READERS)
+def test_parallel_loops_read_scalar_arguments(case, monkeypatch):
+    """A 0-d input read inside a parallel loop (Numba gives the loop's
+    function a scalar there, so the kernel reads it once before)."""
+    make, s = SCALAR_READERS[case]
+    x = np.random.default_rng(0).normal(size=(1024, 640))
+    nj.set_num_threads(2)
+    assert "prange" in make().lower(x, s).source
+    got = make()(x, s)
+    monkeypatch.setenv("NUMJAC_BACKEND", "interpret")
+    np.testing.assert_allclose(got, make()(x, s), rtol=1e-13, atol=1e-13)
