@@ -51,6 +51,6 @@ __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
            "UnsupportedOperationError", "compile_mode", "cond", "distributed",
            "fori_loop", "get_num_threads", "grad", "hessian", "hessian_sparsity",
            "jacfwd", "jacobian", "jacobian_sparsity", "jacrev", "jit", "jvp",
-           "linearize", "make_ir", "no_grad", "random", "release_buffers", "scan", "set_compile_mode",
-           "set_num_threads", "sparse_hessian", "sparse_jacobian", "stop_gradient",
-           "value_and_grad", "vjp", "vmap", "wait_for_compiles", "while_loop"]
+           "linearize", "make_ir", "no_grad", "random", "release_buffers", "scan",
+           "set_compile_mode", "set_num_threads", "sparse_hessian", "sparse_jacobian",
+           "stop_gradient", "value_and_grad", "vjp", "vmap", "wait_for_compiles", "while_loop"]

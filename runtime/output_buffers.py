@@ -20,7 +20,7 @@ to the one it took while it checks another).
 
 The arrays kept stay allocated until ``release_buffers()`` (or the end of
 the process): at most KEPT_PER_OUTPUT per big output of each kernel used,
-and at most ``NUMJAC_OUTPUT_BUFFERS_MAX_BYTES`` (default 1 GiB; 0 keeps
+and at most ``NUMJAC_OUTPUT_BUFFERS_MAX_BYTES`` (default 512 MiB; 0 keeps
 none) in all, past which new arrays are not kept.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ import weakref
 import numpy as np
 
 KEPT_PER_OUTPUT = 2
-DEFAULT_MAX_BYTES = 1 << 30
+DEFAULT_MAX_BYTES = 1 << 29
 
 _ALL = weakref.WeakSet()          # every Buffers (of the kernels alive)
 _KEEPING = threading.Lock()       # held while a Buffers changes what it keeps
@@ -61,7 +61,15 @@ _ONLY_KEPT = _references_when_only_kept((np.empty(0),))
 
 
 def max_bytes() -> int:
-    return int(os.environ.get("NUMJAC_OUTPUT_BUFFERS_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """The most bytes all ``Buffers`` together keep."""
+    text = os.environ.get("NUMJAC_OUTPUT_BUFFERS_MAX_BYTES", "")
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"NUMJAC_OUTPUT_BUFFERS_MAX_BYTES must be a number of bytes, "
+                         f"not {text!r}") from None
 
 
 class Buffers:
@@ -126,9 +134,27 @@ def with_buffers(kernel, buffers: tuple):
 
 
 def release_buffers() -> int:
-    """Drop every output array numjac keeps for reuse (arrays you hold stay
-    yours and unchanged); returns the bytes no longer kept.  Later calls
-    allocate and keep anew."""
+    """Free the big output arrays numjac keeps for reuse.
+
+    A kernel returning an array of 4 MB or more writes it into an array
+    kept from an earlier call that nothing else refers to any more (at
+    most two per output, at most ``NUMJAC_OUTPUT_BUFFERS_MAX_BYTES`` in
+    all; docs/guide.md, "Big outputs").  This drops them all; arrays you
+    hold stay yours, unchanged.  Later calls allocate and keep anew.
+
+    Parameters
+    ----------
+
+    Returns
+    -------
+    int
+        The bytes no longer kept (arrays you still hold included).
+
+    Examples
+    --------
+    >>> nj.release_buffers() >= 0
+    True
+    """
     return sum(buffers.release() for buffers in list(_ALL))
 
 

@@ -226,3 +226,9 @@ def test_a_background_compile_types_the_buffers(fresh_caches, caplog):  # noqa: 
     assert any(re.search(r"disk cache hit", r.getMessage()) for r in caplog.records)
     assert not any(re.search(r"failed", r.getMessage()) for r in caplog.records)
     assert_values(result, np.sin(x) * 2.0 + np.cos(x))
+
+
+def test_a_bad_cap_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NUMJAC_OUTPUT_BUFFERS_MAX_BYTES", "lots")
+    with pytest.raises(ValueError, match="NUMJAC_OUTPUT_BUFFERS_MAX_BYTES must be a number"):
+        output_buffers.max_bytes()
