@@ -232,3 +232,41 @@ def test_a_bad_cap_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("NUMJAC_OUTPUT_BUFFERS_MAX_BYTES", "lots")
     with pytest.raises(ValueError, match="NUMJAC_OUTPUT_BUFFERS_MAX_BYTES must be a number"):
         output_buffers.max_bytes()
+
+
+def reshaped(x):
+    return np.sin(x).reshape(ROWS, 20, COLUMNS // 20), np.sum(np.sin(x), axis=0)
+
+
+def test_outputs_that_are_views_of_a_buffer():
+    """The kernel returns a reshaped view of its buffer: a held view keeps
+    the buffer, a dropped one frees it for the next call."""
+    f = nj.jit(reshaped, backend="numba")
+    x = inputs(0)[0]
+    assert "= b.reshape((1024, 20, 32))" in f.lower(x).source
+    held = [(f(x), reshaped(x)) for x in (inputs(k)[0] for k in range(4))]
+    for got, expected in held:
+        assert_values(got[0], expected[0])
+        assert_values(got[1], expected[1])
+    del held, got, expected
+    seen = set()
+    for k in range(6):
+        x = inputs(k)[0]
+        view, sums = f(x)
+        assert_values(view, reshaped(x)[0])
+        seen.add(address(view))
+    assert len(seen) == 2
+
+
+def test_vjp_residuals_held_by_numjac_are_not_written():
+    """vjp keeps what the backward pass needs (kernel outputs) in vjp_fn:
+    they are held, so later forward calls leave them alone."""
+    def loss(x):
+        return np.sum(np.sin(np.exp(x) * x))
+    x0, x1 = inputs(0)[0] * 0.1, inputs(1)[0] * 0.1
+    _, first = nj.vjp(loss, x0)
+    _, second = nj.vjp(loss, x1)
+    expected = np.cos(np.exp(x0) * x0) * np.exp(x0) * (1 + x0)
+    assert_values(first(np.float64(1.0))[0], expected)
+    assert_values(second(np.float64(1.0))[0],
+                  np.cos(np.exp(x1) * x1) * np.exp(x1) * (1 + x1))
