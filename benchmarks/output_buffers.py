@@ -1,6 +1,7 @@
 """``python -m benchmarks --only buffers``: big outputs written into reused
 buffers (runtime/output_buffers.py) against the same kernel allocating its
-output on every call, alternating in one process, on one thread.
+output on every call, alternating in one process, on one thread
+(``python -m benchmarks.output_buffers --threads 2``: on two).
 
 Rows: per-example gradients of the logistic loss over 64 features
 (benchmarks/batches.py) at 1,024, 16,384 and 131,072 rows (0.5, 8 and 64
@@ -112,12 +113,12 @@ def page_faults_per_call(call, calls=10) -> float:
     return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
-def run(rounds=ROUNDS):
+def run(rounds=ROUNDS, threads=1):
     """[(row name, {column: ([wall], [cpu]) in the row's unit}, {column: page
     faults per call})], load averages."""
     import numjac as nj
     nj.set_compile_mode("blocking")
-    nj.set_num_threads(1)
+    nj.set_num_threads(threads)
     load_before = os.getloadavg()
     rows = []
     for name, scale, calls in cases(nj):
@@ -133,15 +134,15 @@ def run(rounds=ROUNDS):
     return rows, (load_before, os.getloadavg())
 
 
-def markdown(rows, loads, rounds=ROUNDS) -> str:
+def markdown(rows, loads, rounds=ROUNDS, threads=1) -> str:
     lines = ["| case | " + " | ".join(f"{c} wall | {c} CPU | {c} faults" for c in COLUMNS)
              + " |", "| --- |" + " ---: |" * (3 * len(COLUMNS))]
     for name, times, faults in rows:
         cells = [f"{statistics.median(times[c][0]):.3f} | {statistics.median(times[c][1]):.3f}"
                  f" | {faults[c]:,.0f}" for c in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"Microseconds per example (the jacfwd: milliseconds per call), one "
-              f"thread; median of {rounds} rounds (each a median of 7 batches of calls), "
+    lines += ["", f"Microseconds per example (the jacfwd: milliseconds per call), "
+              f"{threads} thread(s); median of {rounds} rounds (each a median of 7 batches of calls), "
               "the columns alternating; faults: minor page faults per call; "
               + load_averages(*loads)]
     return "\n".join(lines) + "\n"
@@ -150,8 +151,10 @@ def markdown(rows, loads, rounds=ROUNDS) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks --only buffers")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="nj.set_num_threads for the run (parallel kernels)")
     args = parser.parse_args(argv)
-    print(markdown(*run(args.rounds), args.rounds))
+    print(markdown(*run(args.rounds, args.threads), args.rounds, args.threads))
 
 
 if __name__ == "__main__":
