@@ -150,12 +150,22 @@ def mixing(x):
     return np.tanh(np.cumsum(x)) * x[::-1]
 
 
+def closing_over(matrix):
+    """A function reading ``matrix`` from its closure (a captured input,
+    passed by the guarded fast path)."""
+    def f(x):
+        return np.tanh(matrix @ x) * x
+    return f
+
+
 TRANSFORMS = {
     "vmap(grad)": (lambda: nj.vmap(nj.grad(logistic), in_dims=(None, 0, 0)),
                    lambda rng: (rng.normal(size=64) / 8, rng.normal(size=(16384, 64)),
                                 np.sign(rng.normal(size=16384)))),
     "jacfwd": (lambda: nj.jacfwd(mixing), lambda rng: (rng.normal(size=800),)),
     "jacrev": (lambda: nj.jacrev(mixing), lambda rng: (rng.normal(size=800),)),
+    "jacfwd of a closure": (lambda: nj.jacfwd(closing_over(np.eye(800) + 0.01)),
+                            lambda rng: (rng.normal(size=800),)),
 }
 
 
@@ -270,3 +280,18 @@ def test_vjp_residuals_held_by_numjac_are_not_written():
     assert_values(first(np.float64(1.0))[0], expected)
     assert_values(second(np.float64(1.0))[0],
                   np.cos(np.exp(x1) * x1) * np.exp(x1) * (1 + x1))
+
+
+def test_the_transforms_own_fast_path(monkeypatch):
+    """jacfwd called directly (its guarded fast path passes the captured
+    matrix): every kept Jacobian is its closed form at its own point."""
+    monkeypatch.setenv("NUMJAC_BACKEND", "numba")
+    matrix = np.eye(800) + 0.01
+    jacobian = nj.jacfwd(closing_over(matrix))
+    rng = np.random.default_rng(3)
+    points = [rng.normal(size=800) for _ in range(4)]
+    results = [jacobian(x) for x in points]
+    for x, got in zip(points, results):
+        t = np.tanh(matrix @ x)
+        expected = x[:, None] * (1 - t * t)[:, None] * matrix + np.diag(t)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
