@@ -10,6 +10,8 @@ inputs in one process: per-call medians and the ratio numjac / peer.
     python -m benchmarks --only threads        # 1 vs 2 threads (benchmarks/threads.py)
     python -m benchmarks --only batches        # batches 64..131,072 (benchmarks/batches.py;
                                                # --variants: hand-written variants)
+    python -m benchmarks --only buffers        # reused big outputs against allocating
+                                               # (benchmarks/output_buffers.py)
 
 The cold-start rows run fresh processes: the first call of jacrev of the
 MLP with an empty disk cache, again with the cache warm, and JAX's first
@@ -236,6 +238,10 @@ def main(argv=None):
     if args.only and args.only.lower() == "threads":
         from . import threads      # its own rows: numjac on 1 and 2 threads, JAX
         threads.main([])
+        return
+    if args.only and args.only.lower() == "buffers":
+        from . import output_buffers   # reused output buffers against allocating kernels
+        output_buffers.main([])
         return
     peers = load_peers()
     results = []

@@ -20,7 +20,8 @@ Also: ``jacobian_sparsity``, ``hessian_sparsity``, ``sparse_jacobian`` and
 ``stop_gradient`` and ``no_grad`` (no derivative through a value),
 ``nj.random`` (seeded draws that work inside compiled functions),
 ``set_compile_mode``, ``compile_mode`` and ``wait_for_compiles`` (big
-kernels compile in the background while the interpreter answers), the
+kernels compile in the background while the interpreter answers),
+``release_buffers`` (frees the big outputs kept for reuse), the
 errors numjac raises on purpose, and ``numjac.typing`` for annotations.
 ``help(nj.jacrev)`` and the others document parameters, results and
 errors; docs/guide.md is the user guide.
@@ -40,6 +41,7 @@ from .distributed import distributed
 from .sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from .logging_setup import configure_from_environment as _configure_logging
 from .runtime.background import compile_mode, set_compile_mode, wait_for_compiles
+from .runtime.output_buffers import release_buffers
 
 _configure_logging()
 
@@ -49,6 +51,6 @@ __all__ = ["ConcretizationError", "NumpyRandomError", "UnsupportedDtypeError",
            "UnsupportedOperationError", "compile_mode", "cond", "distributed",
            "fori_loop", "get_num_threads", "grad", "hessian", "hessian_sparsity",
            "jacfwd", "jacobian", "jacobian_sparsity", "jacrev", "jit", "jvp",
-           "linearize", "make_ir", "no_grad", "random", "scan", "set_compile_mode",
-           "set_num_threads", "sparse_hessian", "sparse_jacobian", "stop_gradient",
-           "value_and_grad", "vjp", "vmap", "wait_for_compiles", "while_loop"]
+           "linearize", "make_ir", "no_grad", "random", "release_buffers", "scan",
+           "set_compile_mode", "set_num_threads", "sparse_hessian", "sparse_jacobian",
+           "stop_gradient", "value_and_grad", "vjp", "vmap", "wait_for_compiles", "while_loop"]

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compiler.printer import print_ir
-from . import kernel_store, numba_backend, parallel
+from . import kernel_store, numba_backend, output_buffers, parallel
 from .codegen import generate
 
 log = logging.getLogger("numjac")
@@ -53,10 +53,12 @@ class NumbaKernel:
     """A compiled kernel: call it with one array per IR input.
 
     ``fast`` is the Numba dispatcher itself (for a kernel with parallel
-    loops, parallel.runner of it), for callers that pass the
-    ``workspace`` arrays after the inputs themselves.  The workspace holds
-    the kernel's big temporaries, allocated once: the kernel holds the GIL
-    while it runs, so calls never share it."""
+    loops, parallel.runner of it; for one with big outputs, called with
+    an array of each of its ``buffers`` added: output_buffers.py), for
+    callers that pass the ``workspace`` arrays after the inputs
+    themselves.  The workspace holds the kernel's big temporaries,
+    allocated once: the kernel holds the GIL while it runs, so calls
+    never share it."""
 
     def __init__(self, key: str, source: str, directory, signature: str = ""):
         self.key, self.source, self.directory = key, source, directory
@@ -66,11 +68,13 @@ class NumbaKernel:
         if directory is not None:
             entry = kernel_store.Entry(directory, key, versions(), source)
             part_entry = functools.partial(_part_entry, directory)
-        self.dispatcher, spec = numba_backend.load(source, key, entry, part_entry)
+        self.dispatcher, spec, outputs = numba_backend.load(source, key, entry, part_entry)
         self.fast = self.dispatcher
         if parallel.is_parallel(source):
             self.fast = parallel.runner(self.dispatcher, functools.partial(
                 _serial_twin, key, source, directory, part_entry))
+        self.buffers = output_buffers.buffers_for(outputs)
+        self.fast = output_buffers.with_buffers(self.fast, self.buffers)
         self.workspace = tuple(np.empty(shape, dtype) for shape, dtype in spec)
         self.load_seconds = time.perf_counter() - start
         self.called = False

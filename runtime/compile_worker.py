@@ -103,6 +103,8 @@ def compile_overload(kernel, arguments):
     import numba
     types = [numba.typeof(stand_in(*described)) for described in arguments]
     types += [numba.typeof(array) for array in kernel.workspace]
+    types += [numba.types.Array(numba.from_dtype(buffers.dtype), len(buffers.shape), "C")
+              for buffers in kernel.buffers]
     kernel.dispatcher.compile(tuple(types))
 
 

@@ -1,4 +1,5 @@
-"""Generated kernel source -> a Numba dispatcher and its workspace spec.
+"""Generated kernel source -> a Numba dispatcher and the specs of the
+arrays it takes after its inputs (workspace, output buffers).
 
 The source runs as a module registered in ``sys.modules`` (Numba finds a
 cached kernel's globals through its module name).  With the disk cache on,
@@ -33,7 +34,8 @@ def module_source(kernel_source: str, ir_text: str, key: str) -> str:
 
 
 def load(source: str, key: str, entry=None, part_entry=None):
-    """(dispatcher, WORKSPACE) of the kernel module ``source``; with a
+    """(dispatcher, WORKSPACE, OUTPUT_BUFFERS) of the kernel module
+    ``source`` (the specs: (shape, dtype) pairs); with a
     kernel_store ``entry``, the dispatcher's machine code goes through it,
     and each part's through ``part_entry(name, part_source)``."""
     kernel_source, *parts = source.split("\n" + PART_MARKER)
@@ -42,7 +44,8 @@ def load(source: str, key: str, entry=None, part_entry=None):
         shared_part(name, part_source, part_entry)
     module = _module(PREFIX + key, kernel_source, key)
     dispatcher = _njit(module.kernel, entry, parallel=is_parallel(kernel_source))
-    return dispatcher, getattr(module, "WORKSPACE", ())
+    return (dispatcher, getattr(module, "WORKSPACE", ()),
+            getattr(module, "OUTPUT_BUFFERS", ()))
 
 
 def _module(name: str, source: str, key: str):

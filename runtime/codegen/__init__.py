@@ -7,8 +7,10 @@ the source; split.py breaks its long expressions into named temporaries).
 
 The kernel takes one array per IR input (0-d inputs as 0-d arrays, any
 layout), then one preallocated array per name in the module's WORKSPACE
-(if any: big temporaries, reused from call to call), and returns a tuple
-with one new or input array per IR output.
+(if any: big temporaries, reused from call to call), then one array per
+name in its OUTPUT_BUFFERS (if any: big outputs, written into arrays the
+caller reuses, runtime/output_buffers.py), and returns a tuple with one
+new, input or output buffer array (or a view of one) per IR output.
 """
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ import numpy as np
 
 from ...compiler.ir import IR
 # The limits, for reading: each module reads its own (set them there).
-from .emission import WORKSPACE_BYTES, WORKSPACE_MAX_BYTES, Codegen
+from .emission import OUTPUT_BUFFER_BYTES, WORKSPACE_BYTES, WORKSPACE_MAX_BYTES, Codegen
 from .planning import MAX_NESTING, RECOMPUTE_CHARS, RECOMPUTE_LIMIT
 from .split import MAX_EXPRESSION_CHARS
 
 __all__ = ["Codegen", "UnsupportedIR", "check_supported", "generate", "MAX_EXPRESSION_CHARS",
-           "MAX_NESTING", "RECOMPUTE_CHARS", "RECOMPUTE_LIMIT", "WORKSPACE_BYTES",
-           "WORKSPACE_MAX_BYTES"]
+           "MAX_NESTING", "OUTPUT_BUFFER_BYTES", "RECOMPUTE_CHARS", "RECOMPUTE_LIMIT",
+           "WORKSPACE_BYTES", "WORKSPACE_MAX_BYTES"]
 
 
 class UnsupportedIR(Exception):

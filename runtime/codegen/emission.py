@@ -40,6 +40,9 @@ _RESERVED |= {"gemm_alone", "blas_one_thread"}
 # keeps at most WORKSPACE_MAX_BYTES of them alive between calls.
 WORKSPACE_BYTES = 64 * 1024
 WORKSPACE_MAX_BYTES = 256 * 1024 * 1024
+# Arrays the kernel returns from this size on are written into buffers the
+# caller passes (see Codegen.take_output_buffers).
+OUTPUT_BUFFER_BYTES = 4 * 1024 * 1024
 # Elements of a top-level loop nest from which its outer loop runs on
 # several threads (runtime/parallel.py): about a quarter of a millisecond
 # of work, against the few microseconds a parallel region costs to start.
@@ -209,7 +212,9 @@ class Codegen(Accumulators):
         outs = self.emit_ir(self.ir, env)
         names = [self.output_array(v, atom.type).name for v, atom in zip(outs, self.ir.outputs)]
         self.line(f"return ({''.join(n + ', ' for n in names)})")
-        workspace = self.take_workspace(set(names) | self.viewed)
+        returned = set(names) | self.viewed
+        workspace = self.take_workspace(returned)
+        buffers = self.take_output_buffers(returned)
         header = ["import math", "", "import numpy as np"]
         if self.support:
             helpers = ", ".join(sorted(self.support))
@@ -217,7 +222,10 @@ class Codegen(Accumulators):
         if workspace:
             spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in workspace)
             header += ["", f"WORKSPACE = ({spec})"]
-        params += [name for name, _ in workspace]
+        if buffers:
+            spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in buffers)
+            header += ["", f"OUTPUT_BUFFERS = ({spec})"]
+        params += [name for name, _ in workspace + buffers]
         body, parts = split_body(self.lines, params, self.support)
         if parts:
             header += ["", *part_imports(parts)]
@@ -233,25 +241,48 @@ class Codegen(Accumulators):
         self.line(f"{param}_ = {param}[()]")
         return Scalar(f"{param}_")
 
-    def take_workspace(self, outputs) -> list:
+    def take_workspace(self, returned) -> list:
         """(name, AType) of the big temporaries, which become arguments: the
         caller allocates them once and passes them to every call (fresh
         ones that big may be mapped from the system on each call, a page
         fault per 4 KB written).  At most WORKSPACE_MAX_BYTES in all."""
+        workspace, kept = [], 0
+        for index, name, atype in self.allocated_once():
+            size = atype.size * atype.dtype.itemsize
+            if (name not in returned and size >= WORKSPACE_BYTES
+                    and kept + size <= WORKSPACE_MAX_BYTES):
+                kept += size
+                self.passed_in(index, name, atype, "a workspace argument")
+                workspace.append((name, atype))
+        return workspace
+
+    def take_output_buffers(self, returned) -> list:
+        """(name, AType) of the big arrays the kernel returns (or returns
+        views of), which become arguments after the workspace: the caller
+        passes a buffer no one else holds (runtime/output_buffers.py), so
+        that a call in a loop writes the memory of an earlier result the
+        user dropped instead of new pages the system must clear first."""
+        buffers = []
+        for index, name, atype in self.allocated_once():
+            if name in returned and atype.size * atype.dtype.itemsize >= OUTPUT_BUFFER_BYTES:
+                self.passed_in(index, name, atype, "an output buffer argument")
+                buffers.append((name, atype))
+        return buffers
+
+    def allocated_once(self) -> list:
+        """The (line index, name, AType) of ``allocations`` whose name has
+        only that allocation (one array, whatever path the kernel takes)."""
         counts = {}
         for _, name, _ in self.allocations:
             counts[name] = counts.get(name, 0) + 1
-        workspace, kept = [], 0
-        for index, name, atype in self.allocations:
-            size = atype.size * atype.dtype.itemsize
-            if (name not in outputs and counts[name] == 1 and size >= WORKSPACE_BYTES
-                    and kept + size <= WORKSPACE_MAX_BYTES):
-                kept += size
-                line = self.lines[index]
-                indent = line[:len(line) - len(line.lstrip())]
-                self.lines[index] = f"{indent}# {name}: {atype}, a workspace argument"
-                workspace.append((name, atype))
-        return workspace
+        return [entry for entry in self.allocations if counts[entry[1]] == 1]
+
+    def passed_in(self, index, name, atype, what):
+        """Allocation line ``index`` of ``name`` made a comment: the array
+        is an argument."""
+        line = self.lines[index]
+        indent = line[:len(line) - len(line.lstrip())]
+        self.lines[index] = f"{indent}# {name}: {atype}, {what}"
 
     def output_array(self, value, atype) -> Array:
         array = self.array_of(value)

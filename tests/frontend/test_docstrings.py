@@ -16,9 +16,9 @@ PUBLIC.update({f"random.{name}": getattr(nj.random, name) for name in nj.random.
 ERRORS = {name for name, obj in PUBLIC.items()
           if inspect.isclass(obj) and issubclass(obj, Exception)}
 CONTEXT_MANAGERS = {"no_grad", "compile_mode"}
-RAISES_NOTHING = {"stop_gradient", "wait_for_compiles"}
+RAISES_NOTHING = {"stop_gradient", "wait_for_compiles", "release_buffers"}
 SETTINGS = {"set_num_threads", "get_num_threads", "distributed", "set_compile_mode",
-            "wait_for_compiles"}
+            "wait_for_compiles", "release_buffers"}
 LOOPS = {"scan", "fori_loop", "while_loop", "cond"}
 TRANSFORMS = ["jit", "vmap", "grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "vjp",
               "jvp", "linearize", "jacobian", "make_ir", "jacobian_sparsity", "hessian_sparsity",
