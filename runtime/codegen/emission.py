@@ -61,7 +61,7 @@ class Codegen(Accumulators):
         self.support = set()     # kernel_support helpers the kernel calls
         self.commented = set()   # IR lines commented in the current loop nest
         self.allocations = []    # (line index, name, AType) of each `empty`
-        self.viewed = set()      # arrays an output is a reshaped view of
+        self.viewed = set()      # arrays an output may be a view of (or swapped with)
         self.parallel_depth = 0  # prange loops around the current line
         self.origins = {}        # planned equation -> the IR equation it stands for
 
