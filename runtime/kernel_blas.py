@@ -105,55 +105,53 @@ def _gemm_codegen(choose_threads):
         if choose_threads:
             choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
         # BLAS is column-major: C = A B in C order is C^T = B^T A^T there,
-        # and a C-order m x k matrix is a column-major k x m one.  An
-        # operand flagged transposed holds its matrix's transpose in C
-        # order, so the BLAS reads it with the other op ("T" for "N").
-        a_t, b_t = (builder.icmp_signed("!=", v, ir.Constant(v.type, 0)) for v in args[6:8])
+        # and a C-order m x k matrix is a column-major k x m one.  An ``a``
+        # flagged transposed holds A^T in C order, a column-major A, which
+        # the BLAS reads with the other op ("T" for "N").
+        a_t = builder.icmp_signed("!=", args[6], ir.Constant(args[6].type, 0))
 
-        def pick(flag, when_set, otherwise):
-            return slot(builder.select(flag, builder.load(when_set), builder.load(otherwise)))
+        def pick(when_transposed, otherwise):
+            return slot(builder.select(a_t, builder.load(when_transposed),
+                                       builder.load(otherwise)))
         single = ir.Constant(args[5].type, 1)
         with builder.if_else(builder.icmp_signed("==", args[5], single)) as (column, other):
             with column:        # out = A b: (A^T)^T times b, or A times b
-                rows, cols = pick(a_t, m_, k_), pick(a_t, k_, m_)
-                builder.call(gemv_fn, [pick(a_t, no, yes), rows, cols, one, a_.data, rows,
+                rows, cols = pick(m_, k_), pick(k_, m_)
+                builder.call(gemv_fn, [pick(no, yes), rows, cols, one, a_.data, rows,
                                        b_.data, step, zero, out_.data, step])
             with other:
                 with builder.if_else(builder.icmp_signed("==", args[3], single)) as (row, full):
-                    with row:   # out = a B: B^T times a, or (B)^T times a
-                        rows, cols = pick(b_t, k_, n_), pick(b_t, n_, k_)
-                        builder.call(gemv_fn, [pick(b_t, yes, no), rows, cols, one, b_.data,
-                                               rows, a_.data, step, zero, out_.data, step])
+                    with row:   # out = a B: B^T times a
+                        builder.call(gemv_fn, [no, n_, k_, one, b_.data, n_, a_.data, step,
+                                               zero, out_.data, step])
                     with full:
-                        builder.call(gemm_fn, [pick(b_t, yes, no), pick(a_t, yes, no), n_, m_,
-                                               k_, one, b_.data, pick(b_t, k_, n_), a_.data,
-                                               pick(a_t, m_, k_), zero, out_.data, n_])
+                        builder.call(gemm_fn, [no, pick(yes, no), n_, m_, k_, one, b_.data,
+                                               n_, a_.data, pick(m_, k_), zero, out_.data,
+                                               n_])
         return context.get_dummy_value()
     return codegen
 
 
 @intrinsic
-def gemm(typingctx, a, b, out, m, k, n, a_transposed, b_transposed):
+def gemm(typingctx, a, b, out, m, k, n, a_transposed):
     """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
     read as m x k, k x n and m x n matrices (k x m for ``a`` if
-    ``a_transposed`` is not 0: it holds the transpose of the m x k matrix;
-    likewise n x k for ``b``).  All three must be C-contiguous arrays of
-    one float dtype.  Emitted inline: calling a compiled helper instead
-    would make Numba link and re-optimise it into every kernel."""
+    ``a_transposed`` is not 0: it holds the transpose of the m x k
+    matrix).  All three must be C-contiguous arrays of one float dtype.
+    Emitted inline: calling a compiled helper instead would make Numba
+    link and re-optimise it into every kernel."""
     _gemm_signature(a, b, out)
-    return (types.void(a, b, out, m, k, n, a_transposed, b_transposed),
-            _gemm_codegen(choose_threads=True))
+    return types.void(a, b, out, m, k, n, a_transposed), _gemm_codegen(choose_threads=True)
 
 
 @intrinsic
-def gemm_alone(typingctx, a, b, out, m, k, n, a_transposed, b_transposed):
+def gemm_alone(typingctx, a, b, out, m, k, n, a_transposed):
     """``gemm`` leaving the BLAS's threads as they are: for the iterations
     of a parallel loop, after ``blas_one_thread`` (several threads changing
     the BLAS's setting at once would race, and each product on several
     BLAS threads would oversubscribe the cores)."""
     _gemm_signature(a, b, out)
-    return (types.void(a, b, out, m, k, n, a_transposed, b_transposed),
-            _gemm_codegen(choose_threads=False))
+    return types.void(a, b, out, m, k, n, a_transposed), _gemm_codegen(choose_threads=False)
 
 
 @intrinsic

@@ -299,12 +299,12 @@ def test_blas_operand_stored_transposed():
     check_backends(f, [rng.normal(size=(40, 40)), rng.normal(size=(40, 40))])
 
 
-TRANSPOSED_PRODUCTS = {   # operands BLAS reads transposed in place (flags 1), no copy
-    "a b^T": (lambda a, b: a @ b.T, (36, 40), (44, 40), ", 0, 1)"),
-    "a^T b": (lambda a, b: a.T @ b, (40, 36), (40, 44), ", 1, 0)"),
-    "a^T b^T": (lambda a, b: a.T @ b.T, (40, 36), (44, 40), ", 1, 1)"),
-    "a^T v": (lambda a, v: a.T @ v, (300, 200), (300,), ", 1, 0)"),
-    "v b^T": (lambda v, b: v @ b.T, (300,), (200, 300), ", 0, 1)"),
+TRANSPOSED_PRODUCTS = {   # a left operand BLAS reads transposed in place (flag 1)
+    "a b^T": (lambda a, b: a @ b.T, (36, 40), (44, 40), ", 0)"),
+    "a^T b": (lambda a, b: a.T @ b, (40, 36), (40, 44), ", 1)"),
+    "a^T b^T": (lambda a, b: a.T @ b.T, (40, 36), (44, 40), ", 1)"),
+    "a^T v": (lambda a, v: a.T @ v, (300, 200), (300,), ", 1)"),
+    "v b^T": (lambda v, b: v @ b.T, (300,), (200, 300), ", 0)"),
 }
 
 
