@@ -91,7 +91,7 @@ def _gemm_codegen(choose_threads):
             return cgutils.alloca_once_value(builder, value)
         no, yes = slot(ir.Constant(_CHAR, ord("N"))), slot(ir.Constant(_CHAR, ord("T")))
         one, zero = slot(ir.Constant(real, 1.0)), slot(ir.Constant(real, 0.0))
-        m_, k_, n_ = (slot(builder.trunc(v, _INT)) for v in args[3:])
+        m_, k_, n_ = (slot(builder.trunc(v, _INT)) for v in args[3:6])
         step = slot(ir.Constant(_INT, 1))
         ptr, iptr = real.as_pointer(), _INT.as_pointer()
         gemm_type = ir.FunctionType(ir.VoidType(), [no.type, no.type, iptr, iptr, iptr, ptr,
@@ -105,42 +105,53 @@ def _gemm_codegen(choose_threads):
         if choose_threads:
             choose_blas_threads(builder, builder.mul(builder.mul(args[3], args[4]), args[5]))
         # BLAS is column-major: C = A B in C order is C^T = B^T A^T there,
-        # and a C-order m x k matrix is a column-major k x m one.
+        # and a C-order m x k matrix is a column-major k x m one.  An ``a``
+        # flagged transposed holds A^T in C order, a column-major A, which
+        # the BLAS reads with the other op ("T" for "N").
+        a_t = builder.icmp_signed("!=", args[6], ir.Constant(args[6].type, 0))
+
+        def pick(when_transposed, otherwise):
+            return slot(builder.select(a_t, builder.load(when_transposed),
+                                       builder.load(otherwise)))
         single = ir.Constant(args[5].type, 1)
         with builder.if_else(builder.icmp_signed("==", args[5], single)) as (column, other):
-            with column:        # out = A b: A^T transposed, times b
-                builder.call(gemv_fn, [yes, k_, m_, one, a_.data, k_, b_.data, step, zero,
-                                       out_.data, step])
+            with column:        # out = A b: (A^T)^T times b, or A times b
+                rows, cols = pick(m_, k_), pick(k_, m_)
+                builder.call(gemv_fn, [pick(no, yes), rows, cols, one, a_.data, rows,
+                                       b_.data, step, zero, out_.data, step])
             with other:
                 with builder.if_else(builder.icmp_signed("==", args[3], single)) as (row, full):
                     with row:   # out = a B: B^T times a
                         builder.call(gemv_fn, [no, n_, k_, one, b_.data, n_, a_.data, step,
                                                zero, out_.data, step])
                     with full:
-                        builder.call(gemm_fn, [no, no, n_, m_, k_, one, b_.data, n_, a_.data,
-                                               k_, zero, out_.data, n_])
+                        builder.call(gemm_fn, [no, pick(yes, no), n_, m_, k_, one, b_.data,
+                                               n_, a_.data, pick(m_, k_), zero, out_.data,
+                                               n_])
         return context.get_dummy_value()
     return codegen
 
 
 @intrinsic
-def gemm(typingctx, a, b, out, m, k, n):
+def gemm(typingctx, a, b, out, m, k, n, a_transposed):
     """``out`` = the BLAS product of ``a`` and ``b``, their C-order elements
-    read as m x k, k x n and m x n matrices.  All three must be C-contiguous
-    arrays of one float dtype.  Emitted inline: calling a compiled helper
-    instead would make Numba link and re-optimise it into every kernel."""
+    read as m x k, k x n and m x n matrices (k x m for ``a`` if
+    ``a_transposed`` is not 0: it holds the transpose of the m x k
+    matrix).  All three must be C-contiguous arrays of one float dtype.
+    Emitted inline: calling a compiled helper instead would make Numba
+    link and re-optimise it into every kernel."""
     _gemm_signature(a, b, out)
-    return types.void(a, b, out, m, k, n), _gemm_codegen(choose_threads=True)
+    return types.void(a, b, out, m, k, n, a_transposed), _gemm_codegen(choose_threads=True)
 
 
 @intrinsic
-def gemm_alone(typingctx, a, b, out, m, k, n):
+def gemm_alone(typingctx, a, b, out, m, k, n, a_transposed):
     """``gemm`` leaving the BLAS's threads as they are: for the iterations
     of a parallel loop, after ``blas_one_thread`` (several threads changing
     the BLAS's setting at once would race, and each product on several
     BLAS threads would oversubscribe the cores)."""
     _gemm_signature(a, b, out)
-    return types.void(a, b, out, m, k, n), _gemm_codegen(choose_threads=False)
+    return types.void(a, b, out, m, k, n, a_transposed), _gemm_codegen(choose_threads=False)
 
 
 @intrinsic

@@ -29,6 +29,7 @@ from ..primitives.indexing import scatter, scatter_add_p, scatter_p, take
 from ..primitives.structural import (broadcast_in_dim_p, broadcast_to, convert_p,
                                      iota_p, reshape_p, transpose_p)
 from ..rules import elementwise_primitives, impls
+from .diagonal import diagonal_product
 
 _SHAPE_ONLY = {broadcast_in_dim_p, reshape_p, transpose_p}
 
@@ -49,7 +50,8 @@ def fold(ir: IR) -> IR:
             out = None if eqn.prim.multiple_results else (
                 _rewrite(eqn, ins, known) or _rewrite_sign(eqn, ins, known, producers)
                 or _masked_scatter(eqn, ins, known, producers)
-                or _added_at_one_index(eqn, ins, producers))
+                or _added_at_one_index(eqn, ins, producers)
+                or diagonal_product(eqn, ins, producers))
             if out is None:
                 outs = builder.add_eqn(eqn.prim, ins, eqn.params, [v.type for v in eqn.outs])
             else:

@@ -4,8 +4,10 @@ the bodies, so they live with the passes.
 
 jvp: a primal scan that also stores the carry entering every iteration
 (stacked as extra ys), then a tangent scan over those stored carries that
-is linear in the tangents (its body recomputes the primal values it needs
-from the stored carry).  Reverse mode is that jvp, split by partial_eval,
+is linear in the tangents.  What the tangent body needs of the primal
+values is stored per iteration by the primal scan (its residuals,
+scan_residuals.py), or where that would take much more memory, the carry
+entering the iteration, from which the tangent body recomputes them.  Reverse mode is that jvp, split by partial_eval,
 with the tangent scan transposed: a scan running the other way whose
 carries are the carries' cotangents and the accumulated cotangents of the
 linear consts, and whose ys are the cotangents of the linear xs.
@@ -30,6 +32,7 @@ from ..primitives.loops import row_type, scan, scan_p, split_scan_operands
 from ..primitives.structural import concatenate, moveaxis, slice_axis
 from ..rules import Zero, is_undefined, register
 from .autodiff import jvp_eval
+from .scan_residuals import split_residuals
 from .loop_support import (batched_body, batched_outputs, broadcast_to_batch, fill, fixpoint,
                            nonzero_tangents, picked, sub_ir, transpose_inline, used_inputs)
 
@@ -57,9 +60,11 @@ def _scan_jvp(primals, tangents, *, body, length, num_consts, num_carry, reverse
         carries, ys = scan(consts, init, xs, body=body, **loop)
         return carries + ys, [Zero(o.type) for o in carries + ys]
     tangent_body, needed = _tangent_body(body, num_consts, num_carry, nonzero, carry_nz, out_nz)
-    carries, ys = scan(consts, init, xs, body=_storing_carries(body, num_consts, needed),
-                       **loop)
-    ys, stored = ys[:len(ys) - sum(needed)], ys[len(ys) - sum(needed):]
+    tangent_body, primal_body = _primal_and_tangent(body, tangent_body, num_consts, num_carry,
+                                                    nonzero, carry_nz, needed)
+    carries, ys = scan(consts, init, xs, body=primal_body, **loop)
+    n_stored = len(primal_body.outputs) - len(body.outputs)
+    ys, stored = ys[:len(ys) - n_stored], ys[len(ys) - n_stored:]
     t_consts, t_init, t_xs = split_scan_operands(tangents, num_consts, num_carry)
     t_carries, t_ys = scan(
         consts + picked(t_consts, nonzero), picked(map(instantiate, t_init), carry_nz),
@@ -69,11 +74,29 @@ def _scan_jvp(primals, tangents, *, body, length, num_consts, num_carry, reverse
     return carries + ys, touts
 
 
-def _storing_carries(body, num_consts, stored):
-    """``body`` with the carries it is given appended to its ys (those
-    flagged in ``stored``)."""
+def _primal_and_tangent(body, tangent_body, num_consts, num_carry, nonzero, carry_nz, needed):
+    """(tangent body, primal body): the primal body is ``body`` storing, as
+    extra ys, what the tangent body reads of each iteration: its residuals
+    (scan_residuals.py) when worth storing, else the carries flagged in
+    ``needed``, from which the tangent body recomputes them."""
+    c_nz, _, x_nz = split_scan_operands(nonzero, num_consts, num_carry)
+    groups = (num_consts, sum(c_nz), sum(carry_nz), sum(needed),
+              len(body.inputs) - num_consts - num_carry, sum(x_nz))
+    split = split_residuals(tangent_body, groups)
+    if split is None:
+        return tangent_body, _storing(body, lambda ins: picked(ins[num_consts:], needed))
+    residual_ir, tangent_body = split
+
+    def residuals(ins):
+        consts, carries, xs = split_scan_operands(ins, num_consts, num_carry)
+        return inline(residual_ir, consts + picked(carries, needed) + xs)
+    return tangent_body, _storing(body, residuals)
+
+
+def _storing(body, stored):
+    """``body`` with ``stored(its inputs)`` appended to its ys."""
     def emit(ins):
-        return inline(body, ins) + picked(ins[num_consts:], stored)
+        return inline(body, ins) + list(stored(ins))
     return sub_ir(body.in_types, emit)
 
 

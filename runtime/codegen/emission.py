@@ -64,7 +64,7 @@ class Codegen(Accumulators):
         self.support = set()     # kernel_support helpers the kernel calls
         self.commented = set()   # IR lines commented in the current loop nest
         self.allocations = []    # (line index, name, AType) of each `empty`
-        self.viewed = set()      # arrays an output is a reshaped view of
+        self.viewed = set()      # arrays an output may be a view of (or swapped with)
         self.parallel_depth = 0  # prange loops around the current line
         self.origins = {}        # planned equation -> the IR equation it stands for
 
@@ -115,6 +115,24 @@ class Codegen(Accumulators):
         """The Array holding ``value``, if it is stored in one."""
         storage = value.storage if isinstance(value, Member) else value
         return storage if isinstance(storage, Array) else None
+
+    @classmethod
+    def array_read_now(cls, value):
+        """(Array, axes): the array holding ``value`` with its axes
+        permuted (value axis ``i`` is the array's axis ``axes[i]``), through
+        transposes and an outer value a loop body reads; (None, None) if
+        none.  For code reading it at once (a BLAS call), never for a value
+        kept past the iteration (its array may be a carry)."""
+        if isinstance(value, Bound) and value.shift is None:
+            return cls.array_read_now(value.value)
+        if isinstance(value, FoldedValue) and value.eqn.prim is transpose_p:
+            array, axes = cls.array_read_now(value.ins[0])
+            perm = value.eqn.params["perm"]
+            return (None, None) if array is None else (array, tuple(axes[p] for p in perm))
+        array = cls.array_of(value)
+        if array is None or array.perm is not None:
+            return None, None
+        return array, tuple(range(array.ndim))
 
     def fresh(self, prefix) -> str:
         self.fresh_count += 1

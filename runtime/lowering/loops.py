@@ -5,7 +5,8 @@ whatever the trip count.
 
 The carries live in arrays allocated before the loop; each iteration
 copies the body's results over them once all are computed (see _update:
-a result may read the old carries, as a swap of two carries does).
+a result may read the old carries, as a swap of two carries does), or
+swaps buffers with a result in an array of the body's own.
 """
 from __future__ import annotations
 
@@ -84,14 +85,32 @@ def _carry_arrays(cg, eqn, init):
     return carries
 
 
-def _update(cg, carries, results, types):
-    """Carries := results.  A result in an array or a local of the body's
-    own is copied straight over its carry; any other (a carry passed
-    through, a view or expression reading the carries) is first saved in
-    a local (0-d) or an array, before any carry changes."""
-    ready = [_saved(cg, value, atype, carries) for value, atype in zip(results, types)]
-    for carry, value, atype in zip(carries, ready, types):
-        _copy(cg, carry, value, atype)
+def _update(cg, carries, results, types, fresh):
+    """Carries := results.  A result in an array the body allocated
+    (``fresh``: name -> AType) and no other result is in swaps buffers with
+    its carry, so nothing is copied (the old carry's buffer is the next
+    iteration's for that result).  Another result in an array or a local
+    of the body's own is copied straight over its carry; any other (a carry
+    passed through, a view or expression reading the carries) is first
+    saved in a local (0-d) or an array, before any carry changes."""
+    names = [getattr(cg.array_of(value), "name", None) for value in results]
+    swapped = [fresh.get(name) == atype and names.count(name) == 1
+               for name, atype in zip(names, types)]
+    ready = [None if swap else _saved(cg, value, atype, carries)
+             for value, atype, swap in zip(results, types, swapped)]
+    for carry, value, atype, swap in zip(carries, ready, types, swapped):
+        if not swap:
+            _copy(cg, carry, value, atype)
+    for carry, name, swap in zip(carries, names, swapped):
+        if swap:
+            cg.line(f"{carry.name}, {name} = {name}, {carry.name}")
+            # Either buffer may leave the kernel: not a workspace argument.
+            cg.viewed.update((carry.name, name))
+
+
+def _allocated_since(cg, start) -> dict:
+    """Name -> AType of the arrays allocated since ``cg.allocations[start]``."""
+    return {name: atype for _, name, atype in cg.allocations[start:]}
 
 
 def _saved(cg, value, atype, carries):
@@ -118,10 +137,12 @@ def _scan(cg, eqn, ins):
     steps = f"range({length} - 1, -1, -1)" if params["reverse"] else f"range({length})"
     with _block(cg, f"for {step} in {steps}:", loop=True):
         env = [cg.bound(v) for v in consts + carries] + [Row(x, step) for x in xs]
+        start = len(cg.allocations)
         results = cg.emit_ir(body, dict(zip(body.inputs, env)))
         for y, value, atom in zip(ys, results[num_carry:], body.outputs[num_carry:]):
             _copy(cg, y, value, atom.type, step)
-        _update(cg, carries, results[:num_carry], [v.type for v in eqn.outs[:num_carry]])
+        _update(cg, carries, results[:num_carry], [v.type for v in eqn.outs[:num_carry]],
+                _allocated_since(cg, start))
     return carries + ys
 
 
@@ -135,8 +156,9 @@ def _while_loop(cg, eqn, ins):
         cg.line(f"if not {pred.read(())}:")
         with cg.indented():
             cg.line("break")
+        start = len(cg.allocations)
         results = cg.emit_ir(params["body"], dict(zip(params["body"].inputs, env)))
-        _update(cg, carries, results, [v.type for v in eqn.outs])
+        _update(cg, carries, results, [v.type for v in eqn.outs], _allocated_since(cg, start))
     return carries
 
 

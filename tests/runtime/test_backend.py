@@ -299,6 +299,25 @@ def test_blas_operand_stored_transposed():
     check_backends(f, [rng.normal(size=(40, 40)), rng.normal(size=(40, 40))])
 
 
+TRANSPOSED_PRODUCTS = {   # a left operand BLAS reads transposed in place (flag 1)
+    "a b^T": (lambda a, b: a @ b.T, (36, 40), (44, 40), ", 0)"),
+    "a^T b": (lambda a, b: a.T @ b, (40, 36), (40, 44), ", 1)"),
+    "a^T b^T": (lambda a, b: a.T @ b.T, (40, 36), (44, 40), ", 1)"),
+    "a^T v": (lambda a, v: a.T @ v, (300, 200), (300,), ", 1)"),
+    "v b^T": (lambda v, b: v @ b.T, (300,), (200, 300), ", 0)"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", TRANSPOSED_PRODUCTS)
+def test_blas_reads_transposed_operands_in_place(name, dtype):
+    f, a_shape, b_shape, flags = TRANSPOSED_PRODUCTS[name]
+    rng = np.random.default_rng(2)
+    a, b = (rng.normal(size=s).astype(dtype) for s in (a_shape, b_shape))
+    check_backends(f, [a, b], rtol=1e-5 if dtype == np.float32 else 1e-10)
+    assert flags in source_of(f, a, b)
+
+
 def test_half_power_is_sqrt_as_in_numpy():
     # NumPy's power by a scalar one half is sqrt (C's pow differs at -0.0, -inf).
     x = np.array([-np.inf, -1.0, -0.0, 0.0, 4.0, np.inf, np.nan])

@@ -107,6 +107,9 @@ def unread_names(source) -> set:
     for node in ast.walk(kernel):
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AugAssign) else [])
+        # A swap of two carries' buffers assigns a tuple.
+        targets = [t for target in targets
+                   for t in (target.elts if isinstance(target, ast.Tuple) else [target])]
         for target in targets:
             while isinstance(target, ast.Subscript):
                 target = target.value

@@ -1,6 +1,8 @@
 """The Numba lowering of scan, while_loop and cond (runtime/lowering/loops.py)
 agrees with the interpreter, and emits each body once whatever the trip
 count (the loops themselves: tests/frontend/test_loops.py)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -47,3 +49,27 @@ def test_the_body_is_emitted_once_whatever_the_trip_count():
     short, long = source(10), source(1000)
     assert short.count("math.sin(") == long.count("math.sin(") == 1
     assert len(long.splitlines()) == len(short.splitlines())
+
+
+M = np.random.default_rng(5).normal(size=(3, 3)) / 2
+
+
+def swapping_carries(x):
+    """Carries the body makes anew (their buffers swapped, not copied), one
+    also a y, and two carries exchanged."""
+    def body(carry, _):
+        a, b, c, d = carry
+        new = np.tanh(M @ a + b)
+        return (new, c, b, np.sin(d) + new), new
+    init = (x, 0.5 * x, -x, x * x)
+    (a, b, c, d), ys = nj.scan(body, init, None, length=5)
+    return a + 2 * b + 3 * c + 4 * d, ys
+
+
+def test_carries_swapped_with_the_body_arrays_match_the_interpreter():
+    x = np.linspace(-1.0, 1.0, 3)
+    check_backends(swapping_carries, (x,))
+    swaps = re.findall(r"^\s+(\w+), (\w+) = \2, \1$", nj.jit(swapping_carries).lower(x).source,
+                       re.MULTILINE)
+    assert len(swaps) == 2
+    check_backends(nj.jacrev(lambda x: swapping_carries(x)[0]), (x,))
