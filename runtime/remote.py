@@ -34,7 +34,9 @@ class RemoteKernel:
         kernel = _LOADED.get(self.key)
         if kernel is None:
             kernel = _LOADED[self.key] = cache.kernel_from_source(self.source)
-        return tuple(kernel(*arrays))
+        # A kernel takes arrays: a chunk's start, or a 0-d value the
+        # interpreter computed, may be a NumPy scalar.
+        return tuple(kernel(*[np.asarray(a) for a in arrays]))
 
 
 def remote_kernel(ir: IR, what: str) -> RemoteKernel:
