@@ -4,7 +4,6 @@ their own), and the dtype conversion."""
 from __future__ import annotations
 
 import math
-import re
 
 from ...compiler.primitives.structural import (
     broadcast_in_dim_p, concatenate_p, convert_p, iota_p, pad_p, reshape_p, rev_p, slice_p,
@@ -95,10 +94,6 @@ def _concatenate(ins, idx, eqn):
     return "".join(choices) + parenthesize(last)
 
 
-# A read of one array element, ``name[i, j + 1]``.
-_ELEMENT_READ = re.compile(r"\w+\[[^\[\]]*\]")
-
-
 def _read_of_one_value(ins, idx, axis, bounds):
     """Slices of one value concatenated along ``axis`` (``np.roll`` traces
     to two) as one read of that value, at an index shifted by a sum of
@@ -106,10 +101,7 @@ def _read_of_one_value(ins, idx, axis, bounds):
     x[i - 39]``, whose value would be written (and, when computed where it
     is read, computed) once per operand, each a branch for Numba and LLVM
     to compile.  None unless every operand is a unit-step slice of the
-    same value, cut the same way along the other axes, and that value is
-    computed where it is read: of an array element, the choice is as short
-    and about 10% faster per call (Numba tests a computed index for a
-    negative value; LLVM drops the test in each branch of a choice)."""
+    same value, cut the same way along the other axes."""
     slices = [value.slice_of() for value in ins]
     if any(s is None for s in slices) or len({base.key() for base, _ in slices}) != 1:
         return None
@@ -117,8 +109,6 @@ def _read_of_one_value(ins, idx, axis, bounds):
     if (any(step != 1 for _, params in slices for step in params["step"])
             or len({along(start, axis, 0) for start in starts}) != 1):
         return None
-    if _ELEMENT_READ.fullmatch(slices[0][0].read(idx)):
-        return None     # nothing to repeat, and the choice is faster per call
     i = parenthesize(idx[axis])
     shifts = [start[axis] - low for start, low in zip(starts, bounds)]
     position = plus(idx[axis], shifts[0])
