@@ -128,9 +128,12 @@ def kernel_key(ir_text: str) -> str:
 
 # The modules whose code ends up inside a kernel's machine code without
 # appearing in its source (inlined intrinsics such as gemm, the helpers
-# Numba links in): a change to any of them retires every cached kernel.
+# Numba links in), or that compile it and write what is cached (the
+# pipeline, the parts a kernel calls by symbol): a change to any of them
+# retires every cached kernel.
 _LINKED_SOURCES = ("kernel_support.py", "kernel_blas.py", "blas_threads.py",
-                   "special_support.py", "huge_pages.py")
+                   "special_support.py", "huge_pages.py", "numba_backend.py",
+                   "numba_pipeline.py")
 
 
 @functools.cache

@@ -23,7 +23,7 @@ import numpy as np
 from . import numba_runtime
 from .codegen.functions import PART_MARKER
 from .kernel_store import PREFIX
-from .numba_pipeline import kernel_compiler
+from .numba_pipeline import PART_LIBRARIES, kernel_compiler
 from .parallel import is_parallel
 
 
@@ -130,12 +130,12 @@ def shared_part(name: str, source: str, part_entry=None):
             # whose argument unboxing would be most of a part's code.
             module.part = _njit(module.part, entry, no_cpython_wrapper=True,
                                 parallel=is_parallel(source))
-            _never_inlined(module.part)
+            _never_inlined(module.part, name)
             _PARTS[name] = module
     return module
 
 
-def _never_inlined(dispatcher):
+def _never_inlined(dispatcher, name):
     """Mark each compiled overload of ``dispatcher`` noinline where callers
     link it: Numba links a callee's code into each caller's module, where
     LLVM would inline it at every call site and undo the split."""
@@ -146,6 +146,7 @@ def _never_inlined(dispatcher):
         for function in linked.functions:
             if not function.is_declaration and function.name == cres.fndesc.llvm_func_name:
                 function.add_function_attribute("noinline")
+        PART_LIBRARIES[cres.library] = (name, cres.signature.args, cres.fndesc.llvm_func_name)
         add_overload(cres)
     dispatcher.add_overload = add_noinline_overload
 
@@ -175,7 +176,10 @@ def verified_cache_class():
             # The payload is verified: a failure here is not a damaged file
             # but something Numba cannot rebuild; compiling is the way out.
             try:
-                return CompileResult._rebuild(target_context, *pickle.loads(payload))
+                parts, reduced = pickle.loads(payload)
+                if not all(_part_ready(*part) for part in parts):
+                    return None
+                return CompileResult._rebuild(target_context, *reduced)
             except Exception as error:   # noqa: BLE001 - any failure means: compile
                 self.entry.warn_unloadable(error)
                 return None
@@ -184,9 +188,24 @@ def verified_cache_class():
             if cres.library.has_dynamic_globals or any(not f.can_cache for f in cres.lifted):
                 return   # machine code holding this process's addresses
             target = repr(cres.library.codegen.magic_tuple())
-            self.entry.save(str(sig), target, dumps(cres._reduce()))
+            parts = getattr(cres.library, "parts", [])
+            self.entry.save(str(sig), target, dumps((parts, cres._reduce())))
 
     return VerifiedCache
+
+
+def _part_ready(name: str, args: tuple, symbol: str) -> bool:
+    """Is the part a cached kernel calls (by ``symbol``, numba_pipeline.py)
+    compiled or loaded now, under that symbol?  Its machine code must be in
+    LLVM's JIT before the kernel's, whose call LLVM could not resolve
+    otherwise (a fatal error); a part compiled anew has another symbol (it
+    numbers the functions of a process), and then the kernel compiles too."""
+    module = _PARTS.get(name)
+    if module is None:
+        return False
+    if args not in module.part.overloads:
+        module.part.compile(args)
+    return module.part.overloads[args].fndesc.llvm_func_name == symbol
 
 
 def _ready_to_link(target_context, entry):

@@ -228,6 +228,13 @@ class Sizing(Value):
             return Bound(Sizing(value.value), value.shift).read(idx)
         return value.read(idx)
 
+    def slice_of(self):
+        sliced = self.value.slice_of()
+        return None if sliced is None else (Sizing(sliced[0]), sliced[1])
+
+    def key(self):
+        return self.value.key()
+
 
 def is_cheap_to_recompute(value) -> bool:
     return recompute_cost(value, RECOMPUTE_LIMIT) <= RECOMPUTE_LIMIT

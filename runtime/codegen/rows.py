@@ -95,6 +95,13 @@ class _Probed(Value):
             return Bound(probe.wrap(value.value), value.shift).read(idx)
         return value.read(idx)
 
+    def slice_of(self):
+        sliced = self.value.slice_of()
+        return None if sliced is None else (self.probe.wrap(sliced[0]), sliced[1])
+
+    def key(self):
+        return self.value.key()
+
 
 def mark_row_scalars(runs, outputs):
     """Members of a run that are vectors along the rows and read only in

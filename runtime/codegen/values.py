@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...compiler.primitives.structural import slice_p
 from ...compiler.rules import impls
-from ..lowering import (LOWERINGS, Elementwise, literal_expr, operand_index, parenthesize,
-                        result_expr)
+from ..lowering import (LOWERINGS, Elementwise, Readable, literal_expr, operand_index,
+                        parenthesize, result_expr)
 
 
-class Value:
+class Value(Readable):
     ready = 0      # the index of the first group whose loops may read it
     free = False   # reads no array (literals, iota, masks made of them)
-
-    def read(self, idx) -> str:
-        raise NotImplementedError
 
 
 class Scalar(Value):
@@ -92,6 +90,9 @@ class Member(Value):
             return self.local[0]
         return self.storage.read(idx)
 
+    def key(self):
+        return id(self.var)
+
     @property
     def cheap(self) -> bool:
         """Cheaper to recompute where a view reads it than to store."""
@@ -113,6 +114,9 @@ class Recomputed(Value):
     def read(self, idx):
         return elementwise_read(self.eqn, self.ins, idx)
 
+    def key(self):
+        return id(self.eqn.outs[0])
+
 
 class FoldedValue(Value):
     """A view or mask: read by index arithmetic on its inputs."""
@@ -124,6 +128,12 @@ class FoldedValue(Value):
 
     def read(self, idx):
         return self.lowering.read(self.ins, tuple(idx), self.eqn)
+
+    def slice_of(self):
+        return (self.ins[0], self.eqn.params) if self.eqn.prim is slice_p else None
+
+    def key(self):
+        return id(self.eqn.outs[0])
 
 
 class Bound(Value):
@@ -138,6 +148,13 @@ class Bound(Value):
         if self.shift is not None:
             idx = (f"{self.shift} + {parenthesize(idx[0])}",) + tuple(idx[1:])
         return self.value.read(idx)
+
+    def slice_of(self):
+        sliced = self.value.slice_of()     # the shift commutes with the slice's start
+        return None if sliced is None else (Bound(sliced[0], self.shift), sliced[1])
+
+    def key(self):
+        return ("bound", self.value.key(), self.shift)
 
 
 class FreeElementwise(Value):

@@ -15,9 +15,9 @@ from . import ode  # noqa: F401
 from .expressions import (BOOL, F64, I64, along, cast_expr, dtype_expr, flat_index,
                           literal_expr, operand_index, parenthesize, plus, result_expr,
                           typed_literal_expr, unravel)
-from .kinds import LOWERINGS, Custom, Elementwise, Folded, Reduction, lowers
+from .kinds import LOWERINGS, Custom, Elementwise, Folded, Readable, Reduction, lowers
 
-__all__ = ["LOWERINGS", "Custom", "Elementwise", "Folded", "Reduction", "lowers", "BOOL", "F64",
-           "I64", "along", "cast_expr", "dtype_expr", "flat_index", "literal_expr",
-           "operand_index", "parenthesize", "plus", "result_expr", "typed_literal_expr",
-           "unravel"]
+__all__ = ["LOWERINGS", "Custom", "Elementwise", "Folded", "Readable", "Reduction", "lowers",
+           "BOOL", "F64", "I64", "along", "cast_expr", "dtype_expr", "flat_index",
+           "literal_expr", "operand_index", "parenthesize", "plus", "result_expr",
+           "typed_literal_expr", "unravel"]

@@ -22,6 +22,24 @@ from .expressions import F64, I64, literal_expr
 LOWERINGS: dict = {}   # Primitive -> Elementwise | Folded | Reduction | Custom
 
 
+class Readable:
+    """What a lowering reads an input through (codegen/values.py's Values,
+    a scan's rows): ``read(idx)`` is the element at ``idx`` as an expression."""
+
+    def read(self, idx) -> str:
+        raise NotImplementedError
+
+    def slice_of(self):
+        """(the sliced Readable, the slice's params) if this is a slice, else
+        None: concatenated slices of one value read it once (structural.py)."""
+        return None
+
+    def key(self):
+        """Equal for Readables of the same IR value: a value computed or
+        viewed where it is read may have one Readable per reader."""
+        return id(self)
+
+
 @dataclass(frozen=True)
 class Elementwise:
     expr: Callable            # (eqn, *arg_exprs) -> str

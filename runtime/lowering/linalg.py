@@ -11,7 +11,7 @@ import numpy as np
 
 from ...compiler.primitives.linalg import dot_general_p, free_axes
 from .expressions import cast_expr, flat_index, literal_expr, parenthesize, plus, unravel
-from .kinds import Custom, lowers
+from .kinds import Custom, Readable, lowers
 from .loops import Row
 
 # Multiply-adds from which BLAS beats the loops (packing included).
@@ -127,7 +127,7 @@ def diagonal(matrix):
     return (offset, matrix[rows[0], cols[0]].item()) if len(rows) == expected else None
 
 
-class DiagonalProduct:
+class DiagonalProduct(Readable):
     """A product with an identity-like operand, read as the other operand
     at shifted positions: ``out[i, j] = scale * other[i + offset, j]``
     (with the axes of each side flattened).  Nothing is computed."""

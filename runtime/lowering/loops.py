@@ -14,13 +14,13 @@ import re
 from contextlib import contextmanager
 
 from ...compiler.primitives.loops import cond_p, scan_p, split_scan_operands, while_loop_p
-from .kinds import Custom, lowers
+from .kinds import Custom, Readable, lowers
 
 _LOCAL = re.compile(r"[A-Za-z_]\w*")   # a local variable holding a computed scalar
 _ALLOCATION = re.compile(r"\s*\w+ = empty\(")
 
 
-class Row:
+class Row(Readable):
     """Row ``index`` (an expression) of an outer value, axis 0 dropped: the
     slice of an xs operand a scan iteration reads."""
 

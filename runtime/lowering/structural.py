@@ -84,6 +84,9 @@ def _concatenate(ins, idx, eqn):
     for atom in eqn.inputs:
         bounds.append(offset)
         offset += atom.type.shape[axis]
+    rotated = _read_of_one_value(ins, idx, axis, bounds)
+    if rotated is not None:
+        return rotated
     choices = [f"{parenthesize(value.read(along(idx, axis, plus(i, -low))))} if "
                f"{parenthesize(i)} < {high} else "
                for value, low, high in zip(ins[:-1], bounds[:-1], bounds[1:])]
@@ -91,11 +94,40 @@ def _concatenate(ins, idx, eqn):
     return "".join(choices) + parenthesize(last)
 
 
+def _read_of_one_value(ins, idx, axis, bounds):
+    """Slices of one value concatenated along ``axis`` (``np.roll`` traces
+    to two) as one read of that value, at an index shifted by a sum of
+    steps: ``x[i + 1 - 40 * (i >= 39)]``, not ``x[i + 1] if i < 39 else
+    x[i - 39]``, whose value would be written (and, when computed where it
+    is read, computed) once per operand, each a branch for Numba and LLVM
+    to compile.  None unless every operand is a unit-step slice of the
+    same value, cut the same way along the other axes."""
+    slices = [value.slice_of() for value in ins]
+    if any(s is None for s in slices) or len({base.key() for base, _ in slices}) != 1:
+        return None
+    starts = [params["start"] for _, params in slices]
+    if (any(step != 1 for _, params in slices for step in params["step"])
+            or len({along(start, axis, 0) for start in starts}) != 1):
+        return None
+    i = parenthesize(idx[axis])
+    shifts = [start[axis] - low for start, low in zip(starts, bounds)]
+    position = plus(idx[axis], shifts[0])
+    for low, before, shift in zip(bounds[1:], shifts, shifts[1:]):
+        if shift != before:
+            step = shift - before
+            position += f" {'+' if step > 0 else '-'} {abs(step)} * ({i} >= {low})"
+    index = tuple(plus(j, a) for j, a in zip(idx, starts[0]))
+    return slices[0][0].read(along(index, axis, position))
+
+
 def _pad(ins, idx, eqn):
     low, high, value = eqn.params["low"], eqn.params["high"], eqn.params["value"]
     shape = eqn.inputs[0].type.shape
-    inside = [f"{a} <= {parenthesize(i)} < {a + n}"
-              for i, a, b, n in zip(idx, low, high, shape) if a or b]
+    # The index is within the result (every read is), so a bound with no
+    # padding beyond it needs no test.
+    inside = [test for i, a, b, n in zip(idx, low, high, shape)
+              for test in ([f"{a} <= {parenthesize(i)}"] if a > 0 else [])
+              + ([f"{parenthesize(i)} < {a + n}"] if b > 0 else [])]
     read = ins[0].read(tuple(plus(i, -a) for i, a in zip(idx, low)))
     fill = literal_expr(value, eqn.outs[0].type.dtype)
     return f"{parenthesize(read)} if {' and '.join(inside)} else {fill}"

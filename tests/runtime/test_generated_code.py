@@ -215,3 +215,32 @@ def test_split_never_evaluates_an_untaken_branch():
     for i in range(4):
         a = [1.5, -2.0, 0.25, 4.0]
         assert _run(lines, {"a": a, "i": i}) == eval(expr, {"a": a, "i": i})
+
+
+def rolls(x):
+    """Rolls of an input and of computed values, along either axis, and a
+    concatenation of three slices of one value."""
+    y = np.sin(x)
+    three = np.concatenate([y[:, 3:], y[:, 1:3], y[:, :1]], axis=1)
+    return np.roll(x, 2, axis=0) * np.roll(y + x, -1, axis=1) + three
+
+
+def test_roll_reads_its_value_once_without_a_branch():
+    x = np.random.default_rng(4).normal(size=(3, 5))
+    for f in (rolls, nj.jacrev(rolls)):
+        check_backends(f, [x])
+    source = nj.jit(rolls, backend="numba").lower(x).source
+    # One read per concatenation, at an index shifted by a sum of steps;
+    # before, a conditional per operand.
+    assert " if " not in source and " else " not in source
+    assert re.search(r"\[\w+ \+ 1 - 3 \* \(\w+ >= 2\), \w+\]", source)
+    assert re.search(r"\w+ \+ 3 - 4 \* \(\w+ >= 2\) - 3 \* \(\w+ >= 4\)\]", source)
+
+
+def test_concatenation_of_differently_cut_slices_still_chooses():
+    # Slices cut differently along the other axis are not one shifted read.
+    def f(x):
+        return np.concatenate([x[:2, 1:], x[1:, :-1]], axis=0)
+    x = np.arange(12.0).reshape(3, 4)
+    check_backends(f, [x])
+    assert " if " in nj.jit(f, backend="numba").lower(x).source

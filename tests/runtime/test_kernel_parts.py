@@ -129,6 +129,58 @@ def test_parts_round_trip_through_the_disk_cache(small_parts, tmp_path, monkeypa
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+def _library(kernel):
+    """The code library of ``kernel``'s one compiled (or loaded) overload."""
+    return next(iter(kernel.dispatcher.overloads.values())).library
+
+
+def test_kernel_calls_its_parts_by_symbol(small_parts, monkeypatch):
+    # Compiled here, not loaded from the disk cache.
+    monkeypatch.setenv("NUMJAC_DISABLE_DISK_CACHE", "1")
+    monkeypatch.setattr(cache, "_KERNELS", {})
+    monkeypatch.setattr(numba_backend, "_PARTS", {})
+    x = RNG.normal(size=5)
+    f = nj.jacfwd(integrator)
+    kernel = cache.numba_kernel(nj.jit(f, backend="numba").lower(x).ir)
+    np.testing.assert_allclose(kernel(x)[0], nj.jit(f, backend="interpret")(x), rtol=1e-12)
+    library = _library(kernel)
+    # Its module declares the parts (LLVM's JIT finds their machine code):
+    # Numba would have linked their code in, to optimize and compile again.
+    symbols = [symbol for _, _, symbol in library.parts]
+    assert len(symbols) == len(set(calls(kernel.source)))
+    defined = {f.name for f in library.get_defined_functions()}
+    assert symbols and not defined & set(symbols)
+
+
+def test_cached_kernel_whose_part_compiled_anew_compiles_too(small_parts, tmp_path,
+                                                              monkeypatch, caplog):
+    """A cached kernel calls its parts by their symbols of then; a part
+    compiled anew (its entry evicted) has another, and loading the kernel
+    would leave a call LLVM cannot resolve (a fatal error): it compiles."""
+    monkeypatch.setenv("NUMJAC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("NUMJAC_DISABLE_DISK_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_KERNELS", {})
+    monkeypatch.setattr(numba_backend, "_PARTS", {})
+    x = RNG.normal(size=5)
+    ir = nj.jit(nj.jacfwd(integrator), backend="numba").lower(x).ir
+    first = cache.numba_kernel(ir)(x)
+    for path in tmp_path.glob(f"{kernel_store.PREFIX}{kernel_store.PART}*"):
+        path.unlink()
+    cache._KERNELS.clear()
+    numba_backend._PARTS.clear()
+    with caplog.at_level(logging.INFO, logger="numjac"):
+        np.testing.assert_array_equal(cache.numba_kernel(ir)(x), first)
+    assert any("disk cache miss" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # Saved again, calling the new parts: the next process loads it.
+    cache._KERNELS.clear()
+    numba_backend._PARTS.clear()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="numjac"):
+        np.testing.assert_array_equal(cache.numba_kernel(ir)(x), first)
+    assert any("disk cache hit" in r.getMessage() for r in caplog.records)
+
+
 def test_liveness_across_statements(monkeypatch):
     """A scalar accumulated across top-level statements is passed in and
     returned; loop indices, redefined by every loop, are not."""
