@@ -233,6 +233,7 @@ class Codegen(Accumulators):
         returned = set(names) | self.viewed
         workspace = self.take_workspace(returned)
         buffers = self.take_output_buffers(returned)
+        self.read_scalar_inputs(params)
         header = ["import math", "", "import numpy as np"]
         if self.support:
             helpers = ", ".join(sorted(self.support))
@@ -250,14 +251,23 @@ class Codegen(Accumulators):
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
         return "\n".join(header + body) + "\n" + appended_parts(parts)
 
-    def input_value(self, var, param):
+    @staticmethod
+    def input_value(var, param):
         """The kernel's input ``var``, passed as ``param``: an array, but a
-        0-d one read once into a local (Numba's parallel loops are given a
-        0-d array as a scalar, on which ``param[()]`` fails to compile)."""
+        0-d one read into a local first (``read_scalar_inputs``: Numba's
+        parallel loops are given a 0-d array as a scalar, on which
+        ``param[()]`` fails to compile)."""
         if var.type.ndim:
             return Array(param, var.type.ndim)
-        self.line(f"{param}_ = {param}[()]")
         return Scalar(f"{param}_")
+
+    def read_scalar_inputs(self, params):
+        """Put the reads of the 0-d inputs the code uses before it (once
+        the lines are final: other steps note lines by their position)."""
+        code = "\n".join(self.lines)
+        self.lines[:0] = ["    " + f"{p}_ = {p}[()]"
+                          for v, p in zip(self.ir.inputs, params)
+                          if not v.type.ndim and re.search(rf"\b{p}_\b", code)]
 
     def take_workspace(self, returned) -> list:
         """(name, AType) of the big temporaries, which become arguments: the
