@@ -55,7 +55,7 @@ def is_dynamic(spec) -> bool:
 # reading them took 0.1 us a call).
 _NUMPY_NUMERIC_SCALARS = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
                           np.uint16, np.uint32, np.uint64, np.float16, np.float32,
-                          np.float64, np.complex64, np.complex128)
+                          np.float64)
 FAST_SCALARS = frozenset(_PYTHON_SCALAR_DTYPES) | frozenset(_NUMPY_NUMERIC_SCALARS)
 
 
