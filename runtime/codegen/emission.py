@@ -24,6 +24,7 @@ from ...compiler.printer import Namer, format_eqn, format_ir
 from ..lowering import LOWERINGS, dtype_expr, operand_index, result_expr, typed_literal_expr
 from .accumulators import Accumulators
 from .functions import appended_parts, part_imports, split_body
+from .hoisting import hoisted_indices
 from .planning import MAX_NESTING, Planner, nesting
 from .rows import mark_row_scalars, row_loops
 from .split import MAX_EXPRESSION_CHARS, split_statement
@@ -245,7 +246,7 @@ class Codegen(Accumulators):
             spec = "".join(f"({shape_of(t)}, {t.dtype.name!r}), " for _, t in buffers)
             header += ["", f"OUTPUT_BUFFERS = ({spec})"]
         params += [name for name, _ in workspace + buffers]
-        body, parts = split_body(self.lines, params, self.support)
+        body, parts = split_body(hoisted_indices(self.lines, params), params, self.support)
         if parts:
             header += ["", *part_imports(parts)]
         header += ["", "", f"def {self.name}({', '.join(params)}):"]
