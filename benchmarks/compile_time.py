@@ -17,7 +17,9 @@ float64.  With ``--against COMMIT`` numjac as of that commit is measured
 too, in the same run just before this checkout's (benchmarks/
 compile_baseline.py).  Per family the growth exponent is the slope of log(time) against
 log(traced equations, re-rolling off: the program as written) between the
-smallest and the largest size.
+smallest and the largest size.  Each run starts with Numba's floor: the
+first call of a one-line ``numba.njit`` function in a fresh process, what
+any first call compiled by Numba costs at least.
 """
 from __future__ import annotations
 
@@ -37,12 +39,22 @@ from .compile_baseline import baseline_package, environment_with, remove_baselin
 from .compile_programs import FAMILIES
 
 TIMEOUT = 900          # default seconds a first call may take before it counts as failed
+# The "peer" whose first call is a one-line ``numba.njit`` function: the
+# least any first call compiled by Numba costs in a fresh process (Numba
+# loads its typing and lowering registries on its first compile).
+FLOOR = "numba floor"
 
 
 # -- the child process ---------------------------------------------------------------
 
 def child(peer: str, family_name: str, size: int, transform: str) -> dict:
     """Run one first call in this process; the measurements as a dict."""
+    if peer == FLOOR:
+        import numba
+        one_line = numba.njit(lambda x: x + 1.0)
+        args = np.ones(8)
+        call = lambda: one_line(args)   # noqa: E731
+        return _first_call(call)
     family = next(f for f in FAMILIES if f.name == family_name)
     if peer == "numjac":
         import numba  # noqa: F401  (imported up front, as jax is for JAX)
@@ -59,17 +71,23 @@ def child(peer: str, family_name: str, size: int, transform: str) -> dict:
         wrapped = jax.jit(getattr(jax, transform)(f))
         args = [jnp.asarray(a) for a in args]
         call = lambda: wrapped(*args).block_until_ready()   # noqa: E731
-    start, cpu_start = time.perf_counter(), time.process_time()
-    out = call()
-    seconds = time.perf_counter() - start
-    result = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
-              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-              "checksum": float(np.sum(np.asarray(out)))}
+    result = _first_call(call)
     if peer == "numjac":
         result["equations"] = _unrolled_equations(nj, f, args)
         lowered = wrapped.lower(*args)
         result["final_equations"] = len(lowered.ir.eqns)
     return result
+
+
+def _first_call(call) -> dict:
+    """Wall and CPU seconds of ``call()``, the process's peak memory and a
+    checksum of the result."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    out = call()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "checksum": float(np.sum(np.asarray(out)))}
 
 
 def _unrolled_equations(nj, f, args) -> int:
@@ -87,7 +105,7 @@ def _unrolled_equations(nj, f, args) -> int:
             os.environ["NUMJAC_REROLL"] = setting
 
 
-def measure(peer, family, size, transform, timeout=TIMEOUT, baseline=None) -> dict:
+def measure(peer, family_name, size, transform, timeout=TIMEOUT, baseline=None) -> dict:
     """One fresh child process with empty caches; {"error": ...} on failure.
     ``baseline``: a folder to import numjac from (compile_baseline.py)."""
     with tempfile.TemporaryDirectory() as numjac_cache, \
@@ -100,7 +118,7 @@ def measure(peer, family, size, transform, timeout=TIMEOUT, baseline=None) -> di
         if baseline is not None:
             env.update(environment_with(baseline))
         command = [sys.executable, "-m", "benchmarks.compile_time", "--child",
-                   json.dumps([peer, family.name, size, transform])]
+                   json.dumps([peer, family_name, size, transform])]
         try:
             out = subprocess.run(command, env=env, capture_output=True, text=True,
                                  timeout=timeout, cwd=_repository())
@@ -110,6 +128,14 @@ def measure(peer, family, size, transform, timeout=TIMEOUT, baseline=None) -> di
         lines = out.stderr.strip().splitlines() or ["no output"]
         return {"error": lines[-1][:120]}
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def numba_floor(repeats=3) -> dict:
+    """The fastest of ``repeats`` first calls of a one-line Numba function,
+    each in a fresh process (``FLOOR``)."""
+    runs = [measure(FLOOR, "", 0, "") for _ in range(repeats)]
+    good = [r for r in runs if "error" not in r]
+    return min(good, key=lambda r: r["seconds"]) if good else runs[0]
 
 
 def _repository() -> str:
@@ -141,9 +167,10 @@ def _run(quick, only, peers, each_row, timeout, baseline) -> list:
                 row = {"family": family.name, "size_name": family.size_name, "size": size,
                        "transform": transform}
                 if baseline is not None:
-                    row["before"] = measure("numjac", family, size, transform, timeout, baseline)
+                    row["before"] = measure("numjac", family.name, size, transform, timeout,
+                                            baseline)
                 for peer in peers:
-                    row[peer] = measure(peer, family, size, transform, timeout)
+                    row[peer] = measure(peer, family.name, size, transform, timeout)
                 rows.append(row)
                 print(format_row(row), flush=True)
                 if each_row is not None:
@@ -192,7 +219,7 @@ def growth_exponents(rows, key="seconds") -> dict:
     return slopes
 
 
-def markdown(rows, load_average) -> str:
+def markdown(rows, load_average, floor=None) -> str:
     before_header = " numjac before |" if any("before" in row for row in rows) else ""
     lines = ["## Compile time (first call, fresh process, empty caches)", "",
              "From `python -m benchmarks.compile_time`: each cell is one fresh process "
@@ -218,7 +245,14 @@ def markdown(rows, load_average) -> str:
     cpu = growth_exponents(rows, "cpu_seconds")
     lines += [f"| {family} | {transform} | {slope:.2f} | {cpu[family, transform]:.2f} |"
               for (family, transform), slope in growth_exponents(rows).items()]
+    if floor is not None:
+        lines += ["", f"Numba's floor in this run: {floor_sentence(floor)}."]
     return "\n".join(lines) + "\n"
+
+
+def floor_sentence(floor) -> str:
+    return (f"the first call of a one-line `numba.njit` function in a fresh process (numba "
+            f"imported before the clock starts), fastest of 3, took {_cell(floor)}")
 
 
 def main(argv=None):
@@ -241,6 +275,8 @@ def main(argv=None):
         return
     load_average = os.getloadavg()[0]
     peers = ("numjac",) if args.no_jax else ("numjac", "jax")
+    floor = numba_floor()
+    print(f"Numba's floor: {floor_sentence(floor)}", flush=True)
 
     def save(rows):
         if args.json:
@@ -248,7 +284,7 @@ def main(argv=None):
                 json.dump(rows, f, indent=1)
         if args.markdown:
             with open(args.markdown, "w") as f:
-                f.write(markdown(rows, load_average))
+                f.write(markdown(rows, load_average, floor))
 
     rows = run(args.quick, args.only, peers, each_row=save, timeout=args.timeout,
                against=args.against)
