@@ -35,16 +35,61 @@ def hoisted_indices(lines: list, reserved=()) -> list:
     """The kernel body ``lines`` (at depth 1 or more) with the positions of
     each loop body simplified and those repeated computed once at its top;
     new names avoid those in the lines and ``reserved``."""
-    tree = ast.parse("def body():\n" + "\n".join(lines))
-    loops = [_Loop(node) for node in ast.walk(tree) if _loop_index(node) is not None]
+    collector = _Positions()
+    collector.visit(ast.parse("def body():\n" + "\n".join(lines)))
     taken = set(_IDENTIFIER.findall("\n".join(lines))) | set(reserved)
     replacements, definitions = [], {}
-    for loop in loops:
+    for loop in collector.loops:
+        if loop.reassigned:
+            continue
         loop.name_repeated(taken)
         replacements += loop.replacements()
         if loop.names:
             definitions[loop.node.lineno - 2] = loop.definitions()
     return _rewritten(lines, replacements, definitions)
+
+
+class _Positions(ast.NodeVisitor):
+    """One walk of the body: its ``for`` loops over ``range`` and, for
+    each, the outermost positions computed from its index (its ``sites``),
+    and whether the body assigns the index again."""
+
+    def __init__(self):
+        self.loops, self.enclosing = [], []
+
+    def visit_For(self, node):
+        self.visit(node.iter)
+        self.visit(node.target)     # assigns the index of an enclosing loop of that name
+        ranged = (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call)
+                  and isinstance(node.iter.func, ast.Name) and node.iter.func.id == "range")
+        if ranged:
+            self.loops.append(_Loop(node))
+            self.enclosing.append(self.loops[-1])
+        for statement in node.body + node.orelse:
+            self.visit(statement)
+        if ranged:
+            self.enclosing.pop()
+
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            for loop in self.enclosing:
+                loop.reassigned |= loop.index == node.id
+
+    def generic_visit(self, node):
+        loop = self.position_of(node)
+        if loop is None:
+            super().generic_visit(node)
+        else:
+            loop.sites.append(node)
+
+    def position_of(self, node):
+        """The innermost enclosing loop ``node`` is a position of, if any."""
+        names = set()
+        if not (isinstance(node, ast.BinOp) and _is_integer_arithmetic(node, names)
+                and len(names) == 1):
+            return None
+        index = names.pop()
+        return next((loop for loop in reversed(self.enclosing) if loop.index == index), None)
 
 
 class _Loop:
@@ -57,8 +102,8 @@ class _Loop:
         args = node.iter.args
         self.extent = (args[0].value if len(args) == 1 and isinstance(args[0], ast.Constant)
                        and type(args[0].value) is int else None)
-        self.sites = [site for statement in node.body
-                      for site in _outermost_positions(statement, self.index)]
+        self.sites = []          # the outermost positions of the index in the body
+        self.reassigned = False  # does the body assign the index? (then: left alone)
         self.names = {}          # simplified position text -> its name
 
     def simplified(self, node) -> str:
@@ -139,21 +184,6 @@ class _Loop:
         return out
 
 
-def _loop_index(node):
-    """The index name of a ``for <name> in range(...)`` loop that never
-    assigns it again, else None."""
-    if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)
-            and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
-            and node.iter.func.id == "range"):
-        return None
-    index = node.target.id
-    for child in ast.walk(ast.Module(body=node.body, type_ignores=[])):
-        if isinstance(child, ast.Name) and child.id == index and not isinstance(
-                child.ctx, ast.Load):
-            return None
-    return index
-
-
 def _roll(node, n):
     """(x, s) if ``node`` is ``x + s - n * (x >= n - s)`` with 0 < s < n,
     the read position of a roll; else (None, None)."""
@@ -180,25 +210,28 @@ def _is_int(node) -> bool:
 
 
 def _is_position(node, index) -> bool:
-    """Integer arithmetic of ``index`` and integer literals, with at least
-    one arithmetic operation at its root and the index in it."""
-    return (isinstance(node, ast.BinOp) and _is_index_arithmetic(node, index)
-            and any(isinstance(n, ast.Name) for n in ast.walk(node)))
+    """Integer arithmetic of ``index`` (which it reads) and integer
+    literals, with an arithmetic operation at its root."""
+    names = set()
+    return isinstance(node, ast.BinOp) and _is_integer_arithmetic(node, names) and names == {index}
 
 
-def _is_index_arithmetic(node, index) -> bool:
+def _is_integer_arithmetic(node, names) -> bool:
+    """Whether ``node`` is integer arithmetic of names and integer
+    literals; the names it reads are added to ``names``."""
     if isinstance(node, ast.Name):
-        return node.id == index
+        names.add(node.id)
+        return True
     if isinstance(node, ast.Constant):
         return type(node.value) is int
     if isinstance(node, ast.BinOp):
-        return (isinstance(node.op, _ARITHMETIC) and _is_index_arithmetic(node.left, index)
-                and _is_index_arithmetic(node.right, index))
+        return (isinstance(node.op, _ARITHMETIC) and _is_integer_arithmetic(node.left, names)
+                and _is_integer_arithmetic(node.right, names))
     if isinstance(node, ast.UnaryOp):
-        return isinstance(node.op, ast.USub) and _is_index_arithmetic(node.operand, index)
+        return isinstance(node.op, ast.USub) and _is_integer_arithmetic(node.operand, names)
     if isinstance(node, ast.Compare):
         return (all(isinstance(op, _COMPARISONS) for op in node.ops)
-                and all(_is_index_arithmetic(n, index) for n in [node.left, *node.comparators]))
+                and all(_is_integer_arithmetic(n, names) for n in [node.left, *node.comparators]))
     return False
 
 
